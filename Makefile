@@ -1,0 +1,37 @@
+# Two commands do all the set-up on a fresh Debian 12 machine (as root):
+#   make demo   - set up, then run the demo on the sandbox console
+#   make test   - set up, then run the whole test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test setup chromium lint clean
+
+setup: $(STAMP) chromium
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade uv
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
+	touch $(STAMP)
+
+# Debian's Chromium, unless a Chromium is already there (Playwright's own counts).
+chromium: $(STAMP)
+	@$(PY) -m teller.browser --check >/dev/null 2>&1 || { \
+	  echo "no Chromium found: installing Debian's chromium and chromium-headless-shell"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell >/dev/null; }
+
+demo: setup
+	$(VENV)/bin/teller demo
+
+test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

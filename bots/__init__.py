@@ -1,0 +1,1 @@
+"""Page objects, one module per legacy console: operator intents, no business rules."""

@@ -1,0 +1,1 @@
+"""Business processes, one module per process: load, gate, process, lookup, finish."""

@@ -1,0 +1,1 @@
+"""Report builders, one module per report, on teller.excel."""

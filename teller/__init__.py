@@ -1,0 +1,45 @@
+"""Teller: robotic process automation for bank back-office work.
+
+The engine knows nothing of payroll or cards: flows (``flows/``) and bots (``bots/``)
+build on it. Browser-facing parts live in ``teller.browser``, ``teller.locators`` and
+``teller.runner``; they are not imported here, so ``import teller`` stays light.
+"""
+
+from __future__ import annotations
+
+from teller._errors import (
+    BusinessError,
+    ConfigError,
+    ConsoleError,
+    ConsoleTimeout,
+    InDoubt,
+    InputError,
+    InputProblem,
+    PaymentRefused,
+    ReferenceAlreadyUsed,
+    SelectorNotFound,
+    SessionExpired,
+    StateError,
+    TellerError,
+    TellerSystemError,
+)
+from teller._masking import mask_account, mask_text
+
+__all__ = [
+    "BusinessError",
+    "ConfigError",
+    "ConsoleError",
+    "ConsoleTimeout",
+    "InDoubt",
+    "InputError",
+    "InputProblem",
+    "PaymentRefused",
+    "ReferenceAlreadyUsed",
+    "SelectorNotFound",
+    "SessionExpired",
+    "StateError",
+    "TellerError",
+    "TellerSystemError",
+    "mask_account",
+    "mask_text",
+]

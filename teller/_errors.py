@@ -1,0 +1,158 @@
+"""Teller's errors: the family of an error decides what happens to a work item.
+
+TellerError
+├── BusinessError            the data or the console says no; never retried
+│   └── PaymentRefused       a console refused a payment (funds, closed account, name)
+├── TellerSystemError        the machinery failed; retried with backoff, bounded
+│   ├── ConsoleError         the console answered with a failure page or an HTTP error
+│   ├── SessionExpired       the console logged the bot out; log in again and go on
+│   ├── SelectorNotFound     no strategy of a locator matched on the screen
+│   └── ConsoleTimeout       the console did not answer in time (before any effect)
+├── InDoubt                  the effect may have happened: resolved by lookup(), never retried blind
+│   └── ReferenceAlreadyUsed the console refused a reused reference: confirm by lookup
+├── InputError               a bad input file; lists every problem by file, sheet, row, column
+├── ConfigError              a bad settings, policy, selector or schedule file
+└── StateError               a forbidden item transition or an unknown run or item
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "BusinessError",
+    "ConfigError",
+    "ConsoleError",
+    "ConsoleTimeout",
+    "InDoubt",
+    "InputError",
+    "InputProblem",
+    "PaymentRefused",
+    "ReferenceAlreadyUsed",
+    "SelectorNotFound",
+    "SessionExpired",
+    "StateError",
+    "TellerError",
+    "TellerSystemError",
+]
+
+
+class TellerError(Exception):
+    """Root of every error Teller raises on purpose."""
+
+
+class BusinessError(TellerError):
+    """The data or the console says no: the item fails and is not retried."""
+
+
+class PaymentRefused(BusinessError):
+    """A console refused a payment and showed why (its own words are kept)."""
+
+    def __init__(self, console: str, reason: str) -> None:
+        self.console = console
+        self.reason = reason
+        super().__init__(f"{console} refused the payment: {reason}")
+
+
+class TellerSystemError(TellerError):
+    """The machinery failed before any effect: safe to retry."""
+
+
+class ConsoleError(TellerSystemError):
+    """A console answered with an error page or HTTP failure."""
+
+    def __init__(self, console: str, screen: str, detail: str) -> None:
+        self.console = console
+        self.screen = screen
+        self.detail = detail
+        super().__init__(f"{console}/{screen}: {detail}")
+
+
+class SessionExpired(TellerSystemError):
+    """The console ended the session; the bot logs in again."""
+
+    def __init__(self, console: str) -> None:
+        self.console = console
+        super().__init__(f"{console}: session expired")
+
+
+class SelectorNotFound(TellerSystemError):
+    """No strategy of a locator matched an element on the screen."""
+
+    def __init__(self, console: str, screen: str, key: str, *, tried: int = 0) -> None:
+        self.console = console
+        self.screen = screen
+        self.key = key
+        super().__init__(f"{console}/{screen}/{key}: no element matched ({tried} strategies tried)")
+
+
+class ConsoleTimeout(TellerSystemError):
+    """The console did not answer in time, before any effect could have happened."""
+
+    def __init__(self, console: str, screen: str, seconds: float) -> None:
+        self.console = console
+        self.screen = screen
+        super().__init__(f"{console}/{screen}: no answer within {seconds:g}s")
+
+
+class InDoubt(TellerError):
+    """The effect may or may not have happened; only a lookup may decide."""
+
+    def __init__(self, console: str, reference: str, detail: str) -> None:
+        self.console = console
+        self.reference = reference
+        self.detail = detail
+        super().__init__(f"{console}: outcome of {reference} unknown: {detail}")
+
+
+class ReferenceAlreadyUsed(InDoubt):
+    """The console refused a reference it had already seen: a second guard, not a failure."""
+
+    def __init__(self, console: str, reference: str) -> None:
+        super().__init__(console, reference, "the console says this reference was already used")
+
+
+@dataclass(frozen=True)
+class InputProblem:
+    """One problem in an input file, located precisely enough for a clerk to fix it."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    expected: str
+    found: str | None = None
+
+    def __str__(self) -> str:
+        where = [self.file]
+        if self.sheet is not None:
+            where.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        found = f" (found {self.found!r})" if self.found is not None else ""
+        return f"{', '.join(where)}: expected {self.expected}{found}"
+
+
+class InputError(TellerError):
+    """A bad input file: the whole batch is rejected, every problem listed."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        self.problems = list(problems)
+        lines = "\n".join(f"  - {p}" for p in self.problems)
+        super().__init__(f"input rejected, {len(self.problems)} problem(s):\n{lines}")
+
+
+class ConfigError(TellerError):
+    """A bad configuration file: names the file, the line where known, and the field."""
+
+    def __init__(self, file: str, detail: str, *, line: int | None = None) -> None:
+        self.file = file
+        self.line = line
+        where = f"{file}:{line}" if line is not None else file
+        super().__init__(f"{where}: {detail}")
+
+
+class StateError(TellerError):
+    """A forbidden transition, or a run or item that does not exist."""

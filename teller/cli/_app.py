@@ -1,0 +1,188 @@
+"""The ``teller`` commands: run, resume, runs, approvals, consoles, sample, demo."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import typer
+from loguru import logger
+
+from teller.cli import _approvals, _demo
+from teller.cli._common import ProjectOption, clear_errors, console, open_project, operator
+from teller.cli._show import items_table, progress_bar, run_summary, runs_table
+from teller.flow import Flow, console_entry, load_flow
+from teller.logs import add_run_log
+from teller.runner import Runner
+from teller.runs import gate_batch, policy_for, start_run
+from teller.settings import Settings
+from teller.store import TODO, Store
+
+app = typer.Typer(
+    help="Teller: RPA for bank back-office work.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+runs_app = typer.Typer(help="Runs and their items.", no_args_is_help=True)
+consoles_app = typer.Typer(help="Sandbox legacy consoles.", no_args_is_help=True)
+app.add_typer(runs_app, name="runs")
+app.add_typer(_approvals.app, name="approvals")
+app.add_typer(consoles_app, name="consoles")
+app.command("demo")(_demo.demo)
+
+
+def main() -> None:
+    app()
+
+
+def execute(
+    settings: Settings, store: Store, flow: Flow, run_id: str, contexts: int | None = None
+) -> None:
+    """Work a run with a progress bar, then print its summary."""
+    todo = len(store.items(run_id, states=TODO))
+    sink = add_run_log(settings.run_folder(run_id) / "run.log.jsonl")
+    try:
+        with progress_bar(todo, f"{flow.name} {run_id}") as on_item:
+            runner = Runner(
+                settings=settings, store=store, flow=flow, contexts=contexts, on_item=on_item
+            )
+            asyncio.run(runner.run(run_id))
+    finally:
+        logger.remove(sink)
+    run_summary(store, store.run(run_id))
+
+
+@app.command("run")
+def run_flow(
+    flow_name: str = typer.Argument(..., metavar="FLOW", help="e.g. payroll"),
+    input_file: Path = typer.Option(..., "--input", "-i", help="The input workbook."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Validate and show the gate's decisions; pay nothing."
+    ),
+    contexts: int | None = typer.Option(None, help="Concurrent browser contexts."),
+    submitted_by: str | None = typer.Option(None, "--as", help="Who submits the batch."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Load an input file, put it through the gate, and carry out what passed."""
+    with clear_errors():
+        settings, store = open_project(project)
+        flow = load_flow(flow_name)
+        batch = flow.load(input_file)
+        policy = policy_for(settings, flow)
+        if dry_run:
+            decisions = gate_batch(batch, policy)
+            held = [
+                (i, d)
+                for i, d in zip(batch.items, decisions, strict=True)
+                if d.outcome != "auto_approved"
+            ]
+            console.print(
+                f"{input_file.name}: batch {batch.batch_id}, {len(batch.items)} items, "
+                f"valid. Gate: {len(batch.items) - len(held)} would pass on their own."
+            )
+            for item, decision in held:
+                console.print(
+                    f"  {item.key}: {decision.outcome}: "
+                    + "; ".join(r.detail for r in decision.rules)
+                )
+            console.print("dry run: nothing was recorded and nothing was paid.")
+            return
+        run_id = start_run(store, flow, batch, policy, submitted_by=submitted_by or operator())
+        execute(settings, store, flow, run_id, contexts)
+
+
+@app.command("resume")
+def resume(
+    run_id: str = typer.Argument(..., metavar="RUN"),
+    contexts: int | None = typer.Option(None, help="Concurrent browser contexts."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Carry on with a run: approved items, retries, and anything left in doubt by a crash."""
+    with clear_errors():
+        settings, store = open_project(project)
+        run = store.run(run_id)
+        execute(settings, store, load_flow(run.flow), run_id, contexts)
+
+
+@runs_app.command("list")
+def runs_list(project: Path | None = ProjectOption) -> None:
+    """The latest runs."""
+    with clear_errors():
+        _, store = open_project(project)
+        runs_table(store.runs())
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: str = typer.Argument(..., metavar="RUN"),
+    every: bool = typer.Option(False, "--all", help="List every item, not only exceptions."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """A run's figures, its exceptions with their evidence, and its latest events."""
+    with clear_errors():
+        _, store = open_project(project)
+        run = store.run(run_id)
+        run_summary(store, run)
+        items = store.items(run_id)
+        shown = items if every else [i for i in items if i.state != "done"]
+        if shown:
+            items_table(shown, title="items" if every else "items not done")
+        for event in store.events(run_id)[-10:]:
+            console.print(
+                f"  {event.at:%H:%M:%S} {event.actor}: "
+                f"{event.source or ''} -> {event.target} {event.reason}"
+            )
+
+
+@consoles_app.command("serve")
+def consoles_serve(
+    name: str = typer.Argument(..., help="e.g. corebank"),
+    port: int | None = typer.Option(None, help="Port (default: from teller.toml)."),
+    db: Path | None = typer.Option(None, help="Ledger file (default: from teller.toml)."),
+    host: str = typer.Option("127.0.0.1", help="Bind address (loopback only)."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Serve a sandbox console until interrupted."""
+    with clear_errors():
+        settings, _ = open_project(project)
+        configured = settings.console(name)
+        serve = console_entry(name)
+        port = port or int(configured.base_url.rsplit(":", 1)[1].split("/")[0])
+        db = db or settings.project / (configured.db or Path(f"var/{name}.db"))
+        db.parent.mkdir(parents=True, exist_ok=True)
+        console.print(f"{name} on http://{host}:{port}/ (ledger {db})")
+        serve(host=host, port=port, db=db, password=configured.password.get_secret_value())
+
+
+@app.command("sample")
+def sample(
+    flow_name: str = typer.Argument(..., metavar="FLOW", help="e.g. payroll"),
+    lines: int = typer.Option(200, help="Number of lines."),
+    out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx or .xls)."),
+    over_limit: int = typer.Option(0, help="Lines above the auto-approval limit."),
+    refused: int = typer.Option(
+        0, help="Lines the console will refuse (closed or unknown account)."
+    ),
+    seed: int = typer.Option(0, help="Seed, for a reproducible workbook."),
+    no_console: bool = typer.Option(
+        False, "--no-console", help="Do not open the accounts on the sandbox console."
+    ),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Write a realistic input workbook and make its accounts exist on the sandbox console."""
+    with clear_errors():
+        settings, _ = open_project(project)
+        flow = load_flow(flow_name)
+        url = None if no_console else settings.console("corebank").base_url
+        made = flow.sample(
+            out,
+            lines=lines,
+            console_url=url,
+            seed=seed,  # type: ignore[attr-defined]
+            over_limit=over_limit,
+            refused=refused,
+        )
+        console.print(
+            f"wrote {made.path}: batch {made.batch_id}, {lines} lines"
+            + ("" if no_console else f"; {len(made.accounts)} accounts opened at {url}")
+        )

@@ -1,0 +1,52 @@
+"""What every command shares: the project's settings and store, the operator's name, errors."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from teller._errors import InputError, TellerError
+from teller.logs import configure, register_secret
+from teller.settings import Settings, load_settings
+from teller.store import Store
+
+console = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+ProjectOption = typer.Option(None, "--project", help="Project folder (holds teller.toml).")
+
+
+def operator() -> str:
+    """Who is at the keyboard: TELLER_USER, else the login name."""
+    return os.environ.get("TELLER_USER") or getpass.getuser()
+
+
+def open_project(project: Path | None, **overrides: object) -> tuple[Settings, Store]:
+    settings = load_settings(project, **overrides)
+    configure(level=settings.log_level)
+    for console_settings in settings.consoles.values():
+        register_secret(console_settings.password.get_secret_value())
+    return settings, Store(settings.store_url)
+
+
+@contextmanager
+def clear_errors() -> Iterator[None]:
+    """Turn Teller's errors into a plain message and exit code 2, without a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        err.print(f"[red]{exc}[/red]\nNothing was paid: the whole batch is rejected.")
+        raise typer.Exit(2) from None
+    except TellerError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def money(value: object) -> str:
+    return "" if value is None else f"{value:,.2f}"

@@ -1,0 +1,107 @@
+"""``teller demo``: the sandbox console, a 200-line payroll batch, the gate, the bot, the report."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import typer
+
+from teller._errors import ConfigError
+from teller.cli._common import ProjectOption, clear_errors, console, open_project
+from teller.flow import load_flow
+from teller.runs import policy_for, start_run
+from teller.settings import Settings
+from teller.store import now
+
+DEMO_CLERK = "demo-clerk"
+
+
+def _healthy(base_url: str) -> bool:
+    try:
+        return httpx.get(f"{base_url}/admin/health", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@contextmanager
+def sandbox_console(settings: Settings, name: str = "corebank") -> Iterator[str]:
+    """Use the sandbox console if it is up; otherwise serve it for the demo's length."""
+    url = settings.console(name).base_url
+    if _healthy(url):
+        yield url
+        return
+    command = [
+        sys.executable,
+        "-m",
+        "teller",
+        "consoles",
+        "serve",
+        name,
+        "--project",
+        str(settings.project),
+    ]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not _healthy(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                detail = (
+                    server.stderr.read().decode(errors="replace")[-500:] if server.stderr else ""
+                )
+                raise ConfigError("teller.toml", f"sandbox {name} did not start at {url}: {detail}")
+            time.sleep(0.1)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def demo(
+    lines: int = typer.Option(200, help="Payroll lines in the sample batch."),
+    contexts: int | None = typer.Option(None, help="Concurrent browser contexts."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Run a sample payroll batch through the gate and the bot on the sandbox console."""
+    from teller.cli._app import execute  # the command table imports this module
+
+    with clear_errors():
+        settings, store = open_project(project)
+        flow = load_flow("payroll")
+        stamp = now()
+        workbook = settings.var / "demo" / f"payroll-{stamp:%Y%m%d-%H%M%S}.xlsx"
+        workbook.parent.mkdir(parents=True, exist_ok=True)
+        with sandbox_console(settings) as url:
+            console.print(f"sandbox corebank console at {url}")
+            sample = flow.sample(
+                workbook,
+                lines=lines,
+                console_url=url,  # type: ignore[attr-defined]
+                seed=int(stamp.timestamp()),
+                over_limit=max(1, lines // 40),
+                refused=max(1, lines // 40),
+            )
+            console.print(
+                f"sample batch {sample.batch_id}: {workbook} ({lines} lines, "
+                f"{sample.over_limit} above the limit, {sample.refused} the console will refuse)"
+            )
+            batch = flow.load(workbook)
+            run_id = start_run(
+                store, flow, batch, policy_for(settings, flow), submitted_by=DEMO_CLERK
+            )
+            started = time.monotonic()
+            execute(settings, store, flow, run_id, contexts)
+            elapsed = time.monotonic() - started
+        console.print(f"worked {lines} lines in {elapsed:.1f}s ({lines / elapsed:.2f} lines/s)")
+        console.print(
+            "The gate held back lines above the auto-approval limit. To see and pay them:\n"
+            f"  teller approvals list --run {run_id}\n"
+            f"  teller approvals approve --run {run_id} --all --as <approver>\n"
+            "  teller consoles serve corebank &   # the sandbox console\n"
+            f"  teller resume {run_id}"
+        )

@@ -1,0 +1,94 @@
+"""Tables and progress for runs, items and approvals (the one module that draws with rich)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from teller._masking import mask_account
+from teller.cli._common import console, money
+from teller.store import Item, Run, Store
+
+
+def run_summary(store: Store, run: Run) -> None:
+    items = store.items(run.id)
+    counts: Counter[str] = Counter()
+    totals: dict[str, Decimal] = {}
+    for item in items:
+        counts[item.state] += 1
+        totals[item.state] = totals.get(item.state, Decimal("0")) + (item.amount or 0)
+    table = Table(title=f"run {run.id}  ({run.flow}, batch {run.batch_id}, {run.status})")
+    table.add_column("state")
+    table.add_column("items", justify="right")
+    table.add_column("amount", justify="right")
+    for state, count in sorted(counts.items()):
+        table.add_row(state, str(count), money(totals[state]))
+    table.add_row("[b]all[/b]", str(len(items)), money(sum(totals.values(), Decimal("0"))))
+    console.print(table)
+    if run.report_path:
+        console.print(f"report: {run.report_path}")
+
+
+def items_table(items: list[Item], *, title: str, with_rules: bool = False) -> None:
+    table = Table(title=title)
+    for column in ("item", "seq", "key", "who", "account", "amount", "state"):
+        table.add_column(column, justify="right" if column in ("amount", "item", "seq") else "left")
+    if with_rules:
+        table.add_column("rules fired")
+        table.add_column("suggestion")
+    else:
+        table.add_column("receipt / error")
+        table.add_column("evidence")
+    for item in items:
+        row = [
+            str(item.id),
+            str(item.seq),
+            item.key,
+            item.label,
+            mask_account(item.payload.get("account_no")),
+            money(item.amount),
+            item.state,
+        ]
+        if with_rules:
+            row += ["; ".join(r["detail"] for r in item.rules), item.suggestion or ""]
+        else:
+            row += [item.receipt or item.error or "", item.evidence or ""]
+        table.add_row(*row)
+    console.print(table)
+
+
+def runs_table(runs: list[Run]) -> None:
+    table = Table(title="runs")
+    for column in ("run", "flow", "batch", "submitted by", "created", "status", "report"):
+        table.add_column(column)
+    for run in runs:
+        table.add_row(
+            run.id,
+            run.flow,
+            run.batch_id,
+            run.submitted_by,
+            f"{run.created_at:%Y-%m-%d %H:%M:%S}",
+            run.status,
+            run.report_path or "",
+        )
+    console.print(table)
+
+
+@contextmanager
+def progress_bar(total: int, label: str) -> Iterator[Callable[[Item], None]]:
+    """A progress bar over a run's items; yields the callback the runner calls per item."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda item: progress.advance(task)

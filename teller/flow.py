@@ -1,0 +1,102 @@
+"""What a flow is to the engine, and how the engine finds flows and consoles by name."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import Any, ClassVar
+
+from playwright.async_api import BrowserContext
+
+from teller._errors import ConfigError
+from teller.locators import LocatorRepository
+from teller.settings import Settings
+from teller.store import Item, NewItem, Run, Store
+
+__all__ = ["Batch", "Flow", "FlowEnv", "console_entry", "load_flow"]
+
+
+@dataclass(frozen=True)
+class Batch:
+    """A validated input, ready to become a run: every item has its idempotency key."""
+
+    batch_id: str
+    input_file: str
+    input_sha256: str
+    items: list[NewItem]
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class FlowEnv:
+    """What a flow may use while it runs: settings, the store, the run's folder."""
+
+    settings: Settings
+    store: Store
+    run_id: str
+    folder: Path
+
+    def locators(self, console: str) -> LocatorRepository:
+        return _repository(self.settings.project / "selectors" / f"{console}.yaml")
+
+
+@cache
+def _repository(path: Path) -> LocatorRepository:
+    return LocatorRepository.load(path)
+
+
+class Flow(ABC):
+    """A business process: load → gate → process each item → lookup when in doubt → finish."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def load(self, path: Path) -> Batch:
+        """Read and validate an input file; raise InputError listing every problem."""
+
+    @abstractmethod
+    async def open(self, context: BrowserContext, env: FlowEnv) -> Any:
+        """Open one worker's session on the consoles (log the bots in)."""
+
+    async def reopen(self, session: Any, env: FlowEnv) -> None:  # noqa: B027
+        """Log in again after the console expired the session (default: nothing)."""
+
+    @abstractmethod
+    async def process(self, session: Any, item: Item, env: FlowEnv) -> str:
+        """Carry out one item; return the console's receipt (e.g. a transaction number)."""
+
+    @abstractmethod
+    async def lookup(self, session: Any, item: Item, env: FlowEnv) -> str | None:
+        """Did this item's effect already happen? Return its receipt, or None."""
+
+    @abstractmethod
+    async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path | None:
+        """Fetch the console's own record, reconcile, write the report; return its path."""
+
+    def secrets(self, env: FlowEnv) -> tuple[str, ...]:
+        """Secret strings that must be masked in evidence (console passwords)."""
+        return ()
+
+
+def _entry(group: str, name: str) -> Any:
+    found = entry_points(group=group, name=name)
+    if not found:
+        known = sorted(e.name for e in entry_points(group=group))
+        raise ConfigError("pyproject.toml", f"no {group} entry point {name!r}; known: {known}")
+    return next(iter(found)).load()
+
+
+def load_flow(name: str) -> Flow:
+    """The flow registered under ``name`` in the ``teller.flows`` entry points."""
+    flow = _entry("teller.flows", name)()
+    if not isinstance(flow, Flow):
+        raise ConfigError("pyproject.toml", f"entry point {name!r} is not a teller Flow")
+    return flow
+
+
+def console_entry(name: str) -> Any:
+    """The ``serve`` callable of the sandbox console registered under ``name``."""
+    return _entry("teller.consoles", name)

@@ -1,0 +1,191 @@
+"""The object repository: load ``selectors/<console>.yaml`` and resolve elements by key.
+
+Each element is a list of strategies in priority order (role+name, label, test id,
+text, placeholder, CSS, XPath). The first strategy that matches wins; when it is not
+the first, the repository logs it once, so selector drift is seen before it breaks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import yaml
+from loguru import logger
+from playwright.async_api import FrameLocator, Locator, Page
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from teller._errors import ConfigError, SelectorNotFound
+
+__all__ = ["Element", "LocatorRepository", "Screen", "Strategy"]
+
+_KINDS = ("role", "label", "test_id", "text", "placeholder", "css", "xpath")
+
+
+class Strategy(BaseModel):
+    """One way to find an element; exactly one kind is set (``name`` goes with ``role``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    role: str | None = None
+    name: str | None = None
+    label: str | None = None
+    test_id: str | None = None
+    text: str | None = None
+    placeholder: str | None = None
+    css: str | None = None
+    xpath: str | None = None
+    exact: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Strategy:
+        kinds = [k for k in _KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError(f"a strategy needs exactly one of {', '.join(_KINDS)}; got {kinds}")
+        if self.name is not None and self.role is None:
+            raise ValueError("'name' only goes with 'role'")
+        return self
+
+    @property
+    def kind(self) -> str:
+        return next(k for k in _KINDS if getattr(self, k) is not None)
+
+    def describe(self) -> str:
+        if self.role is not None:
+            return f"role={self.role} name={self.name!r}"
+        return f"{self.kind}={getattr(self, self.kind)!r}"
+
+    def locate(self, root: Page | FrameLocator) -> Locator:
+        """Build the Playwright locator for this strategy under ``root``."""
+        if self.role is not None:
+            return root.get_by_role(self.role, name=self.name, exact=self.exact)  # type: ignore[arg-type]
+        if self.label is not None:
+            return root.get_by_label(self.label, exact=self.exact)
+        if self.test_id is not None:
+            return root.get_by_test_id(self.test_id)
+        if self.text is not None:
+            return root.get_by_text(self.text, exact=self.exact)
+        if self.placeholder is not None:
+            return root.get_by_placeholder(self.placeholder, exact=self.exact)
+        if self.css is not None:
+            return root.locator(f"css={self.css}")
+        return root.locator(f"xpath={self.xpath}")
+
+
+class Element(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    strategies: list[Strategy]
+    frame: str | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Element:
+        if not self.strategies:
+            raise ValueError("an element needs at least one strategy")
+        return self
+
+
+class Screen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    frame: str | None = None
+    url: str | None = None
+    elements: dict[str, Element]
+
+
+class _RepositoryFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    console: str
+    version: str
+    screens: dict[str, Screen]
+
+
+class LocatorRepository:
+    """The locators of one console, resolved against a live page."""
+
+    def __init__(self, console: str, version: str, screens: dict[str, Screen]) -> None:
+        self.console = console
+        self.version = version
+        self.screens = screens
+        self._drift_seen: set[tuple[str, str, int]] = set()
+
+    @classmethod
+    def load(cls, path: Path) -> LocatorRepository:
+        """Read and validate a selector file; a bad file names the file and the field."""
+        try:
+            raw: Any = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(str(path), "selector file not found") from None
+        except yaml.YAMLError as exc:
+            line = getattr(getattr(exc, "problem_mark", None), "line", None)
+            raise ConfigError(str(path), f"not valid YAML: {exc}", line=line and line + 1) from None
+        try:
+            data = _RepositoryFile.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"])
+            raise ConfigError(str(path), f"field {field}: {first['msg']}") from None
+        return cls(data.console, data.version, data.screens)
+
+    def element(self, screen: str, key: str) -> Element:
+        try:
+            return self.screens[screen].elements[key]
+        except KeyError:
+            raise SelectorNotFound(self.console, screen, key) from None
+
+    def url(self, screen: str) -> str | None:
+        """The screen's path on the console, if the file gives one."""
+        return self.screens[screen].url
+
+    def _root(self, page: Page, screen: str, element: Element) -> Page | FrameLocator:
+        frame = element.frame or self.screens[screen].frame
+        if frame is None:
+            return page
+        return page.frame_locator(f'frame[name="{frame}"], iframe[name="{frame}"]')
+
+    def candidates(self, page: Page, screen: str, key: str) -> list[Locator]:
+        """The locators of every strategy of an element, in priority order."""
+        element = self.element(screen, key)
+        root = self._root(page, screen, element)
+        return [s.locate(root) for s in element.strategies]
+
+    async def find(self, page: Page, screen: str, key: str, *, timeout: float = 10.0) -> Locator:
+        """Return the element found by the first strategy that matches, waiting up to ``timeout``."""
+        candidates = self.candidates(page, screen, key)
+        found = await self._first_present(candidates)
+        if found is None:
+            either = candidates[0]
+            for other in candidates[1:]:
+                either = either.or_(other)
+            try:
+                await either.first.wait_for(state="attached", timeout=timeout * 1000)
+            except Exception:
+                raise SelectorNotFound(self.console, screen, key, tried=len(candidates)) from None
+            found = await self._first_present(candidates)
+            if found is None:  # it came and went: a page in the middle of navigating
+                await asyncio.sleep(0.05)
+                found = await self._first_present(candidates)
+            if found is None:
+                raise SelectorNotFound(self.console, screen, key, tried=len(candidates))
+        index, locator = found
+        if index > 0 and (screen, key, index) not in self._drift_seen:
+            self._drift_seen.add((screen, key, index))
+            strategy = self.element(screen, key).strategies[index]
+            logger.warning(
+                "selector drift: {}/{}/{} matched by fallback #{} ({})",
+                self.console,
+                screen,
+                key,
+                index + 1,
+                strategy.describe(),
+            )
+        return locator.first
+
+    @staticmethod
+    async def _first_present(candidates: list[Locator]) -> tuple[int, Locator] | None:
+        for index, locator in enumerate(candidates):
+            try:
+                if await locator.count() > 0:
+                    return index, locator
+            except Exception:  # a frame detached mid-navigation counts as not there yet
+                continue
+        return None

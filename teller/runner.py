@@ -1,0 +1,275 @@
+"""The runner: N browser contexts work a run's items under the effect protocol of DESIGN.md §1.
+
+For each item: durably ``in_flight`` (committed, with the attempt number) before the
+console is touched; ``done`` with the console's receipt after it confirms. An item
+that may have reached the console (crash, timeout after submit, a refused reused
+reference) is ``in_doubt`` and is looked up on the console before anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from playwright.async_api import Browser, BrowserContext, async_playwright
+
+from teller import browser as chromium
+from teller._errors import (
+    BusinessError,
+    InDoubt,
+    ReferenceAlreadyUsed,
+    SessionExpired,
+    TellerError,
+    TellerSystemError,
+)
+from teller.flow import Flow, FlowEnv
+from teller.settings import Settings
+from teller.store import FINAL, TODO, Item, Store, now
+
+__all__ = ["Runner"]
+
+# States the runner leaves for a person; reported to on_item like final ones.
+_PARKED = frozenset({"needs_review"})
+
+
+@dataclass
+class _Worker:
+    number: int
+    owner: str
+    context: BrowserContext
+    session: Any
+
+
+class Runner:
+    """Works one run's to-do items with ``contexts`` concurrent browser contexts."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        flow: Flow,
+        contexts: int | None = None,
+        actor: str = "runner",
+        on_item: Callable[[Item], None] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.flow = flow
+        self.contexts = max(1, contexts or settings.contexts)
+        self.actor = actor
+        self.on_item = on_item or (lambda item: None)
+        self._owner = f"{socket.gethostname()}:{os.getpid()}"
+
+    async def run(self, run_id: str) -> Path | None:
+        """Work every to-do item of the run, then let the flow finish (reconcile, report)."""
+        env = FlowEnv(self.settings, self.store, run_id, self.settings.run_folder(run_id))
+        env.folder.mkdir(parents=True, exist_ok=True)
+        todo = [i.id for i in self.store.items(run_id, states=TODO)]
+        self.store.update_run(run_id, status="running")
+        self.store.note(run_id, actor=self.actor, what="started", reason=f"{len(todo)} items to do")
+        with logger.contextualize(run_id=run_id):
+            async with async_playwright() as playwright:
+                browser = await chromium.launch(playwright, executable=self.settings.chromium)
+                try:
+                    report = await self._work(browser, env, todo)
+                finally:
+                    await browser.close()
+        return report
+
+    async def _work(self, browser: Browser, env: FlowEnv, todo: list[int]) -> Path | None:
+        count = max(1, min(self.contexts, len(todo)))
+        workers = await asyncio.gather(*(self._open_worker(browser, env, n) for n in range(count)))
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for item_id in todo:
+            queue.put_nowait(item_id)
+        await asyncio.gather(*(self._drain(w, env, queue) for w in workers))
+        report = await self.flow.finish(workers[0].session, self.store.run(env.run_id), env)
+        left = [i for i in self.store.items(env.run_id) if i.state not in FINAL]
+        self.store.update_run(
+            env.run_id,
+            status="waiting" if left else "finished",
+            finished_at=now(),
+            report_path=str(report) if report else None,
+        )
+        self.store.note(
+            env.run_id,
+            actor=self.actor,
+            what="finished",
+            reason=f"report {report}; {len(left)} items not final",
+        )
+        for worker in workers:
+            await worker.context.close()
+        return report
+
+    async def _open_worker(self, browser: Browser, env: FlowEnv, number: int) -> _Worker:
+        context = await chromium.new_context(browser)
+        session = await self.flow.open(context, env)
+        return _Worker(number, f"{self._owner}:{number}", context, session)
+
+    async def _renew(self, worker: _Worker, env: FlowEnv) -> None:
+        """Replace a worker's context after an unexpected failure (crashed page, lost frame)."""
+        try:
+            await worker.context.close()
+        except Exception:  # already gone with its browser process
+            pass
+        worker.context = await chromium.new_context(worker.context.browser)  # type: ignore[arg-type]
+        worker.session = await self.flow.open(worker.context, env)
+
+    async def _drain(self, worker: _Worker, env: FlowEnv, queue: asyncio.Queue[int]) -> None:
+        while True:
+            try:
+                item_id = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            if not self.store.claim(item_id, worker.owner, seconds=self.settings.lease_seconds):
+                continue  # another runner holds it
+            try:
+                item = await self._settle(worker, env, self.store.item(item_id))
+                self.on_item(item)
+            finally:
+                self.store.release(item_id, worker.owner)
+
+    async def _settle(self, worker: _Worker, env: FlowEnv, item: Item) -> Item:
+        """Drive one item until it is final, parked for a person, or no longer ours to do."""
+        while item.state in TODO:
+            with logger.contextualize(item=item.key):
+                if item.state == "in_flight":  # left by a runner that died mid-attempt
+                    item = self.store.move(
+                        item.id,
+                        "in_doubt",
+                        actor=self.actor,
+                        reason="found in_flight: a past attempt may have reached the console",
+                    )
+                if item.state == "in_doubt":
+                    item = await self._resolve(worker, env, item)
+                    continue
+                item = await self._attempt(worker, env, item)
+                if item.state == "retry_wait":
+                    delay = self.settings.retry_backoff * 2 ** (item.attempts - 1)
+                    await asyncio.sleep(delay * (0.5 + random.random()))
+        return item
+
+    async def _attempt(self, worker: _Worker, env: FlowEnv, item: Item) -> Item:
+        attempt = item.attempts + 1
+        item = self.store.move(
+            item.id, "in_flight", actor=self.actor, reason=f"attempt {attempt}", attempts=attempt
+        )
+        try:
+            receipt = await self.flow.process(worker.session, item, env)
+        except BusinessError as exc:
+            return await self._fail(worker, env, item, "failed_business", exc)
+        except ReferenceAlreadyUsed as exc:
+            item = await self._fail(worker, env, item, "in_doubt", exc)
+            return await self._resolve(worker, env, item, must_find=True)
+        except InDoubt as exc:
+            return await self._fail(worker, env, item, "in_doubt", exc)
+        except SessionExpired as exc:
+            await self.flow.reopen(worker.session, env)
+            return await self._fail(worker, env, item, self._retry_or_fail(item), exc)
+        except TellerSystemError as exc:
+            return await self._fail(worker, env, item, self._retry_or_fail(item), exc)
+        except Exception as exc:  # unknown failure, possibly after submit: never retry blind
+            moved = await self._fail(worker, env, item, "in_doubt", exc)
+            await self._renew(worker, env)
+            return moved
+        logger.info("item {} done: receipt {}", item.key, receipt)
+        return self.store.move(
+            item.id,
+            "done",
+            actor=self.actor,
+            reason="console confirmed",
+            receipt=receipt,
+            error=None,
+        )
+
+    def _retry_or_fail(self, item: Item) -> str:
+        return "retry_wait" if item.attempts < self.settings.max_attempts else "failed_system"
+
+    async def _resolve(
+        self, worker: _Worker, env: FlowEnv, item: Item, *, must_find: bool = False
+    ) -> Item:
+        """Settle an in-doubt item by looking it up on the console, never by a blind retry."""
+        receipt = None
+        for tries in range(1, self.settings.max_attempts + 1):
+            try:
+                receipt = await self.flow.lookup(worker.session, item, env)
+                break
+            except SessionExpired:
+                await self.flow.reopen(worker.session, env)
+            except TellerError as exc:
+                logger.warning("lookup of {} failed (try {}): {}", item.key, tries, exc)
+            except Exception as exc:
+                logger.warning("lookup of {} failed (try {}): {}", item.key, tries, _short(exc))
+                await self._renew(worker, env)
+        else:
+            return self.store.move(
+                item.id,
+                "needs_review",
+                actor=self.actor,
+                reason="in doubt and the console could not be searched",
+            )
+        if receipt is not None:
+            logger.info("item {} recovered by lookup: receipt {}", item.key, receipt)
+            return self.store.move(
+                item.id,
+                "done",
+                actor=self.actor,
+                reason="in doubt; found on the console by its reference",
+                receipt=receipt,
+            )
+        if must_find or item.attempts >= self.settings.max_attempts:
+            why = (
+                "console refused the reference but its inquiry does not show it"
+                if must_find
+                else "in doubt, not on the console, attempts used up"
+            )
+            return self.store.move(item.id, "needs_review", actor=self.actor, reason=why)
+        return self.store.move(
+            item.id,
+            "retry_wait",
+            actor=self.actor,
+            reason="in doubt; not on the console, so safe to retry",
+        )
+
+    async def _fail(
+        self, worker: _Worker, env: FlowEnv, item: Item, target: str, exc: BaseException
+    ) -> Item:
+        """Keep evidence of a failed attempt, then move the item with the error's words."""
+        stem = f"{item.seq:05d}-a{item.attempts}"
+        folder = env.folder / "evidence"
+        saved: list[Path] = []
+        for index, page in enumerate(worker.context.pages):
+            suffix = "" if index == 0 else f"-p{index}"
+            try:
+                saved += await chromium.save_evidence(
+                    page, folder, stem + suffix, secrets=self.flow.secrets(env)
+                )
+            except Exception:  # evidence is best effort: never lose the item's state over it
+                pass
+        shot = next((p for p in saved if p.suffix == ".png"), saved[0] if saved else None)
+        message = _short(exc)
+        logger.warning("item {} attempt {}: {} -> {}", item.key, item.attempts, message, target)
+        return self.store.move(
+            item.id,
+            target,
+            actor=self.actor,
+            reason=message,
+            error=message,
+            evidence=str(shot) if shot else item.evidence,
+        )
+
+
+def _short(exc: BaseException) -> str:
+    """One line of an exception, without Playwright's call log."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    text = re.sub(r"\s+", " ", text)[:300]
+    return text if isinstance(exc, TellerError) else f"{type(exc).__name__}: {text}"

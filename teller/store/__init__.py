@@ -1,0 +1,21 @@
+"""The store of runs, work items and events (SQLAlchemy 2: SQLite by default, PostgreSQL by URL)."""
+
+from __future__ import annotations
+
+from teller.store._states import FINAL, TODO, TRANSITIONS, State, allowed
+from teller.store._store import NewItem, Store, now
+from teller.store._tables import Event, Item, Run
+
+__all__ = [
+    "FINAL",
+    "TODO",
+    "TRANSITIONS",
+    "Event",
+    "Item",
+    "NewItem",
+    "Run",
+    "State",
+    "Store",
+    "allowed",
+    "now",
+]

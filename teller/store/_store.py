@@ -1,0 +1,248 @@
+"""The store: runs, work items and their events, on SQLite (WAL) or PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from teller._errors import StateError
+from teller.store._states import allowed
+from teller.store._tables import Base, Event, Item, Run
+
+__all__ = ["NewItem", "Store", "now"]
+
+
+def now() -> datetime:
+    """Local wall-clock time, to the microsecond: what a clerk and the consoles show."""
+    return datetime.now()
+
+
+@dataclass(frozen=True)
+class NewItem:
+    """A work item as a flow's ``load`` hands it over."""
+
+    seq: int
+    key: str
+    amount: Decimal | None
+    payload: dict[str, Any] = field(default_factory=dict)
+    label: str = ""
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+class Store:
+    """Durable state of runs and items; every item transition is one committed event."""
+
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        Base.metadata.create_all(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with self._sessions.begin() as session:
+            yield session
+
+    # runs -------------------------------------------------------------------
+
+    def create_run(
+        self,
+        *,
+        flow: str,
+        batch_id: str,
+        input_file: str,
+        input_sha256: str,
+        submitted_by: str,
+        items: Sequence[NewItem],
+        info: dict[str, Any] | None = None,
+    ) -> str:
+        """Record a run and its items, all ``new``, in one transaction."""
+        run_id = f"R{now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+        stamp = now()
+        try:
+            with self._session() as session:
+                session.add(
+                    Run(
+                        id=run_id,
+                        flow=flow,
+                        batch_id=batch_id,
+                        input_file=input_file,
+                        input_sha256=input_sha256,
+                        submitted_by=submitted_by,
+                        created_at=stamp,
+                        info=info or {},
+                    )
+                )
+                session.flush()
+                for new in items:
+                    session.add(
+                        Item(
+                            run_id=run_id,
+                            seq=new.seq,
+                            key=new.key,
+                            label=new.label,
+                            amount=new.amount,
+                            payload=new.payload,
+                            state="new",
+                            updated_at=stamp,
+                        )
+                    )
+                session.flush()
+                session.add(
+                    Event(
+                        run_id=run_id,
+                        at=stamp,
+                        actor=submitted_by,
+                        target="loaded",
+                        reason=f"{len(items)} items from {input_file}",
+                    )
+                )
+        except IntegrityError:
+            existing = self.find_run(flow=flow, batch_id=batch_id)
+            hint = f" as run {existing.id}; use `teller resume {existing.id}`" if existing else ""
+            raise StateError(f"batch {batch_id!r} was already loaded{hint}") from None
+        return run_id
+
+    def find_run(self, *, flow: str, batch_id: str) -> Run | None:
+        with self._session() as session:
+            return session.scalar(select(Run).where(Run.flow == flow, Run.batch_id == batch_id))
+
+    def run(self, run_id: str) -> Run:
+        with self._session() as session:
+            run = session.get(Run, run_id)
+        if run is None:
+            raise StateError(f"no run {run_id!r}")
+        return run
+
+    def runs(self, *, limit: int = 50) -> list[Run]:
+        with self._session() as session:
+            return list(session.scalars(select(Run).order_by(Run.created_at.desc()).limit(limit)))
+
+    def update_run(self, run_id: str, **fields: Any) -> None:
+        with self._session() as session:
+            session.execute(update(Run).where(Run.id == run_id).values(**fields))
+
+    def note(self, run_id: str, *, actor: str, what: str, reason: str = "") -> None:
+        """An event of the run itself (started, resumed, report written)."""
+        with self._session() as session:
+            session.add(Event(run_id=run_id, at=now(), actor=actor, target=what, reason=reason))
+
+    # items ------------------------------------------------------------------
+
+    def items(
+        self, run_id: str | None = None, *, states: Iterable[str] | None = None
+    ) -> list[Item]:
+        query = select(Item).order_by(Item.run_id, Item.seq)
+        if run_id is not None:
+            query = query.where(Item.run_id == run_id)
+        if states is not None:
+            query = query.where(Item.state.in_(list(states)))
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def item(self, item_id: int) -> Item:
+        with self._session() as session:
+            item = session.get(Item, item_id)
+        if item is None:
+            raise StateError(f"no item {item_id}")
+        return item
+
+    def move(
+        self, item_id: int, target: str, *, actor: str, reason: str = "", **fields: Any
+    ) -> Item:
+        """Move an item to ``target`` if the state machine allows it, with its event, atomically.
+
+        The update is conditional on the state read, so two processes cannot both move
+        the same item out of the same state.
+        """
+        with self._session() as session:
+            item = session.get(Item, item_id)
+            if item is None:
+                raise StateError(f"no item {item_id}")
+            source = item.state
+            if not allowed(source, target):
+                raise StateError(
+                    f"item {item_id} ({item.key}): {source} -> {target} is not allowed"
+                )
+            stamp = now()
+            result = session.execute(
+                update(Item)
+                .where(Item.id == item_id, Item.state == source)
+                .values(state=target, updated_at=stamp, **fields)
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise StateError(f"item {item_id} changed state under us (was {source})")
+            session.add(
+                Event(
+                    run_id=item.run_id,
+                    item_id=item_id,
+                    at=stamp,
+                    actor=actor,
+                    source=source,
+                    target=target,
+                    reason=reason,
+                )
+            )
+            session.flush()
+            session.refresh(item)
+            return item
+
+    def claim(self, item_id: int, owner: str, *, seconds: float) -> bool:
+        """Take a lease on an item; False if another live owner holds it."""
+        stamp = now()
+        with self._session() as session:
+            result = session.execute(
+                update(Item)
+                .where(
+                    Item.id == item_id,
+                    or_(
+                        Item.lease_owner.is_(None),
+                        Item.lease_owner == owner,
+                        Item.lease_until < stamp,
+                    ),
+                )
+                .values(lease_owner=owner, lease_until=stamp + timedelta(seconds=seconds))
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1  # type: ignore[attr-defined]
+
+    def release(self, item_id: int, owner: str) -> None:
+        with self._session() as session:
+            session.execute(
+                update(Item)
+                .where(Item.id == item_id, Item.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def events(self, run_id: str, *, item_id: int | None = None) -> list[Event]:
+        query = select(Event).where(Event.run_id == run_id).order_by(Event.id)
+        if item_id is not None:
+            query = query.where(Event.item_id == item_id)
+        with self._session() as session:
+            return list(session.scalars(query))

@@ -1,0 +1,81 @@
+"""Tables of the store: runs, items, events. Money is stored as exact decimal text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = ["Base", "Event", "Item", "Money", "Run"]
+
+
+class Money(TypeDecorator[Decimal]):
+    """Decimal stored as text, so neither SQLite nor a driver turns it into a float."""
+
+    impl = String(32)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        return None if value is None else str(Decimal(value).quantize(Decimal("0.01")))
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Run(Base):
+    __tablename__ = "runs"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    flow: Mapped[str] = mapped_column(String(40))
+    batch_id: Mapped[str] = mapped_column(String(64))
+    input_file: Mapped[str] = mapped_column(Text)
+    input_sha256: Mapped[str] = mapped_column(String(64))
+    submitted_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="loaded")
+    finished_at: Mapped[datetime | None] = mapped_column(default=None)
+    report_path: Mapped[str | None] = mapped_column(Text, default=None)
+    info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    __table_args__ = (Index("runs_batch", "flow", "batch_id", unique=True),)
+
+
+class Item(Base):
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), index=True)
+    seq: Mapped[int]
+    key: Mapped[str] = mapped_column(String(80), unique=True)
+    label: Mapped[str] = mapped_column(Text, default="")
+    amount: Mapped[Decimal | None] = mapped_column(Money, default=None)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default="new", index=True)
+    decision: Mapped[str | None] = mapped_column(String(20), default=None)
+    rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    suggestion: Mapped[str | None] = mapped_column(Text, default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    receipt: Mapped[str | None] = mapped_column(String(64), default=None)
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    evidence: Mapped[str | None] = mapped_column(Text, default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime]
+
+
+class Event(Base):
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("runs.id"), index=True)
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("items.id"), index=True, default=None)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(20), default=None)
+    target: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,54 @@
+"""Fixtures shared by every test: stores on SQLite and PostgreSQL, a project folder."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from teller.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A URL into a fresh schema of the local PostgreSQL, dropped afterwards."""
+    schema = f"teller_test_{secrets.token_hex(4)}"
+    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with engine.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The store, once on SQLite and once on the local PostgreSQL."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'teller.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    made = Store(url)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project folder like the repository's: teller.toml, selectors/, policies/."""
+    folder = tmp_path / "project"
+    folder.mkdir()
+    shutil.copy(ROOT / "teller.toml", folder / "teller.toml")
+    shutil.copytree(ROOT / "selectors", folder / "selectors")
+    shutil.copytree(ROOT / "policies", folder / "policies")
+    return folder

@@ -1,0 +1,98 @@
+"""The store keeps runs, items and events exactly, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from teller import StateError
+from teller.store import NewItem, Store
+
+
+def _run(store: Store, batch: str = "B1", amounts: tuple[str, ...] = ("10.50", "50000.01")) -> str:
+    items = [
+        NewItem(seq=n, key=f"{batch}:E{n}", amount=Decimal(a), payload={"n": n})
+        for n, a in enumerate(amounts, start=1)
+    ]
+    return store.create_run(
+        flow="payroll",
+        batch_id=batch,
+        input_file="in.xlsx",
+        input_sha256="0" * 64,
+        submitted_by="maker",
+        items=items,
+    )
+
+
+def test_money_round_trips_exactly(store: Store) -> None:
+    run_id = _run(store, amounts=("0.10", "12345678901234.99"))
+    assert [i.amount for i in store.items(run_id)] == [
+        Decimal("0.10"),
+        Decimal("12345678901234.99"),
+    ]
+
+
+def test_every_transition_is_an_event(store: Store) -> None:
+    run_id = _run(store)
+    item = store.items(run_id)[0]
+    store.move(item.id, "auto_approved", actor="gate", reason="within policy")
+    store.move(item.id, "in_flight", actor="runner", attempts=1)
+    done = store.move(item.id, "done", actor="runner", receipt="TX1")
+    assert (done.state, done.receipt, done.attempts) == ("done", "TX1", 1)
+    moves = [(e.source, e.target, e.actor) for e in store.events(run_id, item_id=item.id)]
+    assert moves == [
+        ("new", "auto_approved", "gate"),
+        ("auto_approved", "in_flight", "runner"),
+        ("in_flight", "done", "runner"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "forbidden"),
+    [
+        ((), "in_flight"),  # new items must pass the gate first
+        (("needs_approval",), "in_flight"),  # held items are never worked
+        (("rejected",), "approved"),
+        (("auto_approved", "in_flight", "done"), "in_flight"),  # done is final
+    ],
+)
+def test_forbidden_transitions_are_refused(
+    store: Store, path: tuple[str, ...], forbidden: str
+) -> None:
+    item = store.items(_run(store))[0]
+    for state in path:
+        store.move(item.id, state, actor="t")
+    with pytest.raises(StateError, match="not allowed"):
+        store.move(item.id, forbidden, actor="t")
+    assert store.item(item.id).state == (path[-1] if path else "new")
+
+
+def test_a_batch_loads_once(store: Store) -> None:
+    first = _run(store, "PAY-1")
+    with pytest.raises(StateError, match=first):
+        _run(store, "PAY-1")
+    assert len(store.runs()) == 1
+
+
+def test_leases_keep_two_owners_apart(store: Store) -> None:
+    item = store.items(_run(store))[0]
+    assert store.claim(item.id, "robot-a", seconds=60)
+    assert not store.claim(item.id, "robot-b", seconds=60)
+    store.release(item.id, "robot-a")
+    assert store.claim(item.id, "robot-b", seconds=60)
+
+
+def test_an_expired_lease_is_taken_over(store: Store) -> None:
+    item = store.items(_run(store))[0]
+    assert store.claim(item.id, "robot-a", seconds=-1)  # already expired
+    assert store.claim(item.id, "robot-b", seconds=60)
+    assert store.item(item.id).lease_owner == "robot-b"
+
+
+def test_filters_items_by_state(store: Store) -> None:
+    run_id = _run(store)
+    first, second = store.items(run_id)
+    store.move(first.id, "auto_approved", actor="gate")
+    store.move(second.id, "needs_approval", actor="gate")
+    assert [i.id for i in store.items(run_id, states=["needs_approval"])] == [second.id]
