@@ -1,0 +1,131 @@
+"""Locators resolve by key, in priority order, inside frames, and say when they drift."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from loguru import logger
+from playwright.async_api import async_playwright
+
+from teller import ConfigError, SelectorNotFound
+from teller.browser import launch
+from teller.locators import LocatorRepository
+
+SELECTORS = """
+console: shop
+version: "1.0"
+screens:
+  form:
+    elements:
+      amount:
+        strategies:
+          - {label: "金額 Amount"}
+          - {css: "input.amount"}
+      submit:
+        strategies:
+          - {role: button, name: "提交 Submit"}
+      ghost:
+        strategies:
+          - {test_id: "nothing-here"}
+  inside:
+    frame: main
+    elements:
+      title:
+        strategies:
+          - {css: "h1"}
+"""
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> LocatorRepository:
+    path = tmp_path / "shop.yaml"
+    path.write_text(SELECTORS, encoding="utf-8")
+    return LocatorRepository.load(path)
+
+
+def run(coroutine):  # type: ignore[no-untyped-def]
+    return asyncio.run(coroutine)
+
+
+def test_first_strategy_wins(repo: LocatorRepository) -> None:
+    async def check() -> None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content(
+                '<label for="x9">金額 Amount</label><input id="x9" class="amount">'
+                "<button>提交 Submit</button>"
+            )
+            amount = await repo.find(page, "form", "amount", timeout=2)
+            await amount.fill("12.30")
+            assert await page.locator("#x9").input_value() == "12.30"
+            assert await (await repo.find(page, "form", "submit")).inner_text() == "提交 Submit"
+            await browser.close()
+
+    run(check())
+
+
+def test_fallback_matches_and_drift_is_logged(repo: LocatorRepository) -> None:
+    seen: list[str] = []
+    sink = logger.add(lambda m: seen.append(str(m)), level="WARNING")
+
+    async def check() -> None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content('<input class="amount">')  # the label is gone
+            await (await repo.find(page, "form", "amount", timeout=2)).fill("1")
+            await repo.find(page, "form", "amount", timeout=2)
+            await browser.close()
+
+    try:
+        run(check())
+    finally:
+        logger.remove(sink)
+    drift = [s for s in seen if "selector drift" in s]
+    assert len(drift) == 1 and "shop/form/amount" in drift[0] and "#2" in drift[0]
+
+
+def test_missing_element_raises_selector_not_found(repo: LocatorRepository) -> None:
+    async def check() -> None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content("<p>empty</p>")
+            with pytest.raises(SelectorNotFound, match="shop/form/ghost"):
+                await repo.find(page, "form", "ghost", timeout=0.3)
+            await browser.close()
+
+    run(check())
+
+
+def test_elements_inside_a_frame(repo: LocatorRepository) -> None:
+    async def check() -> None:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content(
+                '<iframe name="main" srcdoc="<h1>轉(zhuǎn)賬 Transfer</h1>"></iframe><h1>outer</h1>'
+            )
+            title = await repo.find(page, "inside", "title", timeout=5)
+            assert await title.inner_text() == "轉(zhuǎn)賬 Transfer"
+            await browser.close()
+
+    run(check())
+
+
+def test_a_bad_selector_file_names_the_field(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "console: x\nversion: '1'\nscreens:\n  s:\n    elements:\n      e:\n"
+        "        strategies:\n          - {label: a, css: b}\n"
+    )
+    with pytest.raises(ConfigError, match=r"bad\.yaml.*screens\.s\.elements\.e\.strategies\.0"):
+        LocatorRepository.load(path)
+
+
+def test_unknown_key_is_selector_not_found(repo: LocatorRepository) -> None:
+    with pytest.raises(SelectorNotFound, match="shop/form/nope"):
+        repo.element("form", "nope")

@@ -1,0 +1,162 @@
+"""The runner keeps the effect protocol: no item twice, none lost, none without the gate.
+
+A scripted flow stands in for a console here (a fake, not a patch): it records what it
+"paid" in its own ledger, so the tests check that ledger, not the runner's word.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from playwright.async_api import BrowserContext
+
+from teller import ConsoleError, InDoubt, PaymentRefused, ReferenceAlreadyUsed
+from teller.flow import Batch, Flow, FlowEnv
+from teller.gate import Policy
+from teller.runner import Runner
+from teller.runs import start_run
+from teller.settings import Settings
+from teller.store import Item, NewItem, Run, Store
+
+
+class ScriptedFlow(Flow):
+    """Each key has a script of outcomes, one per attempt; ``ledger`` is the fake console."""
+
+    name = "scripted"
+
+    def __init__(self, scripts: dict[str, list[str]]) -> None:
+        self.scripts = scripts
+        self.ledger: dict[str, str] = {}
+        self.payments: Counter[str] = Counter()
+        self.reopened = 0
+
+    def load(self, path: Path) -> Batch:
+        items = [
+            NewItem(seq=n, key=key, amount=Decimal("60000.00") if "big" in key else Decimal("10"))
+            for n, key in enumerate(self.scripts, start=1)
+        ]
+        return Batch("B1", str(path), "0" * 64, items)
+
+    async def open(self, context: BrowserContext, env: FlowEnv) -> Any:
+        return await context.new_page()
+
+    async def reopen(self, session: Any, env: FlowEnv) -> None:
+        self.reopened += 1
+
+    def _pay(self, key: str) -> str:
+        self.payments[key] += 1
+        self.ledger[key] = f"TX-{key}"
+        return self.ledger[key]
+
+    async def process(self, session: Any, item: Item, env: FlowEnv) -> str:
+        step = self.scripts[item.key].pop(0)
+        if step == "ok":
+            return self._pay(item.key)
+        if step == "business":
+            raise PaymentRefused("fake", "余額不足 Insufficient funds")
+        if step == "system":
+            raise ConsoleError("fake", "transfer", "HTTP 500")
+        if step == "paid-then-lost":  # committed, but the confirmation never came
+            self._pay(item.key)
+            raise InDoubt("fake", item.key, "connection dropped after submit")
+        if step == "lost-before-commit":
+            raise InDoubt("fake", item.key, "timeout after submit")
+        if step == "reference-used":
+            raise ReferenceAlreadyUsed("fake", item.key)
+        if step == "crash-after-pay":
+            self._pay(item.key)
+            raise RuntimeError("Target page, context or browser has been closed")
+        raise AssertionError(step)
+
+    async def lookup(self, session: Any, item: Item, env: FlowEnv) -> str | None:
+        return self.ledger.get(item.key)
+
+    async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path | None:
+        return None
+
+
+def _work(store: Store, tmp_path: Path, flow: ScriptedFlow, run_id: str | None = None) -> str:
+    settings = Settings(project=tmp_path, max_attempts=3, retry_backoff=0.01, contexts=2)
+    if run_id is None:
+        run_id = start_run(
+            store, flow, flow.load(tmp_path / "in.xlsx"), Policy(), submitted_by="maker"
+        )
+    asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
+    return run_id
+
+
+def _states(store: Store, run_id: str) -> dict[str, str]:
+    return {i.key: i.state for i in store.items(run_id)}
+
+
+def test_outcomes_under_each_kind_of_failure(store: Store, tmp_path: Path) -> None:
+    flow = ScriptedFlow(
+        {
+            "ok": ["ok"],
+            "refused": ["business"],
+            "flaky": ["system", "system", "ok"],
+            "broken": ["system", "system", "system"],
+            "lost-after": ["paid-then-lost"],
+            "lost-before": ["lost-before-commit", "ok"],
+            "guard": ["reference-used"],
+            "crash": ["crash-after-pay"],
+            "big": ["ok"],
+        }
+    )
+    flow.ledger["guard"] = "TX-earlier"  # the console already had this reference
+    run_id = _work(store, tmp_path, flow)
+    assert _states(store, run_id) == {
+        "ok": "done",
+        "refused": "failed_business",
+        "flaky": "done",
+        "broken": "failed_system",
+        "lost-after": "done",
+        "lost-before": "done",
+        "guard": "done",
+        "crash": "done",
+        "big": "needs_approval",
+    }
+    # no key paid twice, nothing paid that the gate held back
+    assert max(flow.payments.values()) == 1
+    assert "big" not in flow.ledger
+    assert flow.scripts["refused"] == []  # business errors are tried once only
+    receipts = {i.key: i.receipt for i in store.items(run_id)}
+    assert receipts["guard"] == "TX-earlier" and receipts["lost-after"] == "TX-lost-after"
+    attempts = {i.key: i.attempts for i in store.items(run_id)}
+    assert attempts["flaky"] == 3 and attempts["broken"] == 3 and attempts["refused"] == 1
+
+
+def test_failures_keep_evidence(store: Store, tmp_path: Path) -> None:
+    flow = ScriptedFlow({"refused": ["business"]})
+    run_id = _work(store, tmp_path, flow)
+    item = store.items(run_id)[0]
+    assert item.evidence and Path(item.evidence).is_file()
+    assert "Insufficient funds" in (item.error or "")
+
+
+def test_in_flight_after_a_crash_is_looked_up_not_repaid(store: Store, tmp_path: Path) -> None:
+    flow = ScriptedFlow({"paid": [], "unpaid": ["ok"]})
+    run_id = start_run(store, flow, flow.load(tmp_path / "in.xlsx"), Policy(), submitted_by="maker")
+    for item in store.items(run_id):  # a runner died after marking both in flight
+        store.move(item.id, "in_flight", actor="dead-runner", attempts=1)
+    flow.ledger["paid"] = "TX-before-crash"
+    _work(store, tmp_path, flow, run_id)
+    assert _states(store, run_id) == {"paid": "done", "unpaid": "done"}
+    assert flow.payments == Counter({"unpaid": 1})
+    reasons = [e.reason for e in store.events(run_id) if e.target == "done"]
+    assert any("found on the console" in r for r in reasons)
+
+
+def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None:
+    from teller.runs import approve
+
+    flow = ScriptedFlow({"big": ["ok"]})
+    run_id = _work(store, tmp_path, flow)
+    assert flow.ledger == {}
+    approve(store, store.items(run_id)[0].id, by="checker")
+    _work(store, tmp_path, flow, run_id)
+    assert _states(store, run_id) == {"big": "done"} and flow.payments["big"] == 1
