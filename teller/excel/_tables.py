@@ -87,7 +87,7 @@ def write_key_values(
     """Add sheet ``title`` listing ``fields`` as label/value rows (``None`` leaves a blank row).
 
     A ``table`` goes below the fields after one blank row; a ``chart`` of one of its columns
-    goes to the right of the fields.
+    goes below the table.
     """
     entries: list[list[tuple[object, Kind, str | None]]] = []
     for field in fields:
@@ -210,7 +210,9 @@ def _chart_table(ws: Worksheet, table: Table, chart: Chart, *, top: int) -> None
         title=chart.title,
         categories=f"A{first}:A{last}",
         values=f"{letter}{first}:{letter}{last}",
-        anchor="D2",
+        # Below the table: a summary's value column is often wide (hashes, file names), and a
+        # chart to its right would start off screen.
+        anchor=f"A{last + 2}",
         kind=chart.kind,
     )
 
