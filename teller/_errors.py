@@ -2,7 +2,8 @@
 
 TellerError
 ├── BusinessError            the data or the console says no; never retried
-│   └── PaymentRefused       a console refused a payment (funds, closed account, name)
+│   └── ConsoleRefused       a console refused the work and showed why
+│       └── PaymentRefused   ... a payment (funds, closed account, name)
 ├── TellerSystemError        the machinery failed; retried with backoff, bounded
 │   ├── ConsoleError         the console answered with a failure page or an HTTP error
 │   ├── SessionExpired       the console logged the bot out; log in again and go on
@@ -23,6 +24,7 @@ __all__ = [
     "BusinessError",
     "ConfigError",
     "ConsoleError",
+    "ConsoleRefused",
     "ConsoleTimeout",
     "InDoubt",
     "InputError",
@@ -45,13 +47,21 @@ class BusinessError(TellerError):
     """The data or the console says no: the item fails and is not retried."""
 
 
-class PaymentRefused(BusinessError):
-    """A console refused a payment and showed why (its own words are kept)."""
+class ConsoleRefused(BusinessError):
+    """A console refused the work and showed why (its own words are kept)."""
+
+    what = "the request"
 
     def __init__(self, console: str, reason: str) -> None:
         self.console = console
         self.reason = reason
-        super().__init__(f"{console} refused the payment: {reason}")
+        super().__init__(f"{console} refused {self.what}: {reason}")
+
+
+class PaymentRefused(ConsoleRefused):
+    """A console refused a payment (insufficient funds, closed account, name mismatch)."""
+
+    what = "the payment"
 
 
 class TellerSystemError(TellerError):

@@ -40,11 +40,13 @@ class FlowEnv:
     folder: Path
 
     def locators(self, console: str) -> LocatorRepository:
-        return _repository(self.settings.project / "selectors" / f"{console}.yaml")
+        path = self.settings.project / "selectors" / f"{console}.yaml"
+        # keyed by modification time: a selector fix is seen without restarting a scheduler
+        return _repository(path, path.stat().st_mtime_ns if path.exists() else 0)
 
 
 @cache
-def _repository(path: Path) -> LocatorRepository:
+def _repository(path: Path, version: int) -> LocatorRepository:
     return LocatorRepository.load(path)
 
 
@@ -85,7 +87,11 @@ def _entry(group: str, name: str) -> Any:
     found = entry_points(group=group, name=name)
     if not found:
         known = sorted(e.name for e in entry_points(group=group))
-        raise ConfigError("pyproject.toml", f"no {group} entry point {name!r}; known: {known}")
+        raise ConfigError(
+            "pyproject.toml",
+            f"no {group} entry point {name!r}; known: {known} "
+            "(after adding one, reinstall: `uv pip install -e .`)",
+        )
     return next(iter(found)).load()
 
 

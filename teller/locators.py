@@ -134,6 +134,8 @@ class LocatorRepository:
 
     def url(self, screen: str) -> str | None:
         """The screen's path on the console, if the file gives one."""
+        if screen not in self.screens:
+            raise SelectorNotFound(self.console, screen, "(screen)")
         return self.screens[screen].url
 
     def _root(self, page: Page, screen: str, element: Element) -> Page | FrameLocator:

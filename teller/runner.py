@@ -135,6 +135,13 @@ class Runner:
             try:
                 item = await self._settle(worker, env, self.store.item(item_id))
                 self.on_item(item)
+            except Exception as exc:
+                # this worker cannot go on (its console login fails, its browser is gone);
+                # the item keeps its committed state and the next resume settles it
+                logger.error(
+                    "worker {} stopped on item {}: {}", worker.number, item_id, _short(exc)
+                )
+                return
             finally:
                 self.store.release(item_id, worker.owner)
 
@@ -173,8 +180,9 @@ class Runner:
         except InDoubt as exc:
             return await self._fail(worker, env, item, "in_doubt", exc)
         except SessionExpired as exc:
+            moved = await self._fail(worker, env, item, self._retry_or_fail(item), exc)
             await self.flow.reopen(worker.session, env)
-            return await self._fail(worker, env, item, self._retry_or_fail(item), exc)
+            return moved
         except TellerSystemError as exc:
             return await self._fail(worker, env, item, self._retry_or_fail(item), exc)
         except Exception as exc:  # unknown failure, possibly after submit: never retry blind

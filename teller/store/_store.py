@@ -123,8 +123,15 @@ class Store:
                 )
         except IntegrityError:
             existing = self.find_run(flow=flow, batch_id=batch_id)
-            hint = f" as run {existing.id}; use `teller resume {existing.id}`" if existing else ""
-            raise StateError(f"batch {batch_id!r} was already loaded{hint}") from None
+            if existing is None:
+                raise StateError(
+                    f"batch {batch_id!r}: an item key is already used by another run "
+                    "(idempotency keys are unique across the store)"
+                ) from None
+            raise StateError(
+                f"batch {batch_id!r} was already loaded as run {existing.id}; "
+                f"use `teller resume {existing.id}`"
+            ) from None
         return run_id
 
     def find_run(self, *, flow: str, batch_id: str) -> Run | None:

@@ -10,6 +10,7 @@ def test_exported_names() -> None:
         "BusinessError",
         "ConfigError",
         "ConsoleError",
+        "ConsoleRefused",
         "ConsoleTimeout",
         "InDoubt",
         "InputError",
