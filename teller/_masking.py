@@ -6,8 +6,9 @@ import re
 
 __all__ = ["mask_account", "mask_text"]
 
-# 12+ digits in a row (spaces or dashes allowed inside) is an account, card or ID number here.
-_LONG_NUMBER = re.compile(r"(?<![\w])(?:\d[ -]?){11,}\d[\dXx]?(?![\w])")
+# 12+ digits in a row (spaces or dashes allowed inside) is an account, card or ID number here;
+# not when glued to a word, a dash or a colon: that is a reference like PAY-20261128-0004:E1.
+_LONG_NUMBER = re.compile(r"(?<![\w:-])(?:\d[ -]?){11,}\d[\dXx]?(?![\w])")
 
 
 def mask_account(number: str | None) -> str:

@@ -1,0 +1,417 @@
+"""CoreBank: the page object of the corebank teller console (login, transfer, inquiry, statement).
+
+Every element is found by key through ``selectors/corebank.yaml``. The bot only does
+what a teller would and reports what the console said; it decides nothing about money.
+
+How :meth:`CoreBank.transfer` reports failure depends on whether the payment may be on
+its way, i.e. whether submit was clicked or its ``confirm()`` accepted:
+
+* before: ``SessionExpired`` (the console's login page in the frame), ``ConsoleError``
+  (an HTTP error page), ``ConsoleTimeout`` or ``SelectorNotFound``: nothing was sent;
+* after, when the console answered in words: ``PaymentRefused`` with those words,
+  ``ReferenceAlreadyUsed`` for a reused reference, ``ConsoleError`` when the console
+  turned the form itself away (HTTP 4xx);
+* after, in every other case (timeout, dropped connection, HTTP 5xx, login page, crash):
+  ``InDoubt``; only a lookup by reference can tell whether the money moved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from playwright.async_api import Dialog, Frame, Locator, Page, Response
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from teller import (
+    ConsoleError,
+    ConsoleTimeout,
+    InDoubt,
+    PaymentRefused,
+    ReferenceAlreadyUsed,
+    SessionExpired,
+    TellerError,
+    mask_account,
+    mask_text,
+)
+from teller.locators import LocatorRepository
+
+__all__ = ["STATEMENT_COLUMNS", "CoreBank", "Transfer"]
+
+STATEMENT_COLUMNS = (
+    "txn_no",
+    "posted_at",
+    "reference",
+    "debit_account",
+    "credit_account",
+    "payee_name",
+    "amount",
+    "memo",
+)
+
+Key = tuple[str, str]  # (screen, element) in the selector file
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """One transfer as the console records it."""
+
+    txn_no: str
+    posted_at: datetime
+    reference: str
+    debit_account: str
+    credit_account: str
+    payee_name: str
+    amount: Decimal
+    memo: str
+
+    @classmethod
+    def from_texts(cls, values: dict[str, str]) -> Transfer:
+        """Build from the console's texts (inquiry cells or statement CSV fields)."""
+        return cls(
+            txn_no=values["txn_no"],
+            posted_at=datetime.fromisoformat(values["posted_at"]),
+            reference=values["reference"],
+            debit_account=values["debit_account"],
+            credit_account=values["credit_account"],
+            payee_name=values["payee_name"],
+            amount=Decimal(values["amount"].replace(",", "")),
+            memo=values["memo"],
+        )
+
+
+class CoreBank:
+    """One teller session on the corebank console, in one browser page."""
+
+    console = "corebank"
+
+    def __init__(
+        self, page: Page, *, base_url: str, locators: LocatorRepository, timeout: float = 15.0
+    ) -> None:
+        self._page = page
+        self._base_url = base_url.rstrip("/")
+        self._locators = locators
+        self._timeout = timeout
+        self._secrets: tuple[str, ...] = ()
+        # True while the main frame shows a receipt: the next transfer then only follows
+        # its New-transfer link. Anything else goes through the menu to a fresh form.
+        self._on_receipt = False
+
+    # -- operator intents ----------------------------------------------------
+
+    async def login(self, user: str, password: str) -> None:
+        """Log in from the login page and wait for the frameset; a refusal is a ConsoleError."""
+        self._secrets = (password,)
+        self._on_receipt = False
+        async with self._translate("login"):
+            response = await self._page.goto(
+                self._base_url + (self._locators.url("login") or "/login"),
+                wait_until="commit",
+                timeout=self._ms,
+            )
+            self._check_status(response, "login")
+            await (await self._find("login", "username")).fill(user)
+            await (await self._find("login", "password")).fill(password)
+            submit = await self._find("login", "submit")
+            async with self._page.expect_navigation(wait_until="commit", timeout=self._ms) as nav:
+                await submit.click(timeout=self._ms)
+            self._check_status(await nav.value, "login")
+            found = await self._first(("menu", "transfer"), ("login", "message"))
+            if found is None:
+                raise ConsoleTimeout(self.console, "login", self._timeout)
+            if found[0] == ("login", "message"):
+                message = await self._message(found[1], "login")
+                raise ConsoleError(self.console, "login", f"login refused: {message}")
+            # The menu frame can be ready before the main frame exists at all.
+            await self._find("main", "document")
+        logger.debug("corebank: logged in as {}", user)
+
+    async def transfer(
+        self,
+        *,
+        debit_account: str,
+        credit_account: str,
+        payee_name: str,
+        amount: Decimal,
+        reference: str,
+        memo: str = "",
+    ) -> str:
+        """Post one transfer through the single-transfer form; return the console's txn number."""
+        async with self._translate("transfer"):
+            await self._open_transfer_form()
+            for key, value in (
+                ("debit_account", debit_account),
+                ("credit_account", credit_account),
+                ("payee_name", payee_name),
+                ("amount", format(amount, "f")),
+                ("reference", reference),
+                ("memo", memo),
+            ):
+                await (await self._find("transfer", key)).fill(value)
+            submit = await self._find("transfer", "submit")
+        response = await self._submit(submit, reference)
+        txn_no = await self._read_outcome(response, reference)
+        self._on_receipt = True
+        logger.debug(
+            "corebank: {} posted as {} ({} -> {})",
+            reference,
+            txn_no,
+            mask_account(debit_account),
+            mask_account(credit_account),
+        )
+        return txn_no
+
+    async def find_transfer(self, reference: str) -> Transfer | None:
+        """Look a transfer up by its exact reference on the inquiry screen; None if absent."""
+        self._on_receipt = False
+        async with self._translate("inquiry"):
+            await self._navigate(("menu", "inquiry"), ready=("inquiry", "reference"))
+            await (await self._find("inquiry", "reference")).fill(reference)
+            await (await self._find("inquiry", "date")).fill("")
+            await self._navigate(("inquiry", "search"), ready=("inquiry", "results"))
+            while True:
+                await self._settled("inquiry")  # every row and the pager, not just the table
+                for row in await self._read_results():
+                    if row["reference"] == reference:
+                        return Transfer.from_texts(row)
+                if not await self._present("inquiry", "next"):
+                    return None
+                await self._navigate(("inquiry", "next"), ready=("inquiry", "results"))
+
+    async def statement(
+        self, *, account: str, day: date, folder: Path
+    ) -> tuple[Path, list[Transfer]]:
+        """Download the account's statement of ``day`` as CSV into ``folder`` and parse it."""
+        self._on_receipt = False
+        async with self._translate("statement"):
+            await self._navigate(("menu", "statement"), ready=("statement", "account"))
+            await (await self._find("statement", "account")).fill(account)
+            await (await self._find("statement", "date")).fill(day.isoformat())
+            export = await self._find("statement", "export")
+            waiter = asyncio.ensure_future(self._page.wait_for_event("download", timeout=self._ms))
+            try:
+                await export.click(timeout=self._ms)
+                found = await self._first(
+                    ("statement", "error"), ("main", "session_expired"), extra=waiter
+                )
+            finally:
+                waiter.cancel()
+            if found is None:
+                raise ConsoleTimeout(self.console, "statement", self._timeout)
+            if found[0] == ("main", "session_expired"):
+                raise SessionExpired(self.console)
+            if found[0] == ("statement", "error"):
+                message = await self._message(found[1], "statement")
+                raise ConsoleError(self.console, "statement", f"export refused: {message}")
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / found[1].suggested_filename
+            await found[1].save_as(path)
+        return path, self._parse_statement(path)
+
+    # -- transfer steps --------------------------------------------------------
+
+    async def _open_transfer_form(self) -> None:
+        link = ("receipt", "new_transfer") if self._on_receipt else ("menu", "transfer")
+        self._on_receipt = False
+        await self._navigate(link, ready=("transfer", "submit"))
+
+    async def _submit(self, submit: Locator, reference: str) -> Response | None:
+        """Click submit and accept the confirm(); from the dialog on, failures are in doubt."""
+        accepted = False
+
+        async def accept(dialog: Dialog) -> None:
+            nonlocal accepted
+            accepted = True  # from here on the POST may be on its way
+            await dialog.accept()
+
+        frame = self._frame("transfer")
+        clicked = False
+        self._page.on("dialog", accept)
+        try:
+            async with frame.expect_navigation(wait_until="commit", timeout=self._ms) as nav:
+                await submit.click(timeout=self._ms)
+                clicked = True
+            return await nav.value
+        except PlaywrightError as exc:
+            if not (clicked or accepted):
+                raise self._system_error("transfer", exc) from None
+            detail = f"no answer to submit: {self._first_line(exc)}"
+            raise InDoubt(self.console, reference, detail) from None
+        finally:
+            self._page.remove_listener("dialog", accept)
+
+    async def _read_outcome(self, response: Response | None, reference: str) -> str:
+        """The txn number from the receipt, or the refusal translated into a Teller error."""
+        status = response.status if response is not None else 0
+        if status >= 500:
+            raise InDoubt(self.console, reference, f"HTTP {status} after submit")
+        try:
+            found = await self._first(
+                ("receipt", "txn_no"),
+                ("transfer", "error"),
+                ("main", "session_expired"),
+                ("main", "system_error"),
+            )
+            if found is None:
+                raise InDoubt(self.console, reference, "no receipt after submit")
+            which, element = found
+            if which == ("receipt", "txn_no"):
+                txn_no = await self._text(element, "receipt")
+                if not txn_no:
+                    raise InDoubt(self.console, reference, "receipt without a txn number")
+                return txn_no
+            if which == ("transfer", "error"):
+                message = await self._message(element, "transfer")
+                if status >= 400:  # the console turned the form itself away: nothing posted
+                    raise ConsoleError(self.console, "transfer", f"HTTP {status}: {message}")
+                if await self._present("transfer", "reference_used"):
+                    raise ReferenceAlreadyUsed(self.console, reference)
+                raise PaymentRefused(self.console, message)
+            if which == ("main", "session_expired"):
+                raise InDoubt(self.console, reference, "login page instead of receipt")
+            raise InDoubt(self.console, reference, "system error page instead of receipt")
+        except PlaywrightError as exc:
+            detail = f"receipt unreadable: {self._first_line(exc)}"
+            raise InDoubt(self.console, reference, detail) from None
+
+    # -- inquiry and statement helpers -------------------------------------------
+
+    async def _read_results(self) -> list[dict[str, str]]:
+        """The rows of the results table, by column name, columns placed by their headers."""
+        index: dict[str, int] = {}
+        for column in STATEMENT_COLUMNS:
+            header = await self._find("inquiry", f"col_{column}")
+            index[column] = await header.evaluate("th => th.cellIndex")
+        rows = self._locators.candidates(self._page, "inquiry", "rows")
+        for rows_locator in rows:
+            if await rows_locator.count() > 0:
+                break
+        cells: list[list[str]] = await rows_locator.evaluate_all(
+            "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
+        )
+        width = max(index.values()) + 1
+        return [{k: row[i] for k, i in index.items()} for row in cells if len(row) >= width]
+
+    def _parse_statement(self, path: Path) -> list[Transfer]:
+        with path.open(encoding="utf-8", newline="") as file:
+            reader = csv.DictReader(file)
+            if tuple(reader.fieldnames or ()) != STATEMENT_COLUMNS:
+                raise ConsoleError(
+                    self.console, "statement", f"unexpected CSV header {reader.fieldnames}"
+                )
+            try:
+                return [Transfer.from_texts(row) for row in reader]
+            except (ValueError, InvalidOperation) as exc:
+                raise ConsoleError(
+                    self.console, "statement", f"unreadable CSV row: {exc}"
+                ) from None
+
+    # -- plumbing --------------------------------------------------------------
+
+    @property
+    def _ms(self) -> float:
+        return self._timeout * 1000
+
+    def _frame(self, screen: str) -> Frame:
+        name = self._locators.screens[screen].frame
+        frame = self._page.frame(name=name) if name else self._page.main_frame
+        if frame is None:  # no frameset: the session is gone or never began
+            raise SessionExpired(self.console)
+        return frame
+
+    async def _find(self, screen: str, key: str) -> Locator:
+        return await self._locators.find(self._page, screen, key, timeout=self._timeout)
+
+    async def _present(self, screen: str, key: str) -> bool:
+        for locator in self._locators.candidates(self._page, screen, key):
+            if await locator.count() > 0:
+                return True
+        return False
+
+    async def _text(self, locator: Locator, screen: str) -> str:
+        """The element's text; if it is still empty, once more after its page is parsed."""
+        text = (await locator.inner_text(timeout=self._ms)).strip()
+        if not text:
+            await self._settled(screen)
+            text = (await locator.inner_text(timeout=self._ms)).strip()
+        return text
+
+    async def _message(self, locator: Locator, screen: str) -> str:
+        """A console message, fit for an exception: long numbers and secrets masked."""
+        return mask_text(await self._text(locator, screen), secrets=self._secrets)
+
+    async def _settled(self, screen: str) -> None:
+        """Wait until the screen's page is fully parsed: needed before trusting an absence."""
+        await self._frame(screen).wait_for_load_state("domcontentloaded", timeout=self._ms)
+
+    async def _navigate(self, link: Key, *, ready: Key) -> None:
+        """Click ``link`` (it loads the main frame) and wait for ``ready`` on the new page."""
+        frame = self._frame(ready[0])  # no frameset: SessionExpired now, not a selector timeout
+        target = await self._find(*link)
+        async with frame.expect_navigation(wait_until="commit", timeout=self._ms) as nav:
+            await target.click(timeout=self._ms)
+        self._check_status(await nav.value, ready[0])
+        found = await self._first(ready, ("main", "session_expired"), ("main", "system_error"))
+        if found is None:
+            raise ConsoleTimeout(self.console, ready[0], self._timeout)
+        if found[0] == ("main", "session_expired"):
+            raise SessionExpired(self.console)
+        if found[0] == ("main", "system_error"):
+            raise ConsoleError(self.console, ready[0], await self._message(found[1], "main"))
+
+    def _check_status(self, response: Response | None, screen: str) -> None:
+        if response is not None and response.status >= 500:
+            raise ConsoleError(self.console, screen, f"HTTP {response.status}")
+
+    async def _first(
+        self, *keys: Key, extra: Awaitable[Any] | None = None
+    ) -> tuple[Any, Any] | None:
+        """Wait until one of the elements (or ``extra``) is there; (which, what) or None."""
+        tasks: dict[asyncio.Future[Any], Any] = {
+            asyncio.ensure_future(self._find(*key)): key for key in keys
+        }
+        if extra is not None:
+            tasks[asyncio.ensure_future(extra)] = "extra"
+        pending = set(tasks)
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                # Look at every finished task, so no failure is left unretrieved.
+                winners = [t for t in done if not t.cancelled() and t.exception() is None]
+                if winners:  # two at once: the caller's order of preference decides
+                    winner = min(winners, key=list(tasks).index)
+                    return tasks[winner], winner.result()
+            return None
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    @asynccontextmanager
+    async def _translate(self, screen: str) -> AsyncIterator[None]:
+        """Turn Playwright failures on ``screen`` (before any effect) into Teller errors."""
+        try:
+            yield
+        except TellerError:
+            raise
+        except PlaywrightError as exc:
+            raise self._system_error(screen, exc) from None
+
+    def _system_error(self, screen: str, exc: PlaywrightError) -> TellerError:
+        if isinstance(exc, PlaywrightTimeoutError):
+            return ConsoleTimeout(self.console, screen, self._timeout)
+        return ConsoleError(self.console, screen, self._first_line(exc))
+
+    def _first_line(self, exc: BaseException) -> str:
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        return mask_text(lines[0], secrets=self._secrets)

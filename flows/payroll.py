@@ -1,0 +1,178 @@
+"""Batch payroll disbursement (批量代發(fā)工資): one transfer per payroll line on the core-banking console."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from loguru import logger
+from playwright.async_api import BrowserContext
+
+from bots.corebank import CoreBank, Transfer
+from flows._payroll_sample import Sample, register_accounts, write_sample
+from flows._payroll_workbook import load_payroll
+from reports.reconciliation import LineOutcome, RunInfo, StatementLine, write_reconciliation
+from teller.flow import Batch, Flow, FlowEnv
+from teller.store import Item, NewItem, Run, now
+
+__all__ = ["PayrollFlow"]
+
+CONSOLE = "corebank"
+
+
+class PayrollFlow(Flow):
+    """Load a payroll workbook, pay each approved line, reconcile against the statement."""
+
+    name = "payroll"
+
+    def load(self, path: Path) -> Batch:
+        batch = load_payroll(path)
+        items = [
+            NewItem(
+                seq=seq,
+                key=batch.reference(line),
+                amount=line.amount,
+                label=f"{line.employee_id} {line.name}",
+                payload={
+                    "row": line.row,
+                    "employee_id": line.employee_id,
+                    "name": line.name,
+                    "account_no": line.account_no,
+                    "amount": str(line.amount),
+                    "memo": line.memo,
+                    "debit_account": batch.debit_account,
+                },
+            )
+            for seq, line in enumerate(batch.lines, start=1)
+        ]
+        info = {
+            "pay_date": batch.pay_date.isoformat(),
+            "debit_account": batch.debit_account,
+            "line_count": batch.line_count,
+            "control_total": str(batch.control_total),
+        }
+        return Batch(batch.batch_id, batch.file, batch.sha256, items, info)
+
+    def secrets(self, env: FlowEnv) -> tuple[str, ...]:
+        return (env.settings.console(CONSOLE).password.get_secret_value(),)
+
+    async def open(self, context: BrowserContext, env: FlowEnv) -> CoreBank:
+        console = env.settings.console(CONSOLE)
+        bot = CoreBank(
+            await context.new_page(),
+            base_url=console.base_url,
+            locators=env.locators(CONSOLE),
+            timeout=console.timeout,
+        )
+        await self.reopen(bot, env)
+        return bot
+
+    async def reopen(self, session: Any, env: FlowEnv) -> None:
+        console = env.settings.console(CONSOLE)
+        await session.login(console.user, console.password.get_secret_value())
+
+    async def process(self, session: Any, item: Item, env: FlowEnv) -> str:
+        line = item.payload
+        bot: CoreBank = session
+        return await bot.transfer(
+            debit_account=line["debit_account"],
+            credit_account=line["account_no"],
+            payee_name=line["name"],
+            amount=Decimal(line["amount"]),
+            reference=item.key,
+            memo=line["memo"],
+        )
+
+    async def lookup(self, session: Any, item: Item, env: FlowEnv) -> str | None:
+        bot: CoreBank = session
+        found = await bot.find_transfer(item.key)
+        if found is None:
+            return None
+        if found.amount != item.amount or found.credit_account != item.payload["account_no"]:
+            # the reference is ours, so the money moved; the report shows the mismatch
+            logger.error("{} found on the console with other figures than the line", item.key)
+        return found.txn_no
+
+    async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path:
+        bot: CoreBank = session
+        statement: list[Transfer] = []
+        day = run.created_at.date()
+        while day <= date.today():
+            _, lines = await bot.statement(
+                account=run.info["debit_account"], day=day, folder=env.folder
+            )
+            statement += lines
+            day += timedelta(days=1)
+        path = env.folder / f"reconciliation-{run.id}.xlsx"
+        figures = write_reconciliation(
+            path,
+            _run_info(run),
+            [_outcome(i) for i in env.store.items(run.id)],
+            [_statement_line(t) for t in statement],
+        )
+        env.store.note(run.id, actor="runner", what="report", reason=f"{path.name}: {figures}")
+        logger.info("reconciliation written: {}", path)
+        return path
+
+    def sample(
+        self,
+        out: Path,
+        *,
+        lines: int,
+        console_url: str | None,
+        seed: int = 0,
+        over_limit: int = 0,
+        refused: int = 0,
+    ) -> Sample:
+        """Write a realistic payroll workbook and open its accounts on the sandbox console."""
+        sample = write_sample(out, lines=lines, seed=seed, over_limit=over_limit, refused=refused)
+        if console_url:
+            register_accounts(console_url, sample.accounts)
+        return sample
+
+
+def _run_info(run: Run) -> RunInfo:
+    return RunInfo(
+        run_id=run.id,
+        flow=run.flow,
+        batch_id=run.batch_id,
+        pay_date=date.fromisoformat(run.info["pay_date"]),
+        debit_account=run.info["debit_account"],
+        input_file=Path(run.input_file).name,
+        input_sha256=run.input_sha256,
+        submitted_by=run.submitted_by,
+        started_at=run.created_at,
+        finished_at=now(),
+    )
+
+
+def _outcome(item: Item) -> LineOutcome:
+    line = item.payload
+    return LineOutcome(
+        seq=item.seq,
+        reference=item.key,
+        employee_id=line["employee_id"],
+        name=line["name"],
+        account_no=line["account_no"],
+        amount=Decimal(line["amount"]),
+        decision=item.decision or "",
+        state=item.state,
+        decided_by=item.decided_by,
+        txn_no=item.receipt,
+        error=item.error,
+        evidence=item.evidence,
+    )
+
+
+def _statement_line(t: Transfer) -> StatementLine:
+    return StatementLine(
+        txn_no=t.txn_no,
+        posted_at=t.posted_at,
+        reference=t.reference,
+        debit_account=t.debit_account,
+        credit_account=t.credit_account,
+        payee_name=t.payee_name,
+        amount=t.amount,
+    )

@@ -1,0 +1,129 @@
+"""Run the corebank sandbox console in a subprocess for a test: ``start_corebank(tmp_path)``.
+
+with start_corebank(tmp_path, idle_seconds=2) as server:
+    server.seed([{"account_no": "6222...", "name": "張三", "balance": "100.00"}])
+    ... drive server.base_url, then assert on server.rows("SELECT ...")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["PASSWORD", "Server", "start_corebank"]
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "corebank-test-pass"
+# The console is on loopback: never through a proxy the environment might name.
+_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running console: where it listens, its ledger file and the operator's password."""
+
+    base_url: str
+    db_path: Path
+    password: str
+    log_path: Path
+    user: str = "teller01"
+
+    def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call an admin endpoint (POST when a body is given) and return its JSON."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.base_url}/admin/{path.lstrip('/')}",
+            data=data,
+            headers={"Content-Type": "application/json"},
+        )
+        with _OPENER.open(request, timeout=10) as answer:
+            return json.load(answer)
+
+    def seed(self, accounts: list[dict[str, str]]) -> None:
+        """Upsert accounts (``account_no``, ``name``, ``balance``, optional ``status``)."""
+        self.admin("accounts", {"accounts": accounts})
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """Query the console's own ledger: the ground truth a test asserts on."""
+        with closing(sqlite3.connect(self.db_path)) as db:
+            return db.execute(sql, params).fetchall()
+
+
+@contextmanager
+def start_corebank(
+    tmp_path: Path, *, idle_seconds: int = 300, latency_ms: int = 0, password: str = PASSWORD
+) -> Iterator[Server]:
+    """Start ``python -m consoles.corebank`` on a free port with a ledger in ``tmp_path``."""
+    db_path = tmp_path / "corebank.db"
+    log_path = tmp_path / "corebank.log"
+    command = [
+        sys.executable,
+        "-m",
+        "consoles.corebank",
+        "--port",
+        "0",
+        "--db",
+        str(db_path),
+        "--password",
+        password,
+        "--idle-seconds",
+        str(idle_seconds),
+        "--latency-ms",
+        str(latency_ms),
+    ]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log)
+        try:
+            base_url = _announced_url(process, log_path)
+            server = Server(base_url, db_path, password, log_path)
+            _wait_healthy(server)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def _announced_url(process: subprocess.Popen[bytes], log_path: Path) -> str:
+    """The URL from the console's first stdout line (it was told to pick any free port)."""
+    assert process.stdout is not None
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([process.stdout], [], [], 0.1)
+        if ready:
+            line = process.stdout.readline().decode()
+            for word in line.split():
+                if word.startswith("http://"):
+                    return word.rstrip("/")
+        if process.poll() is not None:
+            break
+    raise RuntimeError(f"corebank did not start: {log_path.read_text(errors='replace')[-2000:]}")
+
+
+def _wait_healthy(server: Server) -> None:
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if server.admin("health") == {"ok": True}:
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)

@@ -1,0 +1,140 @@
+"""Payroll end to end: real Chromium keys a batch into the sandbox console; the ledger decides.
+
+Nothing here asks the bot what it did: every check reads the console's own SQLite
+ledger, and the reconciliation workbook's figures are compared with that ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from flows.payroll import PayrollFlow
+from teller.runner import Runner
+from teller.runs import approve, policy_for, start_run
+from teller.settings import Settings, load_settings
+from teller.store import Store
+from tests._corebank_server import Server, start_corebank
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def corebank(tmp_path: Path) -> Iterator[Server]:
+    with start_corebank(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def settings(project: Path, corebank: Server, tmp_path: Path) -> Settings:
+    console = {"base_url": corebank.base_url, "user": corebank.user, "password": corebank.password}
+    return load_settings(
+        project,
+        consoles={"corebank": console},
+        database_url=f"sqlite:///{tmp_path / 'teller.db'}",
+        contexts=4,
+        retry_backoff=0.05,
+    )
+
+
+def _ledger(server: Server, batch_id: str) -> dict[str, tuple[str, Decimal, str]]:
+    """Reference -> (credit account, amount, txn no) of every transfer of the batch."""
+    rows = server.rows(
+        "SELECT reference, credit_account, amount, txn_no FROM transfers WHERE reference LIKE ?",
+        (f"{batch_id}:%",),
+    )
+    references = [r[0] for r in rows]
+    assert len(references) == len(set(references)), "a reference was paid twice"
+    return {r[0]: (r[1], Decimal(r[2]), r[3]) for r in rows}
+
+
+def _work(settings: Settings, store: Store, run_id: str) -> Path | None:
+    runner = Runner(settings=settings, store=store, flow=PayrollFlow())
+    return asyncio.run(runner.run(run_id))
+
+
+def _summary(report: Path) -> dict[str, object]:
+    sheet = load_workbook(report)["Summary"]
+    return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+
+
+def test_a_batch_is_paid_once_per_approved_line(
+    settings: Settings, corebank: Server, tmp_path: Path
+) -> None:
+    flow = PayrollFlow()
+    sample = flow.sample(
+        tmp_path / "pay.xlsx",
+        lines=24,
+        console_url=corebank.base_url,
+        seed=11,
+        over_limit=2,
+        refused=2,
+    )
+    store = Store(settings.store_url)
+    batch = flow.load(sample.path)
+    run_id = start_run(store, flow, batch, policy_for(settings, flow), submitted_by="clerk")
+    report = _work(settings, store, run_id)
+
+    items = {i.key: i for i in store.items(run_id)}
+    ledger = _ledger(corebank, sample.batch_id)
+    held = {k for k, i in items.items() if i.decision == "needs_approval"}
+    refused = {k for k, i in items.items() if i.state == "failed_business"}
+    assert len(held) == 2 and len(refused) == 2
+    # exactly one transfer per paid line, with the line's account and amount; none for the rest
+    assert set(ledger) == {k for k, i in items.items() if i.state == "done"}
+    assert set(ledger) == set(items) - held - refused
+    for key, (account, amount, txn_no) in ledger.items():
+        assert (account, amount, txn_no) == (
+            items[key].payload["account_no"],
+            items[key].amount,
+            items[key].receipt,
+        )
+    for key in refused:
+        assert items[key].evidence and Path(items[key].evidence).is_file()
+        assert items[key].attempts == 1  # a business error is never retried
+
+    assert report is not None and report.is_file()
+    lines = {
+        row[1]: row
+        for row in load_workbook(report)["Lines"].iter_rows(min_row=2, values_only=True)
+        if row and row[1]
+    }
+    assert set(lines) == set(items)
+    summary = _summary(report)
+    paid_total = sum((a for _, a, _ in ledger.values()), Decimal(0))
+    assert str(paid_total) in {
+        str(Decimal(str(v)).quantize(Decimal("0.01")))
+        for v in summary.values()
+        if isinstance(v, int | float)
+    }
+
+    # the held lines are paid, once, when approved and resumed
+    for key in held:
+        approve(store, items[key].id, by="checker", reason="signed off")
+    _work(settings, store, run_id)
+    ledger = _ledger(corebank, sample.batch_id)
+    assert set(ledger) == set(items) - refused
+    assert {i.state for i in store.items(run_id) if i.key in held} == {"done"}
+
+
+def test_a_rejected_batch_reaches_nothing(
+    settings: Settings, corebank: Server, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook as open_book
+
+    from teller import InputError
+
+    flow = PayrollFlow()
+    sample = flow.sample(tmp_path / "pay.xlsx", lines=5, console_url=corebank.base_url, seed=3)
+    book = open_book(sample.path)
+    book["Payroll"]["D3"] = "12.345"
+    book.save(sample.path)
+    with pytest.raises(InputError) as caught:
+        flow.load(sample.path)
+    assert [(p.sheet, p.row) for p in caught.value.problems][0] == ("Payroll", 3)
+    assert corebank.rows("SELECT COUNT(*) FROM transfers") == [(0,)]

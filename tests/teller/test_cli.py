@@ -1,0 +1,159 @@
+"""The ``teller`` command line, as the README uses it, against the sandbox console.
+
+Each command runs as a real process; every payment check reads the console's ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests._corebank_server import Server, start_corebank
+
+pytestmark = pytest.mark.e2e
+
+
+def teller(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200", "TELLER_USER": "alice"}
+    done = subprocess.run(
+        [sys.executable, "-m", "teller", *args, "--project", str(project)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(
+            f"teller {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+        )
+    return done
+
+
+@pytest.fixture
+def corebank(tmp_path: Path) -> Iterator[Server]:
+    with start_corebank(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def wired(project: Path, corebank: Server) -> Path:
+    """The project's teller.toml pointed at the test console."""
+    (project / "teller.toml").write_text(
+        f'contexts = 2\nretry_backoff = 0.05\n\n[consoles.corebank]\nbase_url = "{corebank.base_url}"\n'
+        f'user = "{corebank.user}"\npassword = "{corebank.password}"\n',
+        encoding="utf-8",
+    )
+    return project
+
+
+def _accounts(book: Path) -> list[str]:
+    sheet = load_workbook(book)["Payroll"]
+    return [str(row[2]) for row in sheet.iter_rows(min_row=2, values_only=True) if row[2]]
+
+
+def _paid(server: Server) -> dict[str, int]:
+    rows = server.rows("SELECT reference, COUNT(*) FROM transfers GROUP BY reference")
+    return dict(rows)
+
+
+def test_readme_workflow(wired: Path, corebank: Server, tmp_path: Path) -> None:
+    book = tmp_path / "pay.xlsx"
+    teller(
+        wired,
+        "sample",
+        "payroll",
+        "--lines",
+        "12",
+        "--over-limit",
+        "2",
+        "--refused",
+        "1",
+        "--out",
+        str(book),
+    )
+
+    dry = teller(wired, "run", "payroll", "--input", str(book), "--dry-run")
+    assert "12 items, valid" in dry.stdout and dry.stdout.count("needs_approval") == 2
+    assert _paid(corebank) == {}
+
+    run = teller(wired, "run", "payroll", "--input", str(book))
+    run_id = re.search(r"run (R[\d-]+-[0-9a-f]{4})", run.stdout).group(1)  # type: ignore[union-attr]
+    paid = _paid(corebank)
+    assert len(paid) == 9 and set(paid.values()) == {1}
+
+    assert run_id in teller(wired, "runs", "list").stdout
+    shown = teller(wired, "runs", "show", run_id).stdout
+    assert "failed_business" in shown and "needs_approval" in shown
+    accounts = _accounts(book)
+    assert "corebank-test-pass" not in shown and not any(a in shown for a in accounts)
+
+    held = teller(wired, "approvals", "list", "--run", run_id).stdout
+    assert "2 item(s) waiting for approval" in held and "auto-approval limit" in held
+    refused = teller(
+        wired,
+        "approvals",
+        "approve",
+        "--run",
+        run_id,
+        "--all",
+        "--as",
+        "alice",
+        "--yes",
+        check=False,
+    )
+    assert refused.returncode == 2 and "may not decide" in refused.stderr
+    teller(wired, "approvals", "approve", "--run", run_id, "--all", "--as", "bob", "--yes")
+    teller(wired, "resume", run_id)
+    paid = _paid(corebank)
+    assert len(paid) == 11 and set(paid.values()) == {1}
+
+    log = (wired / "var" / "runs" / run_id / "run.log.jsonl").read_text(encoding="utf-8")
+    assert "corebank-test-pass" not in log and not any(a in log for a in accounts)
+    assert "****" in log  # accounts were logged, masked
+    report = next((wired / "var" / "runs" / run_id).glob("reconciliation-*.xlsx"))
+    assert load_workbook(report)["Lines"].max_row == 13
+
+
+def test_a_bad_workbook_is_refused_whole(wired: Path, corebank: Server, tmp_path: Path) -> None:
+    book = tmp_path / "pay.xlsx"
+    teller(wired, "sample", "payroll", "--lines", "6", "--out", str(book))
+    workbook = load_workbook(book)
+    workbook["Payroll"]["D4"] = "-5"
+    workbook["Payroll"]["D5"] = "abc"
+    workbook.save(book)
+    done = teller(wired, "run", "payroll", "--input", str(book), check=False)
+    assert done.returncode == 2
+    assert "row 4" in done.stderr and "row 5" in done.stderr and "Nothing was paid" in done.stderr
+    assert _paid(corebank) == {}
+    assert not (wired / "var" / "runs").exists()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_demo_starts_its_console_and_pays(project: Path) -> None:
+    port = _free_port()
+    (project / "teller.toml").write_text(
+        f'[consoles.corebank]\nbase_url = "http://127.0.0.1:{port}"\nuser = "teller01"\n'
+        'password = "corebank-demo-pass"\ndb = "var/corebank.db"\n',
+        encoding="utf-8",
+    )
+    done = teller(project, "demo", "--lines", "40")
+    assert "teller approvals approve --run" in done.stdout and "report:" in done.stdout
+    ledger = sqlite3.connect(project / "var" / "corebank.db")
+    references = [r for (r,) in ledger.execute("SELECT reference FROM transfers")]
+    ledger.close()
+    # 40 lines: one above the limit and one the console refuses are not paid
+    assert len(references) == len(set(references)) == 38
