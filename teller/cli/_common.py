@@ -17,7 +17,7 @@ from teller.settings import Settings, load_settings
 from teller.store import Store
 
 console = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ProjectOption = typer.Option(None, "--project", help="Project folder (holds teller.toml).")
 
