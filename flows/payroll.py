@@ -98,7 +98,8 @@ class PayrollFlow(Flow):
     async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path:
         bot: CoreBank = session
         statement: list[Transfer] = []
-        day = run.created_at.date()
+        # the console dates its postings in its own time zone; the store's clock is UTC
+        day = run.created_at.date() - timedelta(days=1)
         while day <= date.today():
             _, lines = await bot.statement(
                 account=run.info["debit_account"], day=day, folder=env.folder
@@ -112,8 +113,12 @@ class PayrollFlow(Flow):
             [_outcome(i) for i in env.store.items(run.id)],
             [_statement_line(t) for t in statement],
         )
-        env.store.note(run.id, actor="runner", what="report", reason=f"{path.name}: {figures}")
-        logger.info("reconciliation written: {}", path)
+        found = (
+            f"{figures.matched} matched, {figures.missing} missing, "
+            f"{figures.mismatched} mismatched, {figures.unexpected} unexpected in the console"
+        )
+        env.store.note(run.id, actor="runner", what="report", reason=f"{path.name}: {found}")
+        logger.info("reconciliation against the console's statement: {}", found)
         return path
 
     def sample(

@@ -189,7 +189,7 @@ class Runner:
             moved = await self._fail(worker, env, item, "in_doubt", exc)
             await self._renew(worker, env)
             return moved
-        logger.info("item {} done: receipt {}", item.key, receipt)
+        logger.debug("item {} done: receipt {}", item.key, receipt)
         return self.store.move(
             item.id,
             "done",

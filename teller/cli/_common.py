@@ -16,7 +16,7 @@ from teller.logs import configure, register_secret
 from teller.settings import Settings, load_settings
 from teller.store import Store
 
-console = Console(highlight=False)
+console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ProjectOption = typer.Option(None, "--project", help="Project folder (holds teller.toml).")

@@ -64,7 +64,7 @@ def items_table(items: list[Item], *, title: str, with_rules: bool = False) -> N
 
 def runs_table(runs: list[Run]) -> None:
     table = Table(title="runs")
-    for column in ("run", "flow", "batch", "submitted by", "created", "status", "report"):
+    for column in ("run", "flow", "batch", "submitted by", "created (UTC)", "status", "report"):
         table.add_column(column)
     for run in runs:
         table.add_row(

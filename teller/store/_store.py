@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -24,8 +24,8 @@ __all__ = ["NewItem", "Store", "now"]
 
 
 def now() -> datetime:
-    """Local wall-clock time, to the microsecond: what a clerk and the consoles show."""
-    return datetime.now()
+    """UTC, naive, to the microsecond: the store's clock, the same on every robot machine."""
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 @dataclass(frozen=True)
