@@ -26,6 +26,7 @@ class PayrollFlow(Flow):
     """Load a payroll workbook, pay each approved line, reconcile against the statement."""
 
     name = "payroll"
+    console = CONSOLE
 
     def load(self, path: Path) -> Batch:
         batch = load_payroll(path)

@@ -54,6 +54,8 @@ class Flow(ABC):
     """A business process: load → gate → process each item → lookup when in doubt → finish."""
 
     name: ClassVar[str]
+    # the console whose retry policy applies to this flow's items, if any
+    console: ClassVar[str | None] = None
 
     @abstractmethod
     def load(self, path: Path) -> Batch:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import random
 import re
 import socket
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from teller._errors import (
     TellerError,
     TellerSystemError,
 )
+from teller.evidence import Tracer, collect
 from teller.flow import Flow, FlowEnv
 from teller.settings import Settings
 from teller.store import FINAL, TODO, Item, Store, now
@@ -46,6 +46,7 @@ class _Worker:
     owner: str
     context: BrowserContext
     session: Any
+    tracer: Tracer
 
 
 class Runner:
@@ -67,12 +68,14 @@ class Runner:
         self.contexts = max(1, contexts or settings.contexts)
         self.actor = actor
         self.on_item = on_item or (lambda item: None)
+        self.retry = settings.retry_for(flow.console)
         self._owner = f"{socket.gethostname()}:{os.getpid()}"
 
     async def run(self, run_id: str) -> Path | None:
         """Work every to-do item of the run, then let the flow finish (reconcile, report)."""
         env = FlowEnv(self.settings, self.store, run_id, self.settings.run_folder(run_id))
         env.folder.mkdir(parents=True, exist_ok=True)
+        self._reap_dead_leases(run_id)
         todo = [i.id for i in self.store.items(run_id, states=TODO)]
         self.store.update_run(run_id, status="running")
         self.store.note(run_id, actor=self.actor, what="started", reason=f"{len(todo)} items to do")
@@ -110,10 +113,25 @@ class Runner:
             await worker.context.close()
         return report
 
+    def _reap_dead_leases(self, run_id: str) -> None:
+        """Free leases held by runner processes of this machine that no longer exist.
+
+        A runner killed with SIGKILL cannot release its leases; waiting for them to
+        expire would stall a resume. Owners on other machines are left to expiry.
+        """
+        host = socket.gethostname()
+        for item in self.store.items(run_id, states=TODO):
+            owner = item.lease_owner or ""
+            parts = owner.split(":")
+            if len(parts) == 3 and parts[0] == host and not _alive(int(parts[1])):
+                self.store.release(item.id, owner)
+
     async def _open_worker(self, browser: Browser, env: FlowEnv, number: int) -> _Worker:
         context = await chromium.new_context(browser)
         session = await self.flow.open(context, env)
-        return _Worker(number, f"{self._owner}:{number}", context, session)
+        tracer = Tracer(context, enabled=self.settings.trace_failures)
+        await tracer.start()  # after the login: no password is ever in a trace
+        return _Worker(number, f"{self._owner}:{number}", context, session, tracer)
 
     async def _renew(self, worker: _Worker, env: FlowEnv) -> None:
         """Replace a worker's context after an unexpected failure (crashed page, lost frame)."""
@@ -121,8 +139,8 @@ class Runner:
             await worker.context.close()
         except Exception:  # already gone with its browser process
             pass
-        worker.context = await chromium.new_context(worker.context.browser)  # type: ignore[arg-type]
-        worker.session = await self.flow.open(worker.context, env)
+        fresh = await self._open_worker(worker.context.browser, env, worker.number)  # type: ignore[arg-type]
+        worker.context, worker.session, worker.tracer = fresh.context, fresh.session, fresh.tracer
 
     async def _drain(self, worker: _Worker, env: FlowEnv, queue: asyncio.Queue[int]) -> None:
         while True:
@@ -159,10 +177,11 @@ class Runner:
                 if item.state == "in_doubt":
                     item = await self._resolve(worker, env, item)
                     continue
+                # renew the lease before each attempt: a slow item stays ours
+                self.store.claim(item.id, worker.owner, seconds=self.settings.lease_seconds)
                 item = await self._attempt(worker, env, item)
                 if item.state == "retry_wait":
-                    delay = self.settings.retry_backoff * 2 ** (item.attempts - 1)
-                    await asyncio.sleep(delay * (0.5 + random.random()))
+                    await asyncio.sleep(self.retry.delay(item.attempts))
         return item
 
     async def _attempt(self, worker: _Worker, env: FlowEnv, item: Item) -> Item:
@@ -171,7 +190,9 @@ class Runner:
             item.id, "in_flight", actor=self.actor, reason=f"attempt {attempt}", attempts=attempt
         )
         try:
+            await worker.tracer.begin()
             receipt = await self.flow.process(worker.session, item, env)
+            await worker.tracer.drop()
         except BusinessError as exc:
             return await self._fail(worker, env, item, "failed_business", exc)
         except ReferenceAlreadyUsed as exc:
@@ -200,14 +221,14 @@ class Runner:
         )
 
     def _retry_or_fail(self, item: Item) -> str:
-        return "retry_wait" if item.attempts < self.settings.max_attempts else "failed_system"
+        return "retry_wait" if item.attempts < self.retry.attempts else "failed_system"
 
     async def _resolve(
         self, worker: _Worker, env: FlowEnv, item: Item, *, must_find: bool = False
     ) -> Item:
         """Settle an in-doubt item by looking it up on the console, never by a blind retry."""
         receipt = None
-        for tries in range(1, self.settings.max_attempts + 1):
+        for tries in range(1, self.retry.attempts + 1):
             try:
                 receipt = await self.flow.lookup(worker.session, item, env)
                 break
@@ -234,7 +255,7 @@ class Runner:
                 reason="in doubt; found on the console by its reference",
                 receipt=receipt,
             )
-        if must_find or item.attempts >= self.settings.max_attempts:
+        if must_find or item.attempts >= self.retry.attempts:
             why = (
                 "console refused the reference but its inquiry does not show it"
                 if must_find
@@ -252,28 +273,36 @@ class Runner:
         self, worker: _Worker, env: FlowEnv, item: Item, target: str, exc: BaseException
     ) -> Item:
         """Keep evidence of a failed attempt, then move the item with the error's words."""
-        stem = f"{item.seq:05d}-a{item.attempts}"
-        folder = env.folder / "evidence"
-        saved: list[Path] = []
-        for index, page in enumerate(worker.context.pages):
-            suffix = "" if index == 0 else f"-p{index}"
-            try:
-                saved += await chromium.save_evidence(
-                    page, folder, stem + suffix, secrets=self.flow.secrets(env)
-                )
-            except Exception:  # evidence is best effort: never lose the item's state over it
-                pass
-        shot = next((p for p in saved if p.suffix == ".png"), saved[0] if saved else None)
+        folder = env.folder / "evidence" / f"{item.seq:05d}-a{item.attempts}"
+        secrets = (*self.flow.secrets(env), *_sensitive(item))
+        try:
+            await collect(worker.context, folder, tracer=worker.tracer, secrets=secrets)
+            evidence: str | None = str(folder)
+        except Exception as failure:  # evidence is best effort: never lose the state over it
+            logger.warning("no evidence for {}: {}", item.key, _short(failure))
+            evidence = item.evidence
         message = _short(exc)
         logger.warning("item {} attempt {}: {} -> {}", item.key, item.attempts, message, target)
         return self.store.move(
-            item.id,
-            target,
-            actor=self.actor,
-            reason=message,
-            error=message,
-            evidence=str(shot) if shot else item.evidence,
+            item.id, target, actor=self.actor, reason=message, error=message, evidence=evidence
         )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def _sensitive(item: Item) -> tuple[str, ...]:
+    """The item's account-like values (10+ digits), to be scrubbed from its evidence."""
+    return tuple(
+        v for v in item.payload.values() if isinstance(v, str) and v.isdigit() and len(v) >= 10
+    )
 
 
 def _short(exc: BaseException) -> str:

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import random
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from teller._errors import ConfigError
 
-__all__ = ["ConsoleSettings", "Settings", "find_project", "load_settings"]
+__all__ = ["ConsoleSettings", "RetryPolicy", "Settings", "find_project", "load_settings"]
 
 SETTINGS_FILE = "teller.toml"
+
+
+class RetryPolicy(BaseModel):
+    """How often and how patiently system errors are retried (business errors never are)."""
+
+    model_config = ConfigDict(extra="forbid")
+    attempts: int = Field(3, ge=1)
+    backoff: float = Field(0.5, ge=0)  # seconds before the 2nd attempt, doubling after
+    backoff_max: float = Field(30.0, ge=0)
+
+    def delay(self, attempts_made: int) -> float:
+        """Exponential backoff with full jitter: spreads retries of many robots apart."""
+        ceiling = min(self.backoff_max, self.backoff * 2 ** max(0, attempts_made - 1))
+        return random.uniform(0, ceiling)
 
 
 class ConsoleSettings(BaseModel):
@@ -26,6 +41,7 @@ class ConsoleSettings(BaseModel):
     timeout: float = 15.0
     # where `teller consoles serve` keeps a sandbox console's ledger (sandbox consoles only)
     db: Path | None = None
+    retry: RetryPolicy | None = None
 
 
 class Settings(BaseSettings):
@@ -41,6 +57,7 @@ class Settings(BaseSettings):
     max_attempts: int = 3
     retry_backoff: float = 0.5
     lease_seconds: float = 120.0
+    trace_failures: bool = True
     log_level: str = "INFO"
     consoles: dict[str, ConsoleSettings] = {}
 
@@ -66,6 +83,13 @@ class Settings(BaseSettings):
 
     def run_folder(self, run_id: str) -> Path:
         return self.var / "runs" / run_id
+
+    def retry_for(self, console: str | None) -> RetryPolicy:
+        """The console's retry policy, or the project's default."""
+        configured = self.consoles.get(console) if console else None
+        if configured is not None and configured.retry is not None:
+            return configured.retry
+        return RetryPolicy(attempts=self.max_attempts, backoff=self.retry_backoff)
 
     def console(self, name: str) -> ConsoleSettings:
         try:

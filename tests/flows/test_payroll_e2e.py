@@ -95,7 +95,8 @@ def test_a_batch_is_paid_once_per_approved_line(
             items[key].receipt,
         )
     for key in refused:
-        assert items[key].evidence and Path(items[key].evidence).is_file()
+        evidence = Path(items[key].evidence or "")
+        assert (evidence / "trace.zip").is_file() and (evidence / "page0.png").is_file()
         assert items[key].attempts == 1  # a business error is never retried
 
     assert report is not None and report.is_file()

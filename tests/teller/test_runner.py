@@ -134,7 +134,9 @@ def test_failures_keep_evidence(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({"refused": ["business"]})
     run_id = _work(store, tmp_path, flow)
     item = store.items(run_id)[0]
-    assert item.evidence and Path(item.evidence).is_file()
+    assert item.evidence and Path(item.evidence).is_dir()
+    saved = {p.name for p in Path(item.evidence).iterdir()}
+    assert {"page0.png", "page0.top.html", "trace.zip"} <= saved
     assert "Insufficient funds" in (item.error or "")
 
 
