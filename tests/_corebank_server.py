@@ -3,6 +3,9 @@
 with start_corebank(tmp_path, idle_seconds=2) as server:
     server.seed([{"account_no": "6222...", "name": "張三", "balance": "100.00"}])
     ... drive server.base_url, then assert on server.rows("SELECT ...")
+
+with start_corebank(tmp_path, fault_seed=42, fault_rates={"drop_after_commit": 0.1}) as server:
+    ... then report server.injected()
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +53,17 @@ class Server:
         with _OPENER.open(request, timeout=10) as answer:
             return json.load(answer)
 
+    def faults(self, **settings: Any) -> dict[str, Any]:
+        """Change fault injection (``POST /admin/faults``); returns settings and counters.
+
+        E.g. ``server.faults(seed=42, rates={"drop_after_commit": 0.1})``, ``server.faults(reset=True)``.
+        """
+        return self.admin("faults", settings)
+
+    def injected(self) -> dict[str, int]:
+        """What the console injected so far, by fault kind, and ``sessions_expired``."""
+        return self.admin("faults")["injected"]
+
     def seed(self, accounts: list[dict[str, str]]) -> None:
         """Upsert accounts (``account_no``, ``name``, ``balance``, optional ``status``)."""
         self.admin("accounts", {"accounts": accounts})
@@ -62,9 +76,20 @@ class Server:
 
 @contextmanager
 def start_corebank(
-    tmp_path: Path, *, idle_seconds: int = 300, latency_ms: int = 0, password: str = PASSWORD
+    tmp_path: Path,
+    *,
+    idle_seconds: int = 300,
+    latency_ms: int = 0,
+    password: str = PASSWORD,
+    fault_seed: int | None = None,
+    fault_rates: Mapping[str, float] | None = None,
+    slow_page_seconds: float | None = None,
 ) -> Iterator[Server]:
-    """Start ``python -m consoles.corebank`` on a free port with a ledger in ``tmp_path``."""
+    """Start ``python -m consoles.corebank`` on a free port with a ledger in ``tmp_path``.
+
+    ``fault_seed``, ``fault_rates`` (kind -> chance per transfer POST) and
+    ``slow_page_seconds`` start it with fault injection on (``--fault-*`` flags).
+    """
     db_path = tmp_path / "corebank.db"
     log_path = tmp_path / "corebank.log"
     command = [
@@ -82,6 +107,12 @@ def start_corebank(
         "--latency-ms",
         str(latency_ms),
     ]
+    if fault_seed is not None:
+        command += ["--fault-seed", str(fault_seed)]
+    if fault_rates is not None:
+        command += ["--fault-rates", ",".join(f"{k}={v}" for k, v in fault_rates.items())]
+    if slow_page_seconds is not None:
+        command += ["--slow-page-seconds", str(slow_page_seconds)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log)

@@ -5,6 +5,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from consoles.corebank._faults import (
+    DEFAULT_SLOW_PAGE_SECONDS,
+    MAX_SLOW_PAGE_SECONDS,
+    FaultSettingsError,
+    parse_rates,
+)
 from consoles.corebank.app import DEFAULT_PASSWORD, serve
 
 
@@ -18,6 +24,22 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password of teller01")
     parser.add_argument("--idle-seconds", type=int, default=300, help="idle session timeout")
     parser.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
+    parser.add_argument(
+        "--fault-seed", type=_seed, default=None, help="seed of the fault draws (replay a run)"
+    )
+    parser.add_argument(
+        "--fault-rates",
+        type=_rates,
+        default=None,
+        metavar="KIND=RATE,...",
+        help="chance per transfer POST, e.g. 'error_before_post=0.1,drop_after_commit=0.05'",
+    )
+    parser.add_argument(
+        "--slow-page-seconds",
+        type=_seconds,
+        default=DEFAULT_SLOW_PAGE_SECONDS,
+        help=f"how long a slow_page fault sleeps (default {DEFAULT_SLOW_PAGE_SECONDS:g})",
+    )
     args = parser.parse_args(argv)
     serve(
         host=args.host,
@@ -26,7 +48,33 @@ def main(argv: list[str] | None = None) -> None:
         password=args.password,
         session_idle_seconds=args.idle_seconds,
         latency_ms=args.latency_ms,
+        fault_seed=args.fault_seed,
+        fault_rates=args.fault_rates,
+        slow_page_seconds=args.slow_page_seconds,
     )
+
+
+def _seed(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a non-negative integer: {text!r}")
+    return int(text)
+
+
+def _rates(text: str) -> dict[str, float]:
+    try:
+        return parse_rates(text)
+    except FaultSettingsError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= MAX_SLOW_PAGE_SECONDS:
+        raise argparse.ArgumentTypeError(f"not a number from 0 to {MAX_SLOW_PAGE_SECONDS:g}")
+    return seconds
 
 
 if __name__ == "__main__":

@@ -5,40 +5,17 @@ They need no login but answer requests from the loopback interface only.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from decimal import InvalidOperation
 from typing import Any
 
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-__all__ = ["FAULT_KINDS", "Faults", "admin"]
+from consoles.corebank._faults import Faults, FaultSettingsError
 
-# What can go wrong on the next transfer POSTs, on demand:
-#   error_before_post  answer HTTP 500 and post nothing
-#   error_after_commit post and commit, then answer HTTP 500
-#   drop_after_commit  post and commit, then close the connection without an answer
-FAULT_KINDS = ("error_before_post", "error_after_commit", "drop_after_commit")
+__all__ = ["admin"]
 
 admin = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@dataclass
-class Faults:
-    """Latency and armed one-shot faults, shared by all request threads."""
-
-    latency_ms: int = 0
-    armed: dict[str, int] = field(default_factory=lambda: dict.fromkeys(FAULT_KINDS, 0))
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take(self, kind: str) -> bool:
-        """Consume one armed fault of ``kind``; True if one was armed."""
-        with self._lock:
-            if self.armed[kind] > 0:
-                self.armed[kind] -= 1
-                return True
-            return False
 
 
 @admin.before_request
@@ -76,26 +53,34 @@ def set_latency() -> ResponseReturnValue:
     ms = _json().get("ms")
     if not isinstance(ms, int) or isinstance(ms, bool) or ms < 0:
         return jsonify(error="'ms' must be a non-negative integer"), 400
-    current_app.extensions["corebank.faults"].latency_ms = ms
+    _faults().latency_ms = ms
     return jsonify(ms=ms)
 
 
+@admin.get("/faults")
+def fault_settings() -> ResponseReturnValue:
+    """The fault settings and counters of what was injected so far."""
+    return jsonify(_faults().snapshot())
+
+
 @admin.post("/faults")
-def arm_faults() -> ResponseReturnValue:
-    """Arm one-shot faults, e.g. ``{"drop_after_commit": 1}``; ``{}`` just reports them."""
-    body = _json()
-    faults: Faults = current_app.extensions["corebank.faults"]
-    unknown = sorted(set(body) - set(FAULT_KINDS))
-    if unknown:
-        return jsonify(error=f"unknown faults {unknown}; known: {list(FAULT_KINDS)}"), 400
-    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in body.values()):
-        return jsonify(error="fault counts must be non-negative integers"), 400
-    with faults._lock:
-        faults.armed.update(body)
-        return jsonify(armed=dict(faults.armed))
+def set_faults() -> ResponseReturnValue:
+    """Arm one-shot faults, set seeded rates, reset; ``{}`` just reports (see README.md)."""
+    faults = _faults()
+    try:
+        faults.configure(_json())
+    except FaultSettingsError as exc:
+        return jsonify(error=str(exc)), 400
+    return jsonify(faults.snapshot())
 
 
 @admin.post("/sessions/expire")
 def expire_sessions() -> ResponseReturnValue:
     """End every teller session now, as an idle timeout would."""
-    return jsonify(expired=current_app.extensions["corebank.sessions"].expire_all())
+    expired = current_app.extensions["corebank.sessions"].expire_all()
+    _faults().count_expiry()
+    return jsonify(expired=expired)
+
+
+def _faults() -> Faults:
+    return current_app.extensions["corebank.faults"]

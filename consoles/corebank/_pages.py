@@ -10,8 +10,8 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from consoles.corebank._admin import Faults
-from consoles.corebank._guard import current_session, ledger, login_required, token_ok
+from consoles.corebank._faults import Faults
+from consoles.corebank._guard import current_session, ledger, login_required, sessions, token_ok
 from consoles.corebank._ledger import MAX_REFERENCE, TRANSFER_COLUMNS, Refusal, parse_amount
 
 __all__ = ["pages"]
@@ -75,8 +75,12 @@ def transfer_post() -> ResponseReturnValue:
     if not token_ok(session.token):
         return _transfer_page(values=values, error=_BAD_TOKEN, status=403)
     faults: Faults = current_app.extensions["corebank.faults"]
-    if faults.take("error_before_post"):
+    planned = faults.plan()
+    if planned == "error_before_post":
         abort(500)
+    # A page slower than the bot's patience: the bot gives up, the console then posts.
+    if planned == "slow_page" and not faults.sleep_slow_page():
+        abort(500)  # the console is shutting down: nothing posted
     try:
         missing = [k for k, v in values.items() if not v and k != "memo"]
         if missing:
@@ -96,9 +100,12 @@ def transfer_post() -> ResponseReturnValue:
         )
     except Refusal as refusal:
         return _transfer_page(values=values, error=refusal.message)
-    if faults.take("error_after_commit"):
+    fault, expire = faults.after_commit(planned)
+    if expire:
+        sessions().expire_all()
+    if fault == "error_after_commit":
         abort(500)
-    if faults.take("drop_after_commit"):
+    if fault == "drop_after_commit":
         return _drop_connection()
     return render_template("receipt.html", transfer=posted)
 

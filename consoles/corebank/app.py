@@ -7,6 +7,7 @@ through the ``teller.consoles`` entry point ``corebank`` (:func:`serve`).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from flask import Flask, current_app, redirect, render_template, request, url_fo
 from flask.typing import ResponseReturnValue
 from werkzeug.serving import make_server
 
-from consoles.corebank._admin import Faults, admin
+from consoles.corebank._admin import admin
+from consoles.corebank._faults import DEFAULT_SLOW_PAGE_SECONDS, Faults
 from consoles.corebank._guard import sessions, token_ok
 from consoles.corebank._ledger import Ledger
 from consoles.corebank._pages import pages
@@ -32,14 +34,28 @@ def create_app(
     password: str = DEFAULT_PASSWORD,
     session_idle_seconds: int = 300,
     latency_ms: int = 0,
+    fault_seed: int | None = None,
+    fault_rates: Mapping[str, float] | None = None,
+    slow_page_seconds: float = DEFAULT_SLOW_PAGE_SECONDS,
 ) -> Flask:
-    """Build the console on the ledger at ``db_path`` (its schema is created if missing)."""
+    """Build the console on the ledger at ``db_path`` (its schema is created if missing).
+
+    ``fault_seed``, ``fault_rates`` and ``slow_page_seconds`` start it with fault injection
+    on, as ``POST /admin/faults`` would set it; bad values raise ``FaultSettingsError``.
+    """
+    faults = Faults(latency_ms=latency_ms)
+    settings: dict[str, Any] = {"slow_page_seconds": slow_page_seconds}
+    if fault_seed is not None:
+        settings["seed"] = fault_seed
+    if fault_rates is not None:
+        settings["rates"] = dict(fault_rates)
+    faults.configure(settings)
     app = Flask(__name__)
     ledger = Ledger(Path(db_path))
     ledger.set_user(OPERATOR, password)
     app.extensions["corebank.ledger"] = ledger
     app.extensions["corebank.sessions"] = SessionStore(idle_seconds=session_idle_seconds)
-    app.extensions["corebank.faults"] = Faults(latency_ms=latency_ms)
+    app.extensions["corebank.faults"] = faults
     app.register_blueprint(admin)
     app.register_blueprint(pages)
     app.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
@@ -108,4 +124,5 @@ def serve(*, host: str = "127.0.0.1", port: int = 8601, db: Path, **options: Any
     except KeyboardInterrupt:
         pass
     finally:
+        app.extensions["corebank.faults"].stop()  # no slow page holds the exit up
         server.server_close()
