@@ -7,8 +7,10 @@ the given secrets (passwords, full account numbers), as are the saved HTML pages
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
+from urllib.parse import quote_plus
 
 from playwright.async_api import BrowserContext
 
@@ -17,7 +19,11 @@ from teller._masking import mask_account
 
 __all__ = ["Tracer", "collect", "scrub_zip"]
 
-_TEXT_SUFFIXES = (".trace", ".network", ".html", ".json", ".txt", ".css", ".js", ".xml", "")
+_PICTURES = frozenset({".png", ".jpeg", ".jpg", ".webp"})
+# Other lines' account and ID numbers show on pages too (a receipt left from the line
+# before): any run of 15-19 digits is masked. Shorter runs are left: a trace is full of
+# 13-digit timestamps, and the item's own shorter numbers are among ``secrets``.
+_LONG_NUMBER = re.compile(rb"(?<![0-9A-Za-z.])[0-9]{15,19}(?![0-9A-Za-z])")
 
 
 class Tracer:
@@ -53,10 +59,16 @@ class Tracer:
 
 
 def scrub_zip(path: Path, secrets: tuple[str, ...]) -> None:
-    """Rewrite a zip with every secret replaced in its text entries (binary entries are kept)."""
-    replacements = [(s, _masked(s)) for s in secrets if s]
-    if not replacements:
-        return
+    """Rewrite a zip with every secret and long number masked in every entry but pictures.
+
+    Bytes, not text: a trace's network bodies may be GBK or form-encoded, and the
+    secrets worth scrubbing (digits, passwords) look the same in all of them.
+    """
+    replacements: list[tuple[bytes, bytes]] = []
+    for secret in filter(None, secrets):
+        mask = _masked(secret).encode()
+        for form in {secret, quote_plus(secret)}:
+            replacements.append((form.encode("utf-8"), mask))
     scrubbed = path.with_suffix(".scrubbing")
     with (
         zipfile.ZipFile(path) as source,
@@ -64,15 +76,10 @@ def scrub_zip(path: Path, secrets: tuple[str, ...]) -> None:
     ):
         for entry in source.infolist():
             data = source.read(entry)
-            if Path(entry.filename).suffix in _TEXT_SUFFIXES:
-                try:
-                    text = data.decode("utf-8")
-                except UnicodeDecodeError:
-                    pass
-                else:
-                    for secret, mask in replacements:
-                        text = text.replace(secret, mask)
-                    data = text.encode("utf-8")
+            if Path(entry.filename).suffix.lower() not in _PICTURES:
+                for secret, mask in replacements:
+                    data = data.replace(secret, mask)
+                data = _LONG_NUMBER.sub(lambda m: b"****" + m.group(0)[-4:], data)
             out.writestr(entry, data)
     scrubbed.replace(path)
 
