@@ -1,7 +1,8 @@
 """CoreBank: the page object of the corebank teller console (login, transfer, inquiry, statement).
 
-Every element is found by key through ``selectors/corebank.yaml``. The bot only does
-what a teller would and reports what the console said; it decides nothing about money.
+Every element is found by key through ``selectors/corebank.yaml``, with the plumbing of
+:class:`teller.pages.PageObject`. The bot only does what a teller would and reports what
+the console said; it decides nothing about money.
 
 How :meth:`CoreBank.transfer` reports failure depends on whether the payment may be on
 its way, i.e. whether submit was clicked or its ``confirm()`` accepted:
@@ -18,20 +19,15 @@ its way, i.e. whether submit was clicked or its ``confirm()`` accepted:
 from __future__ import annotations
 
 import asyncio
-import csv
-from collections.abc import AsyncIterator, Awaitable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from loguru import logger
-from playwright.async_api import Dialog, Frame, Locator, Page, Response
+from playwright.async_api import Dialog, Locator, Page, Response
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from bots._corebank_records import STATEMENT_COLUMNS, Transfer, parse_statement
 from teller import (
     ConsoleError,
     ConsoleTimeout,
@@ -39,57 +35,15 @@ from teller import (
     PaymentRefused,
     ReferenceAlreadyUsed,
     SessionExpired,
-    TellerError,
     mask_account,
-    mask_text,
 )
 from teller.locators import LocatorRepository
+from teller.pages import Key, PageObject
 
 __all__ = ["STATEMENT_COLUMNS", "CoreBank", "Transfer"]
 
-STATEMENT_COLUMNS = (
-    "txn_no",
-    "posted_at",
-    "reference",
-    "debit_account",
-    "credit_account",
-    "payee_name",
-    "amount",
-    "memo",
-)
 
-Key = tuple[str, str]  # (screen, element) in the selector file
-
-
-@dataclass(frozen=True)
-class Transfer:
-    """One transfer as the console records it."""
-
-    txn_no: str
-    posted_at: datetime
-    reference: str
-    debit_account: str
-    credit_account: str
-    payee_name: str
-    amount: Decimal
-    memo: str
-
-    @classmethod
-    def from_texts(cls, values: dict[str, str]) -> Transfer:
-        """Build from the console's texts (inquiry cells or statement CSV fields)."""
-        return cls(
-            txn_no=values["txn_no"],
-            posted_at=datetime.fromisoformat(values["posted_at"]),
-            reference=values["reference"],
-            debit_account=values["debit_account"],
-            credit_account=values["credit_account"],
-            payee_name=values["payee_name"],
-            amount=Decimal(values["amount"].replace(",", "")),
-            memo=values["memo"],
-        )
-
-
-class CoreBank:
+class CoreBank(PageObject):
     """One teller session on the corebank console, in one browser page."""
 
     console = "corebank"
@@ -97,11 +51,7 @@ class CoreBank:
     def __init__(
         self, page: Page, *, base_url: str, locators: LocatorRepository, timeout: float = 15.0
     ) -> None:
-        self._page = page
-        self._base_url = base_url.rstrip("/")
-        self._locators = locators
-        self._timeout = timeout
-        self._secrets: tuple[str, ...] = ()
+        super().__init__(page, base_url=base_url, locators=locators, timeout=timeout)
         # True while the main frame shows a receipt: the next transfer then only follows
         # its New-transfer link. Anything else goes through the menu to a fresh form.
         self._on_receipt = False
@@ -113,17 +63,13 @@ class CoreBank:
         self._secrets = (password,)
         self._on_receipt = False
         async with self._translate("login"):
-            response = await self._page.goto(
-                self._base_url + (self._locators.url("login") or "/login"),
-                wait_until="commit",
-                timeout=self._ms,
-            )
-            self._check_status(response, "login")
-            await (await self._find("login", "username")).fill(user)
-            await (await self._find("login", "password")).fill(password)
+            await self._goto("login")
+            await self._fill("login", username=user, password=password)
             submit = await self._find("login", "submit")
-            async with self._page.expect_navigation(wait_until="commit", timeout=self._ms) as nav:
-                await submit.click(timeout=self._ms)
+            async with self._page.expect_navigation(
+                wait_until="commit", timeout=self._timeout_ms
+            ) as nav:
+                await submit.click(timeout=self._timeout_ms)
             self._check_status(await nav.value, "login")
             found = await self._first(("menu", "transfer"), ("login", "message"))
             if found is None:
@@ -148,15 +94,15 @@ class CoreBank:
         """Post one transfer through the single-transfer form; return the console's txn number."""
         async with self._translate("transfer"):
             await self._open_transfer_form()
-            for key, value in (
-                ("debit_account", debit_account),
-                ("credit_account", credit_account),
-                ("payee_name", payee_name),
-                ("amount", format(amount, "f")),
-                ("reference", reference),
-                ("memo", memo),
-            ):
-                await (await self._find("transfer", key)).fill(value)
+            await self._fill(
+                "transfer",
+                debit_account=debit_account,
+                credit_account=credit_account,
+                payee_name=payee_name,
+                amount=format(amount, "f"),
+                reference=reference,
+                memo=memo,
+            )
             submit = await self._find("transfer", "submit")
         response = await self._submit(submit, reference)
         txn_no = await self._read_outcome(response, reference)
@@ -175,8 +121,7 @@ class CoreBank:
         self._on_receipt = False
         async with self._translate("inquiry"):
             await self._navigate(("menu", "inquiry"), ready=("inquiry", "reference"))
-            await (await self._find("inquiry", "reference")).fill(reference)
-            await (await self._find("inquiry", "date")).fill("")
+            await self._fill("inquiry", reference=reference, date="")
             await self._navigate(("inquiry", "search"), ready=("inquiry", "results"))
             while True:
                 await self._settled("inquiry")  # every row and the pager, not just the table
@@ -194,12 +139,13 @@ class CoreBank:
         self._on_receipt = False
         async with self._translate("statement"):
             await self._navigate(("menu", "statement"), ready=("statement", "account"))
-            await (await self._find("statement", "account")).fill(account)
-            await (await self._find("statement", "date")).fill(day.isoformat())
+            await self._fill("statement", account=account, date=day.isoformat())
             export = await self._find("statement", "export")
-            waiter = asyncio.ensure_future(self._page.wait_for_event("download", timeout=self._ms))
+            waiter = asyncio.ensure_future(
+                self._page.wait_for_event("download", timeout=self._timeout_ms)
+            )
             try:
-                await export.click(timeout=self._ms)
+                await export.click(timeout=self._timeout_ms)
                 found = await self._first(
                     ("statement", "error"), ("main", "session_expired"), extra=waiter
                 )
@@ -215,7 +161,7 @@ class CoreBank:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / found[1].suggested_filename
             await found[1].save_as(path)
-        return path, self._parse_statement(path)
+        return path, parse_statement(path, console=self.console)
 
     # -- transfer steps --------------------------------------------------------
 
@@ -237,8 +183,10 @@ class CoreBank:
         clicked = False
         self._page.on("dialog", accept)
         try:
-            async with frame.expect_navigation(wait_until="commit", timeout=self._ms) as nav:
-                await submit.click(timeout=self._ms)
+            async with frame.expect_navigation(
+                wait_until="commit", timeout=self._timeout_ms
+            ) as nav:
+                await submit.click(timeout=self._timeout_ms)
                 clicked = True
             return await nav.value
         except PlaywrightError as exc:
@@ -283,6 +231,23 @@ class CoreBank:
             detail = f"receipt unreadable: {self._first_line(exc)}"
             raise InDoubt(self.console, reference, detail) from None
 
+    # -- navigation and reading -----------------------------------------------------
+
+    async def _navigate(self, link: Key, *, ready: Key) -> None:
+        """Click ``link`` (it loads the main frame) and wait for ``ready`` on the new page."""
+        frame = self._frame(ready[0])  # no frameset: SessionExpired now, not a selector timeout
+        target = await self._find(*link)
+        async with frame.expect_navigation(wait_until="commit", timeout=self._timeout_ms) as nav:
+            await target.click(timeout=self._timeout_ms)
+        self._check_status(await nav.value, ready[0])
+        found = await self._first(ready, ("main", "session_expired"), ("main", "system_error"))
+        if found is None:
+            raise ConsoleTimeout(self.console, ready[0], self._timeout)
+        if found[0] == ("main", "session_expired"):
+            raise SessionExpired(self.console)
+        if found[0] == ("main", "system_error"):
+            raise ConsoleError(self.console, ready[0], await self._message(found[1], "main"))
+
     # -- inquiry and statement helpers -------------------------------------------
 
     async def _read_results(self) -> list[dict[str, str]]:
@@ -300,118 +265,3 @@ class CoreBank:
         )
         width = max(index.values()) + 1
         return [{k: row[i] for k, i in index.items()} for row in cells if len(row) >= width]
-
-    def _parse_statement(self, path: Path) -> list[Transfer]:
-        with path.open(encoding="utf-8", newline="") as file:
-            reader = csv.DictReader(file)
-            if tuple(reader.fieldnames or ()) != STATEMENT_COLUMNS:
-                raise ConsoleError(
-                    self.console, "statement", f"unexpected CSV header {reader.fieldnames}"
-                )
-            try:
-                return [Transfer.from_texts(row) for row in reader]
-            except (ValueError, InvalidOperation) as exc:
-                raise ConsoleError(
-                    self.console, "statement", f"unreadable CSV row: {exc}"
-                ) from None
-
-    # -- plumbing --------------------------------------------------------------
-
-    @property
-    def _ms(self) -> float:
-        return self._timeout * 1000
-
-    def _frame(self, screen: str) -> Frame:
-        name = self._locators.screens[screen].frame
-        frame = self._page.frame(name=name) if name else self._page.main_frame
-        if frame is None:  # no frameset: the session is gone or never began
-            raise SessionExpired(self.console)
-        return frame
-
-    async def _find(self, screen: str, key: str) -> Locator:
-        return await self._locators.find(self._page, screen, key, timeout=self._timeout)
-
-    async def _present(self, screen: str, key: str) -> bool:
-        for locator in self._locators.candidates(self._page, screen, key):
-            if await locator.count() > 0:
-                return True
-        return False
-
-    async def _text(self, locator: Locator, screen: str) -> str:
-        """The element's text; if it is still empty, once more after its page is parsed."""
-        text = (await locator.inner_text(timeout=self._ms)).strip()
-        if not text:
-            await self._settled(screen)
-            text = (await locator.inner_text(timeout=self._ms)).strip()
-        return text
-
-    async def _message(self, locator: Locator, screen: str) -> str:
-        """A console message, fit for an exception: long numbers and secrets masked."""
-        return mask_text(await self._text(locator, screen), secrets=self._secrets)
-
-    async def _settled(self, screen: str) -> None:
-        """Wait until the screen's page is fully parsed: needed before trusting an absence."""
-        await self._frame(screen).wait_for_load_state("domcontentloaded", timeout=self._ms)
-
-    async def _navigate(self, link: Key, *, ready: Key) -> None:
-        """Click ``link`` (it loads the main frame) and wait for ``ready`` on the new page."""
-        frame = self._frame(ready[0])  # no frameset: SessionExpired now, not a selector timeout
-        target = await self._find(*link)
-        async with frame.expect_navigation(wait_until="commit", timeout=self._ms) as nav:
-            await target.click(timeout=self._ms)
-        self._check_status(await nav.value, ready[0])
-        found = await self._first(ready, ("main", "session_expired"), ("main", "system_error"))
-        if found is None:
-            raise ConsoleTimeout(self.console, ready[0], self._timeout)
-        if found[0] == ("main", "session_expired"):
-            raise SessionExpired(self.console)
-        if found[0] == ("main", "system_error"):
-            raise ConsoleError(self.console, ready[0], await self._message(found[1], "main"))
-
-    def _check_status(self, response: Response | None, screen: str) -> None:
-        if response is not None and response.status >= 500:
-            raise ConsoleError(self.console, screen, f"HTTP {response.status}")
-
-    async def _first(
-        self, *keys: Key, extra: Awaitable[Any] | None = None
-    ) -> tuple[Any, Any] | None:
-        """Wait until one of the elements (or ``extra``) is there; (which, what) or None."""
-        tasks: dict[asyncio.Future[Any], Any] = {
-            asyncio.ensure_future(self._find(*key)): key for key in keys
-        }
-        if extra is not None:
-            tasks[asyncio.ensure_future(extra)] = "extra"
-        pending = set(tasks)
-        try:
-            while pending:
-                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
-                # Look at every finished task, so no failure is left unretrieved.
-                winners = [t for t in done if not t.cancelled() and t.exception() is None]
-                if winners:  # two at once: the caller's order of preference decides
-                    winner = min(winners, key=list(tasks).index)
-                    return tasks[winner], winner.result()
-            return None
-        finally:
-            for task in pending:
-                task.cancel()
-            if pending:
-                await asyncio.wait(pending)
-
-    @asynccontextmanager
-    async def _translate(self, screen: str) -> AsyncIterator[None]:
-        """Turn Playwright failures on ``screen`` (before any effect) into Teller errors."""
-        try:
-            yield
-        except TellerError:
-            raise
-        except PlaywrightError as exc:
-            raise self._system_error(screen, exc) from None
-
-    def _system_error(self, screen: str, exc: PlaywrightError) -> TellerError:
-        if isinstance(exc, PlaywrightTimeoutError):
-            return ConsoleTimeout(self.console, screen, self._timeout)
-        return ConsoleError(self.console, screen, self._first_line(exc))
-
-    def _first_line(self, exc: BaseException) -> str:
-        lines = str(exc).strip().splitlines() or [type(exc).__name__]
-        return mask_text(lines[0], secrets=self._secrets)

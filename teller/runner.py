@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import secrets
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +70,8 @@ class Runner:
         self.actor = actor
         self.on_item = on_item or (lambda item: None)
         self.retry = settings.retry_for(flow.console)
-        self._owner = f"{socket.gethostname()}:{os.getpid()}"
+        # host:pid:token — the pid lets a resume on this host free a killed runner's leases
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
     async def run(self, run_id: str) -> Path | None:
         """Work every to-do item of the run, then let the flow finish (reconcile, report)."""
@@ -131,7 +133,7 @@ class Runner:
         session = await self.flow.open(context, env)
         tracer = Tracer(context, enabled=self.settings.trace_failures)
         await tracer.start()  # after the login: no password is ever in a trace
-        return _Worker(number, f"{self._owner}:{number}", context, session, tracer)
+        return _Worker(number, f"{self._owner}-{number}", context, session, tracer)
 
     async def _renew(self, worker: _Worker, env: FlowEnv) -> None:
         """Replace a worker's context after an unexpected failure (crashed page, lost frame)."""

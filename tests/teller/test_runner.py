@@ -162,3 +162,29 @@ def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None
     approve(store, store.items(run_id)[0].id, by="checker")
     _work(store, tmp_path, flow, run_id)
     assert _states(store, run_id) == {"big": "done"} and flow.payments["big"] == 1
+
+
+def test_two_runners_on_one_run_never_take_the_same_item(store: Store, tmp_path: Path) -> None:
+    flow = ScriptedFlow({f"k{n}": ["ok"] for n in range(12)})
+    run_id = start_run(store, flow, flow.load(tmp_path / "in.xlsx"), Policy(), submitted_by="maker")
+    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=2)
+
+    async def both() -> None:
+        await asyncio.gather(
+            Runner(settings=settings, store=store, flow=flow).run(run_id),
+            Runner(settings=settings, store=store, flow=flow).run(run_id),
+        )
+
+    asyncio.run(both())
+    assert set(_states(store, run_id).values()) == {"done"}
+    assert set(flow.payments.values()) == {1}  # a scripted key paid twice would fail to pop
+
+
+def test_an_expired_lease_of_a_vanished_runner_is_taken_over(store: Store, tmp_path: Path) -> None:
+    flow = ScriptedFlow({"held": ["ok"]})
+    run_id = start_run(store, flow, flow.load(tmp_path / "in.xlsx"), Policy(), submitted_by="maker")
+    item = store.items(run_id)[0]
+    store.move(item.id, "in_flight", actor="other-machine", attempts=1)
+    assert store.claim(item.id, "far-host:1:abc-0", seconds=-1)  # its lease has run out
+    _work(store, tmp_path, flow, run_id)
+    assert _states(store, run_id) == {"held": "done"} and flow.payments["held"] == 1

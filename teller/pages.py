@@ -1,0 +1,176 @@
+"""PageObject: the base of every console's page object, holding the plumbing bots share.
+
+A bot subclasses it, names its ``console`` and writes operator intents (``login``,
+``transfer``, ``find_note``) on top of these protected helpers:
+
+* finding by key in ``selectors/<console>.yaml``: ``_find``, ``_present``, ``_fill``, ``_read``;
+* waiting: ``_first`` (whichever of several elements comes first), ``_settled``, ``_goto``;
+* reading what the console said, fit for an exception: ``_message``, ``_first_line``
+  (long numbers and the secrets kept in ``_secrets`` at login are masked);
+* translating failures: ``_translate`` and ``_system_error`` turn Playwright errors into
+  ``ConsoleTimeout`` / ``ConsoleError``; ``_check_status`` does the same for HTTP 5xx.
+
+The base only translates failures that happen before any effect. What a failure after a
+submit means (``InDoubt``, a refusal) is the bot's to say: it knows its console.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
+from typing import Any, ClassVar, Literal
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Locator, Page, Response
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from teller._errors import ConfigError, ConsoleError, ConsoleTimeout, SessionExpired, TellerError
+from teller._masking import mask_text
+from teller.locators import LocatorRepository
+
+__all__ = ["Key", "PageObject"]
+
+Key = tuple[str, str]
+"""An element as the selector file names it: (screen, element key)."""
+
+
+class PageObject:
+    """One session on one console, in one browser page; subclass it once per console."""
+
+    console: ClassVar[str]
+    """The console's name, as in its selector file and in every error the bot raises."""
+
+    def __init__(
+        self, page: Page, *, base_url: str, locators: LocatorRepository, timeout: float = 15.0
+    ) -> None:
+        self._page = page
+        self._base_url = base_url.rstrip("/")
+        self._locators = locators
+        self._timeout = timeout
+        # What the bot typed that must never reach an error, a log or a trace; set at login.
+        self._secrets: tuple[str, ...] = ()
+
+    @property
+    def _timeout_ms(self) -> float:
+        """The timeout in milliseconds, as Playwright takes it."""
+        return self._timeout * 1000
+
+    # -- finding elements by key ------------------------------------------------
+
+    def _frame(self, screen: str) -> Frame:
+        """The frame ``screen`` lives in; SessionExpired if the console's frameset is gone."""
+        name = self._locators.screens[screen].frame
+        frame = self._page.frame(name=name) if name else self._page.main_frame
+        if frame is None:  # no frameset: the session is gone or never began
+            raise SessionExpired(self.console)
+        return frame
+
+    async def _find(self, screen: str, key: str) -> Locator:
+        """The element, once there; SelectorNotFound if no strategy matches within the timeout."""
+        return await self._locators.find(self._page, screen, key, timeout=self._timeout)
+
+    async def _present(self, screen: str, key: str) -> bool:
+        """Whether the element is there right now, without waiting (see ``_settled``)."""
+        for locator in self._locators.candidates(self._page, screen, key):
+            if await locator.count() > 0:
+                return True
+        return False
+
+    async def _fill(self, screen: str, **values: str) -> None:
+        """Fill each field named by key with its value, in the order given."""
+        for key, value in values.items():
+            await (await self._find(screen, key)).fill(value, timeout=self._timeout_ms)
+
+    async def _text(self, locator: Locator, screen: str) -> str:
+        """The element's text; if it is still empty, once more after its page is parsed."""
+        text = (await locator.inner_text(timeout=self._timeout_ms)).strip()
+        if not text:
+            await self._settled(screen)
+            text = (await locator.inner_text(timeout=self._timeout_ms)).strip()
+        return text
+
+    async def _read(self, screen: str, key: str) -> str:
+        """The text of the element ``key`` on ``screen``, once it is there."""
+        return await self._text(await self._find(screen, key), screen)
+
+    async def _message(self, locator: Locator, screen: str) -> str:
+        """A console message, fit for an exception: long numbers and secrets masked."""
+        return mask_text(await self._text(locator, screen), secrets=self._secrets)
+
+    # -- waiting ----------------------------------------------------------------
+
+    async def _goto(self, screen: str) -> Response | None:
+        """Open the screen at its ``url`` in the selector file; HTTP 5xx is a ConsoleError."""
+        path = self._locators.url(screen)
+        if path is None:
+            raise ConfigError(f"selectors/{self.console}.yaml", f"screen {screen!r} has no url")
+        response = await self._page.goto(
+            self._base_url + path, wait_until="commit", timeout=self._timeout_ms
+        )
+        self._check_status(response, screen)
+        return response
+
+    async def _settled(self, screen: str) -> None:
+        """Wait until the screen's page is fully parsed: needed before trusting an absence."""
+        await self._frame(screen).wait_for_load_state("domcontentloaded", timeout=self._timeout_ms)
+
+    async def _first(
+        self, *keys: Key, extra: Awaitable[Any] | None = None
+    ) -> tuple[Key | Literal["extra"], Any] | None:
+        """Wait until one of the elements (or ``extra``) is there: (which, what), or None.
+
+        ``what`` is the element's locator, or ``extra``'s result; None means none came in
+        time. Elements found in the same moment go to the first in ``keys`` (``extra``
+        last). Otherwise the first found wins, even if ranked lower: an element only a
+        loose fallback strategy finds (a login form's submit taken for the transfer form's)
+        must not beat one its first strategy finds.
+        """
+        tasks: dict[asyncio.Future[Any], Key | Literal["extra"]] = {
+            asyncio.ensure_future(self._find(*key)): key for key in keys
+        }
+        if extra is not None:
+            tasks[asyncio.ensure_future(extra)] = "extra"
+        pending = set(tasks)
+        try:
+            while pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                # Look at every finished task, so no failure is left unretrieved.
+                winners = [t for t in done if not t.cancelled() and t.exception() is None]
+                if winners:
+                    winner = min(winners, key=list(tasks).index)
+                    return tasks[winner], winner.result()
+            return None
+        finally:
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    # -- translating failures ---------------------------------------------------
+
+    @asynccontextmanager
+    async def _translate(self, screen: str) -> AsyncIterator[None]:
+        """Turn Playwright failures on ``screen`` into Teller errors; use it before any effect."""
+        try:
+            yield
+        except TellerError:
+            raise
+        except PlaywrightError as exc:
+            raise self._system_error(screen, exc) from None
+
+    def _system_error(self, screen: str, exc: PlaywrightError) -> TellerError:
+        """The Teller error for a Playwright failure: ConsoleTimeout or ConsoleError."""
+        if isinstance(exc, PlaywrightTimeoutError):
+            return ConsoleTimeout(self.console, screen, self._timeout)
+        return ConsoleError(self.console, screen, self._first_line(exc))
+
+    def _check_status(self, response: Response | None, screen: str) -> None:
+        """Raise ConsoleError if the console answered with an HTTP 5xx."""
+        if response is not None and response.status >= 500:
+            raise ConsoleError(self.console, screen, f"HTTP {response.status}")
+
+    def _first_line(self, exc: BaseException) -> str:
+        """The first line of an error's text (Playwright's run on for pages), masked."""
+        lines = str(exc).strip().splitlines() or [type(exc).__name__]
+        return mask_text(lines[0], secrets=self._secrets)
