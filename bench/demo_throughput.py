@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from flows.payroll import PayrollFlow  # noqa: E402
 from teller.logs import configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
-from teller.runs import policy_for, start_run  # noqa: E402
+from teller.runs import gate_for, start_run  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
 from teller.store import Store  # noqa: E402
 from tests._corebank_server import start_corebank  # noqa: E402
@@ -70,7 +70,7 @@ def measure(contexts: int, lines: int, latency_ms: int) -> dict[str, float]:
                 store,
                 flow,
                 flow.load(sample.path),
-                policy_for(settings, flow),
+                gate_for(settings, store, flow),
                 submitted_by="bench",
             )
             # the run folder would land in the repository's var/: keep it in the temp folder

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -13,8 +13,15 @@ from playwright.async_api import BrowserContext
 from bots.corebank import CoreBank, Transfer
 from flows._payroll_sample import Sample, register_accounts, write_sample
 from flows._payroll_workbook import load_payroll
-from reports.reconciliation import LineOutcome, RunInfo, StatementLine, write_reconciliation
+from reports.reconciliation import (
+    FiredRuleView,
+    LineOutcome,
+    RunInfo,
+    StatementLine,
+    write_reconciliation,
+)
 from teller.flow import Batch, Flow, FlowEnv
+from teller.gate import GateLine
 from teller.store import Item, NewItem, Run, now
 
 __all__ = ["PayrollFlow"]
@@ -55,6 +62,18 @@ class PayrollFlow(Flow):
             "control_total": str(batch.control_total),
         }
         return Batch(batch.batch_id, batch.file, batch.sha256, items, info)
+
+    def gate_line(
+        self, key: str, amount: Decimal | None, payload: dict[str, Any], info: dict[str, Any]
+    ) -> GateLine:
+        return GateLine(
+            key=key,
+            amount=amount if amount is not None else Decimal(0),
+            party=payload["employee_id"],
+            account=payload["account_no"],
+            name=payload["name"],
+            day=date.fromisoformat(info["pay_date"]),
+        )
 
     def secrets(self, env: FlowEnv) -> tuple[str, ...]:
         return (env.settings.console(CONSOLE).password.get_secret_value(),)
@@ -156,6 +175,7 @@ def _run_info(run: Run) -> RunInfo:
 
 def _outcome(item: Item) -> LineOutcome:
     line = item.payload
+    last = item.approvals[-1] if item.approvals else {}
     return LineOutcome(
         seq=item.seq,
         reference=item.key,
@@ -169,6 +189,10 @@ def _outcome(item: Item) -> LineOutcome:
         txn_no=item.receipt,
         error=item.error,
         evidence=item.evidence,
+        rules=tuple(FiredRuleView(r["rule"], r["action"], r["detail"]) for r in item.rules),
+        suggestion=item.suggestion,
+        decided_at=datetime.fromisoformat(last["at"]) if last else None,
+        decision_reason=last.get("reason") or None,
     )
 
 

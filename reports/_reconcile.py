@@ -9,9 +9,9 @@ that was held, rejected or failed, or a second payment for one reference (a dupl
 from __future__ import annotations
 
 import re
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
@@ -19,11 +19,13 @@ from typing import Literal
 from teller import mask_account
 
 __all__ = [
+    "FiredRuleView",
     "LineMatch",
     "LineOutcome",
     "MatchStatus",
     "Reconciliation",
     "ReconciliationFigures",
+    "RuleAction",
     "RunInfo",
     "StateFigures",
     "StatementLine",
@@ -35,6 +37,8 @@ __all__ = [
 
 MatchStatus = Literal["matched", "mismatched", "missing", "not_paid", "paid_unexpectedly"]
 UnexpectedReason = Literal["unknown_reference", "line_not_done", "duplicate"]
+RuleAction = Literal["hold", "reject"]
+RULE_ACTIONS: tuple[RuleAction, ...] = ("hold", "reject")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,20 @@ class RunInfo:
 
 
 @dataclass(frozen=True)
+class FiredRuleView:
+    """One gate rule that fired on a line: its name, what it did and why, in plain words."""
+
+    rule: str
+    action: RuleAction
+    detail: str
+
+    def __post_init__(self) -> None:
+        # The summary counts lines per action: an action it does not know would vanish there.
+        if self.action not in RULE_ACTIONS:
+            raise ValueError(f"rule {self.rule!r} has action {self.action!r}, not hold or reject")
+
+
+@dataclass(frozen=True)
 class LineOutcome:
     """One input payroll line with the gate's decision and the final state of its work item."""
 
@@ -65,10 +83,14 @@ class LineOutcome:
     amount: Decimal
     decision: str  # auto_approved | needs_approval | rejected
     state: str  # done | failed_business | failed_system | needs_approval | rejected | ...
-    decided_by: str | None = None
+    decided_by: str | None = None  # two approvers come as "alice, bob"
     txn_no: str | None = None
     error: str | None = None
     evidence: str | None = None
+    rules: tuple[FiredRuleView, ...] = ()  # the gate's rules that fired, in the gate's order
+    suggestion: str | None = None  # the gate's advice to the approver, in plain words
+    decided_at: datetime | None = None  # when the last approver decided; naive means UTC
+    decision_reason: str | None = None  # why the approver(s) decided as they did
 
 
 @dataclass(frozen=True)
@@ -260,6 +282,8 @@ class ReconciliationFigures:
     unexpected_total: Decimal
     paid_count: int  # the run's lines on the statement
     paid_total: Decimal
+    # rule name -> (lines it held, lines it rejected), most lines first
+    by_rule: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def state(self, name: str) -> StateFigures:
         """Return the figures of state ``name`` (zero when no line ended there)."""
@@ -310,4 +334,19 @@ def figures_of(reconciliation: Reconciliation) -> ReconciliationFigures:
         ),
         paid_count=len(reconciliation.postings),
         paid_total=sum((p.amount for p in reconciliation.postings), Decimal("0.00")),
+        by_rule=_rule_counts(lines),
     )
+
+
+def _rule_counts(lines: Sequence[LineOutcome]) -> dict[str, tuple[int, int]]:
+    """Count, per rule name, the lines it held and the lines it rejected, most lines first.
+
+    A line two rules fired on counts for both; a rule named twice on one line counts once.
+    """
+    held: Counter[str] = Counter()
+    rejected: Counter[str] = Counter()
+    for line in lines:
+        for name, action in {(rule.rule, rule.action) for rule in line.rules}:
+            (rejected if action == "reject" else held)[name] += 1
+    names = sorted(held.keys() | rejected.keys(), key=lambda n: (-(held[n] + rejected[n]), n))
+    return {name: (held[name], rejected[name]) for name in names}

@@ -1,10 +1,13 @@
-"""The reconciliation workbook of a payment run: Summary, Lines and Exceptions.
+"""The reconciliation workbook of a payment run: Summary, Lines, Held and rejected, Exceptions.
 
 It answers the auditor's question for one run: was every approved line paid exactly once, to
-the right account, for the right amount, and was nothing else paid? Matching lives in
-``reports._reconcile``; this module lays the answer out with ``teller.excel``.
+the right account, for the right amount, and was nothing else paid? And for every line the
+approval gate stopped: which rules fired, what the gate suggested, who decided, when and why.
+Matching lives in ``reports._reconcile``, the gate's sheet in ``reports._gate_sheet``; this
+module lays the answer out with ``teller.excel``.
 Full account numbers never reach the workbook: accounts are masked to their last four digits
-and free text (names, errors) has long numbers masked too.
+and free text (names, errors, the gate's details and suggestions, approvers' reasons) has long
+numbers masked too.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from pathlib import Path, PurePath
 
+from reports._gate_sheet import append_rule_table, write_held_sheet
 from reports._reconcile import (
+    FiredRuleView,
     LineMatch,
     LineOutcome,
     Reconciliation,
     ReconciliationFigures,
+    RuleAction,
     RunInfo,
     StateFigures,
     StatementLine,
@@ -38,9 +44,11 @@ from teller.excel import (
 )
 
 __all__ = [
+    "FiredRuleView",
     "LineOutcome",
     "Reconciliation",
     "ReconciliationFigures",
+    "RuleAction",
     "RunInfo",
     "StateFigures",
     "StatementLine",
@@ -102,14 +110,16 @@ def write_reconciliation(
     if write_only is None:
         write_only = len(lines) + len(statement) > LARGE_TABLE_ROWS
     wb = new_workbook(write_only=write_only)
-    write_key_values(
+    summary = write_key_values(
         wb,
         "Summary",
         _summary_fields(run, figures),
         table=Table(OUTCOME_COLUMNS, [_outcome_row(f) for f in figures.by_state]),
         chart=Chart("Lines by outcome", "Lines"),
     )
+    append_rule_table(summary, figures.by_rule)
     write_table(wb, "Lines", LINE_COLUMNS, (_line_row(match) for match in result.matches))
+    write_held_sheet(wb, [match.line for match in result.matches])
     write_table(wb, "Exceptions", EXCEPTION_COLUMNS, _exception_rows(result))
     save(wb, Path(path), manifest=True)
     return figures

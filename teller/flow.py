@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -12,6 +14,7 @@ from typing import Any, ClassVar
 from playwright.async_api import BrowserContext
 
 from teller._errors import ConfigError
+from teller.gate import GateLine
 from teller.locators import LocatorRepository
 from teller.settings import Settings
 from teller.store import Item, NewItem, Run, Store
@@ -79,6 +82,23 @@ class Flow(ABC):
     @abstractmethod
     async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path | None:
         """Fetch the console's own record, reconcile, write the report; return its path."""
+
+    def gate_line(
+        self, key: str, amount: Decimal | None, payload: dict[str, Any], info: dict[str, Any]
+    ) -> GateLine:
+        """The item as the gate sees it (party, account, name, value day).
+
+        The default reads payload keys ``party``, ``account``, ``name`` and the batch's
+        ``day``; a flow whose payload names them otherwise overrides this.
+        """
+        return GateLine(
+            key=key,
+            amount=amount if amount is not None else Decimal(0),
+            party=str(payload.get("party", "")),
+            account=str(payload.get("account", "")),
+            name=str(payload.get("name", "")),
+            day=date.fromisoformat(info["day"]) if "day" in info else date.today(),
+        )
 
     def secrets(self, env: FlowEnv) -> tuple[str, ...]:
         """Secret strings that must be masked in evidence (console passwords)."""

@@ -32,6 +32,7 @@ from teller._errors import (
 )
 from teller.evidence import Tracer, collect
 from teller.flow import Flow, FlowEnv
+from teller.runs import cleared
 from teller.settings import Settings
 from teller.store import FINAL, TODO, Item, Store, now
 
@@ -77,6 +78,7 @@ class Runner:
         """Work every to-do item of the run, then let the flow finish (reconcile, report)."""
         env = FlowEnv(self.settings, self.store, run_id, self.settings.run_folder(run_id))
         env.folder.mkdir(parents=True, exist_ok=True)
+        self._submitted_by = self.store.run(run_id).submitted_by
         self._reap_dead_leases(run_id)
         todo = [i.id for i in self.store.items(run_id, states=TODO)]
         self.store.update_run(run_id, status="running")
@@ -187,6 +189,12 @@ class Runner:
         return item
 
     async def _attempt(self, worker: _Worker, env: FlowEnv, item: Item) -> Item:
+        why_not = cleared(item, self._submitted_by)
+        if why_not is not None:  # whatever the store says: unpaid unless the gate passed it
+            logger.error("item {} not paid: {}", item.key, why_not)
+            return self.store.move(
+                item.id, "needs_approval", actor=self.actor, reason=f"not paid: {why_not}"
+            )
         attempt = item.attempts + 1
         item = self.store.move(
             item.id, "in_flight", actor=self.actor, reason=f"attempt {attempt}", attempts=attempt

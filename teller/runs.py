@@ -1,19 +1,27 @@
-"""Starting runs and deciding held items: load → gate, and approve / reject by a person."""
+"""Starting runs and deciding held items: load → gate, and approve / reject by people.
+
+Maker-checker: whoever submitted a batch may not decide its items; above the policy's
+second limit two different approvers are needed; every approval is bound to the
+item's content hash, so a line changed after its approval has lost it.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import timedelta
 from pathlib import Path
 
 from loguru import logger
 
 from teller._errors import StateError
 from teller.flow import Batch, Flow
-from teller.gate import Decision, Policy, decide, load_policy
+from teller.gate import Decision, Gate, GateLine, History, PaidLine, Policy, load_policy
 from teller.settings import Settings
-from teller.store import Item, Store
+from teller.store import Item, Store, content_hash, now
 
-__all__ = ["approve", "gate_batch", "policy_for", "reject", "start_run"]
+__all__ = ["approve", "cleared", "gate_for", "gate_lines", "policy_for", "reject", "start_run"]
+
+HISTORY_DAYS = 400  # the longest look-back a rule may ask for: a year and some
 
 
 def policy_for(settings: Settings, flow: Flow) -> Policy:
@@ -21,17 +29,33 @@ def policy_for(settings: Settings, flow: Flow) -> Policy:
     return load_policy(settings.project / "policies" / f"{flow.name}.toml")
 
 
-def gate_batch(batch: Batch, policy: Policy) -> list[Decision]:
-    """The gate's decision for every item of a batch, in order (nothing is stored)."""
-    # an item without an amount (a note, a card freeze) has nothing for a money limit to judge
-    return [
-        decide(policy, item.amount) if item.amount is not None else Decision("auto_approved")
-        for item in batch.items
+def gate_for(settings: Settings, store: Store, flow: Flow) -> Gate:
+    """The gate of a flow: its policy, and what the store says was paid before."""
+    paid = [
+        _paid_line(flow, item, run.info)
+        for item, run in store.paid(flow.name, since=now() - timedelta(days=HISTORY_DAYS))
     ]
+    return Gate(
+        policy_for(settings, flow),
+        history=History(paid),
+        policy_dir=settings.project / "policies",
+    )
 
 
-def start_run(store: Store, flow: Flow, batch: Batch, policy: Policy, *, submitted_by: str) -> str:
+def _paid_line(flow: Flow, item: Item, info: dict[str, object]) -> PaidLine:
+    line = flow.gate_line(item.key, item.amount, item.payload, dict(info))
+    return PaidLine(
+        key=line.key, party=line.party, account=line.account, amount=line.amount, day=line.day
+    )
+
+
+def gate_lines(flow: Flow, batch: Batch) -> list[GateLine]:
+    return [flow.gate_line(i.key, i.amount, i.payload, batch.info) for i in batch.items]
+
+
+def start_run(store: Store, flow: Flow, batch: Batch, gate: Gate, *, submitted_by: str) -> str:
     """Record the batch as a run and put every item through the gate."""
+    decisions = gate.decide(gate_lines(flow, batch))
     run_id = store.create_run(
         flow=flow.name,
         batch_id=batch.batch_id,
@@ -41,21 +65,26 @@ def start_run(store: Store, flow: Flow, batch: Batch, policy: Policy, *, submitt
         items=batch.items,
         info=batch.info,
     )
-    for item, decision in zip(store.items(run_id), gate_batch(batch, policy), strict=True):
-        reason = "; ".join(r.detail for r in decision.rules) or "within policy"
-        store.move(
-            item.id,
-            decision.outcome,
-            actor="gate",
-            reason=reason,
-            decision=decision.outcome,
-            rules=[asdict(r) for r in decision.rules],
-            suggestion=decision.suggestion,
-        )
+    for item, decision in zip(store.items(run_id), decisions, strict=True):
+        _record(store, item, decision)
     logger.info(
         "run {} loaded from {}: {} items", run_id, Path(batch.input_file).name, len(batch.items)
     )
     return run_id
+
+
+def _record(store: Store, item: Item, decision: Decision) -> None:
+    reason = "; ".join(r.detail for r in decision.rules) or "within policy"
+    store.move(
+        item.id,
+        decision.outcome,
+        actor="gate",
+        reason=reason,
+        decision=decision.outcome,
+        rules=[asdict(r) for r in decision.rules],
+        suggestion=decision.suggestion,
+        approvers_needed=decision.approvers_needed,
+    )
 
 
 def _held(store: Store, item_id: int, by: str) -> Item:
@@ -64,20 +93,84 @@ def _held(store: Store, item_id: int, by: str) -> Item:
         raise StateError(f"item {item_id} is {item.state}, not waiting for approval")
     run = store.run(item.run_id)
     if by.strip().lower() == run.submitted_by.strip().lower():
-        # maker-checker: whoever submitted a batch may not approve its lines
         raise StateError(f"{by} submitted run {run.id} and may not decide its items")
+    if _hash(item) != item.content_hash:
+        raise StateError(f"item {item_id} changed after the gate decided: load it again")
     return item
 
 
+def _hash(item: Item) -> str:
+    return content_hash(item.key, item.amount, item.payload)
+
+
 def approve(store: Store, item_id: int, *, by: str, reason: str = "") -> Item:
-    """A person approves a held item; it is paid when its run is resumed."""
-    _held(store, item_id, by)
-    return store.move(item_id, "approved", actor=by, reason=reason or "approved", decided_by=by)
+    """A person approves a held item; with enough approvers it is paid on resume."""
+    item = _held(store, item_id, by)
+    current = _hash(item)
+    approvals = [a for a in item.approvals if a.get("hash") == current]
+    if by.strip().lower() in {a["by"].strip().lower() for a in approvals}:
+        raise StateError(f"{by} already approved item {item_id}; another approver is needed")
+    approvals.append({"by": by, "at": now().isoformat(), "hash": current, "reason": reason})
+    needed = max(1, item.approvers_needed)
+    who = ", ".join(a["by"] for a in approvals)
+    if len(approvals) < needed:
+        return store.move(
+            item_id,
+            "needs_approval",
+            actor=by,
+            approvals=approvals,
+            reason=f"approval {len(approvals)} of {needed}: {reason or 'approved'}",
+        )
+    return store.move(
+        item_id,
+        "approved",
+        actor=by,
+        reason=reason or "approved",
+        approvals=approvals,
+        decided_by=who,
+    )
 
 
 def reject(store: Store, item_id: int, *, by: str, reason: str) -> Item:
     """A person rejects a held item; it is never paid."""
     if not reason.strip():
         raise StateError("a rejection needs a reason")
-    _held(store, item_id, by)
-    return store.move(item_id, "rejected", actor=by, reason=reason, decided_by=by)
+    item = _held(store, item_id, by)
+    approvals = [
+        *item.approvals,
+        {
+            "by": by,
+            "at": now().isoformat(),
+            "hash": _hash(item),
+            "reason": reason,
+            "rejected": True,
+        },
+    ]
+    return store.move(
+        item_id, "rejected", actor=by, reason=reason, decided_by=by, approvals=approvals
+    )
+
+
+def cleared(item: Item, submitted_by: str) -> str | None:
+    """Why an item may NOT be paid now, or None if the gate and its approvers passed it.
+
+    The runner asks this right before every attempt: whatever the store says, an item is
+    paid only as the gate decided it, unchanged, with enough valid approvals.
+    """
+    current = _hash(item)
+    if current != item.content_hash:
+        return "the line changed after the gate decided"
+    if item.decision == "auto_approved":
+        return None
+    if item.decision != "needs_approval":
+        return f"the gate decided {item.decision!r}"
+    valid = {
+        a["by"].strip().lower()
+        for a in item.approvals
+        if a.get("hash") == current and not a.get("rejected")
+    }
+    valid.discard(submitted_by.strip().lower())
+    needed = max(1, item.approvers_needed)
+    if len(valid) < needed:
+        return f"{len(valid)} valid approval(s) of {needed} needed"
+    return None

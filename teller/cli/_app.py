@@ -14,7 +14,7 @@ from teller.cli._show import items_table, progress_bar, run_summary, runs_table
 from teller.flow import Flow, console_entry, load_flow
 from teller.logs import add_run_log
 from teller.runner import Runner
-from teller.runs import gate_batch, policy_for, start_run
+from teller.runs import gate_for, gate_lines, start_run
 from teller.settings import Settings
 from teller.store import TODO, Store
 
@@ -68,9 +68,9 @@ def run_flow(
         settings, store = open_project(project)
         flow = load_flow(flow_name)
         batch = flow.load(input_file)
-        policy = policy_for(settings, flow)
+        gate = gate_for(settings, store, flow)
         if dry_run:
-            decisions = gate_batch(batch, policy)
+            decisions = gate.decide(gate_lines(flow, batch))
             held = [
                 (i, d)
                 for i, d in zip(batch.items, decisions, strict=True)
@@ -84,10 +84,11 @@ def run_flow(
                 console.print(
                     f"  {item.key}: {decision.outcome}: "
                     + "; ".join(r.detail for r in decision.rules)
+                    + (f" -> {decision.suggestion}" if decision.suggestion else "")
                 )
             console.print("dry run: nothing was recorded and nothing was paid.")
             return
-        run_id = start_run(store, flow, batch, policy, submitted_by=submitted_by or operator())
+        run_id = start_run(store, flow, batch, gate, submitted_by=submitted_by or operator())
         execute(settings, store, flow, run_id, contexts)
 
 

@@ -19,6 +19,7 @@ app = typer.Typer(help="Items held by the gate.", no_args_is_help=True)
 Items = typer.Argument(None, metavar="ITEM...", help="Item numbers (see `approvals list`).")
 RunOption = typer.Option(None, "--run", help="Only this run's items.")
 AllOption = typer.Option(False, "--all", help="Every held item (of --run, if given).")
+RuleOption = typer.Option(None, "--rule", help="Only held items on which this rule fired.")
 YesOption = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 
 
@@ -26,12 +27,18 @@ def _held(store: Store, run_id: str | None) -> list[Item]:
     return store.items(run_id, states=["needs_approval"])
 
 
-def _chosen(store: Store, ids: list[int] | None, run_id: str | None, every: bool) -> list[Item]:
-    if every:
-        return _held(store, run_id)
-    if not ids:
-        raise StateError("name the items to decide, or use --all")
-    return [store.item(i) for i in ids]
+def _chosen(
+    store: Store, ids: list[int] | None, run_id: str | None, every: bool, rule: str | None
+) -> list[Item]:
+    if ids:
+        chosen = [store.item(i) for i in ids]
+    elif every or rule:
+        chosen = _held(store, run_id)
+    else:
+        raise StateError("name the items to decide, or choose them with --all or --rule")
+    if rule:
+        chosen = [i for i in chosen if rule in {r["rule"] for r in i.rules}]
+    return chosen
 
 
 def _confirm(items: list[Item], verb: str, yes: bool) -> None:
@@ -75,13 +82,14 @@ def approve(
     reason: str = typer.Option("", help="Why."),
     run_id: str | None = RunOption,
     every: bool = AllOption,
+    rule: str | None = RuleOption,
     yes: bool = YesOption,
     project: Path | None = ProjectOption,
 ) -> None:
     """Approve held items; they are paid when their run is resumed."""
     with clear_errors():
         _, store = open_project(project)
-        items = _chosen(store, ids, run_id, every)
+        items = _chosen(store, ids, run_id, every, rule)
         _confirm(items, "approve", yes)
         for item in items:
             approve_item(store, item.id, by=by, reason=reason)
@@ -99,13 +107,14 @@ def reject(
     reason: str = typer.Option(..., help="Why (kept in the audit trail)."),
     run_id: str | None = RunOption,
     every: bool = AllOption,
+    rule: str | None = RuleOption,
     yes: bool = YesOption,
     project: Path | None = ProjectOption,
 ) -> None:
     """Reject held items; they are never paid."""
     with clear_errors():
         _, store = open_project(project)
-        items = _chosen(store, ids, run_id, every)
+        items = _chosen(store, ids, run_id, every, rule)
         _confirm(items, "reject", yes)
         for item in items:
             reject_item(store, item.id, by=by, reason=reason)

@@ -15,7 +15,7 @@ import typer
 from teller._errors import ConfigError
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
 from teller.flow import load_flow
-from teller.runs import policy_for, start_run
+from teller.runs import gate_for, start_run
 from teller.settings import Settings
 from teller.store import now
 
@@ -92,7 +92,7 @@ def demo(
             )
             batch = flow.load(workbook)
             run_id = start_run(
-                store, flow, batch, policy_for(settings, flow), submitted_by=DEMO_CLERK
+                store, flow, batch, gate_for(settings, store, flow), submitted_by=DEMO_CLERK
             )
             started = time.monotonic()
             execute(settings, store, flow, run_id, contexts)

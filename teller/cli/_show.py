@@ -41,6 +41,7 @@ def items_table(items: list[Item], *, title: str, with_rules: bool = False) -> N
     if with_rules:
         table.add_column("rules fired")
         table.add_column("suggestion")
+        table.add_column("approvals")
     else:
         table.add_column("receipt / error")
         table.add_column("evidence")
@@ -55,7 +56,12 @@ def items_table(items: list[Item], *, title: str, with_rules: bool = False) -> N
             item.state,
         ]
         if with_rules:
-            row += ["; ".join(r["detail"] for r in item.rules), item.suggestion or ""]
+            given = ", ".join(a["by"] for a in item.approvals)
+            row += [
+                "; ".join(f"{r['rule']}: {r['detail']}" for r in item.rules),
+                item.suggestion or "",
+                f"{len(item.approvals)}/{max(1, item.approvers_needed)} {given}".strip(),
+            ]
         else:
             row += [item.receipt or item.error or "", item.evidence or ""]
         table.add_row(*row)

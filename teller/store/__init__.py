@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from teller.store._states import FINAL, TODO, TRANSITIONS, State, allowed
-from teller.store._store import NewItem, Store, now
+from teller.store._store import NewItem, Store, content_hash, now
 from teller.store._tables import Event, Item, Run
 
 __all__ = [
@@ -17,5 +17,6 @@ __all__ = [
     "State",
     "Store",
     "allowed",
+    "content_hash",
     "now",
 ]

@@ -23,10 +23,12 @@ State = Literal[
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "new": frozenset({"auto_approved", "needs_approval", "rejected"}),
-    "needs_approval": frozenset({"approved", "rejected"}),
-    "auto_approved": frozenset({"in_flight"}),
-    "approved": frozenset({"in_flight"}),
-    "retry_wait": frozenset({"in_flight"}),
+    # needs_approval -> needs_approval: the first of two approvals is recorded
+    "needs_approval": frozenset({"approved", "rejected", "needs_approval"}),
+    # -> needs_approval: the item changed after the gate or the approver passed it
+    "auto_approved": frozenset({"in_flight", "needs_approval"}),
+    "approved": frozenset({"in_flight", "needs_approval"}),
+    "retry_wait": frozenset({"in_flight", "needs_approval"}),
     # failed_system: every attempt failed before the console could act (bounded retries)
     "in_flight": frozenset({"done", "failed_business", "failed_system", "retry_wait", "in_doubt"}),
     "in_doubt": frozenset({"done", "retry_wait", "needs_review", "in_doubt"}),

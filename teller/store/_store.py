@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -20,7 +22,7 @@ from teller._errors import StateError
 from teller.store._states import allowed
 from teller.store._tables import Base, Event, Item, Run
 
-__all__ = ["NewItem", "Store", "now"]
+__all__ = ["NewItem", "Store", "content_hash", "now"]
 
 
 def now() -> datetime:
@@ -37,6 +39,17 @@ class NewItem:
     amount: Decimal | None
     payload: dict[str, Any] = field(default_factory=dict)
     label: str = ""
+
+
+def content_hash(key: str, amount: Decimal | None, payload: dict[str, Any]) -> str:
+    """SHA-256 of what a decision is about: a changed line no longer matches its approval."""
+    canonical = json.dumps(
+        {"key": key, "amount": None if amount is None else f"{amount:.2f}", "payload": payload},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -107,6 +120,7 @@ class Store:
                             label=new.label,
                             amount=new.amount,
                             payload=new.payload,
+                            content_hash=content_hash(new.key, new.amount, new.payload),
                             state="new",
                             updated_at=stamp,
                         )
@@ -246,6 +260,16 @@ class Store:
                 .values(lease_owner=None, lease_until=None)
                 .execution_options(synchronize_session=False)
             )
+
+    def paid(self, flow: str, *, since: datetime) -> list[tuple[Item, Run]]:
+        """Items of ``flow`` done in runs created since ``since``: the gate's history."""
+        query = (
+            select(Item, Run)
+            .join(Run, Item.run_id == Run.id)
+            .where(Run.flow == flow, Run.created_at >= since, Item.state == "done")
+        )
+        with self._session() as session:
+            return [(item, run) for item, run in session.execute(query).tuples()]
 
     def events(self, run_id: str, *, item_id: int | None = None) -> list[Event]:
         query = select(Event).where(Event.run_id == run_id).order_by(Event.id)

@@ -59,7 +59,11 @@ class Item(Base):
     decision: Mapped[str | None] = mapped_column(String(20), default=None)
     rules: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     suggestion: Mapped[str | None] = mapped_column(Text, default=None)
-    decided_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    decided_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    # what the gate decided on: sha256 of key, amount and payload; approvals bind to it too
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    approvers_needed: Mapped[int] = mapped_column(Integer, default=0)
+    approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     receipt: Mapped[str | None] = mapped_column(String(64), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from flows.payroll import PayrollFlow
 from teller.runner import Runner
-from teller.runs import policy_for, start_run
+from teller.runs import gate_for, start_run
 from teller.settings import load_settings
 from teller.store import Store
 from tests._chaos import resume_until_done
@@ -60,7 +60,7 @@ def load_batch(project: Path, server: Server, store: Store, tmp_path: Path, seed
         store,
         flow,
         flow.load(sample.path),
-        policy_for(load_settings(project), flow),
+        gate_for(load_settings(project), store, flow),
         submitted_by="clerk",
     )
 

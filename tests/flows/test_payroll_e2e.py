@@ -16,7 +16,7 @@ from openpyxl import load_workbook
 
 from flows.payroll import PayrollFlow
 from teller.runner import Runner
-from teller.runs import approve, policy_for, start_run
+from teller.runs import approve, gate_for, start_run
 from teller.settings import Settings, load_settings
 from teller.store import Store
 from tests._corebank_server import Server, start_corebank
@@ -77,7 +77,7 @@ def test_a_batch_is_paid_once_per_approved_line(
     )
     store = Store(settings.store_url)
     batch = flow.load(sample.path)
-    run_id = start_run(store, flow, batch, policy_for(settings, flow), submitted_by="clerk")
+    run_id = start_run(store, flow, batch, gate_for(settings, store, flow), submitted_by="clerk")
     report = _work(settings, store, run_id)
 
     items = {i.key: i for i in store.items(run_id)}
@@ -139,3 +139,32 @@ def test_a_rejected_batch_reaches_nothing(
         flow.load(sample.path)
     assert [(p.sheet, p.row) for p in caught.value.problems][0] == ("Payroll", 3)
     assert corebank.rows("SELECT COUNT(*) FROM transfers") == [(0,)]
+
+
+def test_no_path_pays_what_the_gate_held(
+    settings: Settings, corebank: Server, tmp_path: Path
+) -> None:
+    """Forced past the gate through the store itself, held lines still reach no console."""
+    from sqlalchemy import update
+
+    from teller.store import Item
+
+    flow = PayrollFlow()
+    sample = flow.sample(
+        tmp_path / "pay.xlsx", lines=8, console_url=corebank.base_url, seed=5, over_limit=3
+    )
+    store = Store(settings.store_url)
+    run_id = start_run(
+        store, flow, flow.load(sample.path), gate_for(settings, store, flow), submitted_by="clerk"
+    )
+    held = [i for i in store.items(run_id) if i.state == "needs_approval"]
+    assert len(held) == 3
+    forged = {held[0].id: "approved", held[1].id: "auto_approved", held[2].id: "retry_wait"}
+    with store.engine.begin() as connection:
+        for item_id, state in forged.items():
+            connection.execute(update(Item).where(Item.id == item_id).values(state=state))
+    _work(settings, store, run_id)
+    ledger = _ledger(corebank, sample.batch_id)
+    assert not {i.key for i in held} & set(ledger)
+    assert len(ledger) == 5
+    assert {store.item(i).state for i in forged} == {"needs_approval"}

@@ -30,7 +30,7 @@ from teller import browser as chromium
 from teller.flow import Flow
 from teller.locators import LocatorRepository
 from teller.runner import Runner
-from teller.runs import policy_for, start_run
+from teller.runs import gate_for, start_run
 from teller.settings import load_settings
 from teller.store import Store
 from tests.guide.notes_console import notes, serving
@@ -154,7 +154,7 @@ def test_the_guide_adds_each_note_once_even_across_a_crash(
         csv_path = guide_project / "notes.csv"
         lines = list(csv.DictReader(csv_path.read_text(encoding="utf-8").splitlines()))
         run_id = start_run(
-            store, flow, flow.load(csv_path), policy_for(settings, flow), submitted_by="clerk"
+            store, flow, flow.load(csv_path), gate_for(settings, store, flow), submitted_by="clerk"
         )
         items = store.items(run_id)
         assert len(items) == len(lines) >= 3
@@ -195,7 +195,7 @@ def test_the_guide_adds_each_note_once_even_across_a_crash(
         # the same file again is the same batch, refused before anything runs
         with pytest.raises(StateError, match="already loaded"):
             start_run(
-                store, flow, flow.load(csv_path), policy_for(settings, flow), submitted_by="x"
+                store, flow, flow.load(csv_path), gate_for(settings, store, flow), submitted_by="x"
             )
 
         assert summary is not None and summary.parent == settings.run_folder(run_id)

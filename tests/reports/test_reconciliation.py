@@ -7,6 +7,7 @@ import zipfile
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import takewhile
 from pathlib import Path
 
 import pytest
@@ -248,7 +249,7 @@ def test_summary_sheet(
     path = tmp_path / "r.xlsx"
     write_reconciliation(path, run, lines, statement, write_only=write_only)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Lines", "Exceptions"]
+    assert wb.sheetnames == ["Summary", "Lines", "Held and rejected", "Exceptions"]
     ws = wb["Summary"]
     summary = _by_label(ws)
     assert summary["Run id"] == "run-7"
@@ -270,10 +271,9 @@ def test_summary_sheet(
 
     header = next(r[0].row for r in ws.iter_rows(max_col=1) if r[0].value == "Outcome")
     assert [c.value for c in ws[header]][:3] == ["Outcome", "Lines", "Total"]
-    outcomes = {
-        row[0]: (row[1], _d(row[2]))
-        for row in ws.iter_rows(min_row=header + 1, max_col=3, values_only=True)
-    }
+    # The outcome table ends at the first blank row: the rule table sits further down.
+    rows = ws.iter_rows(min_row=header + 1, max_col=3, values_only=True)
+    outcomes = {row[0]: (row[1], _d(row[2])) for row in takewhile(lambda row: row[0], rows)}
     assert outcomes == {f.state: (f.count, f.total) for f in EXPECTED.by_state}
     assert len(ws._charts) == 1  # the bar chart of lines by outcome
 
@@ -347,7 +347,7 @@ def test_sheets_are_frozen_filtered_and_protected(
 ) -> None:
     path, _ = report
     wb = load_workbook(path)
-    for title, last in (("Lines", "N11"), ("Exceptions", "L11")):
+    for title, last in (("Lines", "N11"), ("Held and rejected", "N3"), ("Exceptions", "L11")):
         ws = wb[title]
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{last}"
@@ -366,3 +366,4 @@ def test_empty_run(tmp_path: Path, run: RunInfo) -> None:
     assert figures.lines == 0 and figures.automation_rate == Decimal("0.0000")
     wb = load_workbook(tmp_path / "empty.xlsx")
     assert wb["Lines"].max_row == 1 and wb["Exceptions"].max_row == 1
+    assert wb["Held and rejected"].max_row == 1 and figures.by_rule == {}

@@ -16,7 +16,7 @@ from playwright.async_api import BrowserContext
 
 from teller import ConsoleError, InDoubt, PaymentRefused, ReferenceAlreadyUsed
 from teller.flow import Batch, Flow, FlowEnv
-from teller.gate import Policy
+from teller.gate import Gate, Policy
 from teller.runner import Runner
 from teller.runs import start_run
 from teller.settings import Settings
@@ -83,7 +83,7 @@ def _work(store: Store, tmp_path: Path, flow: ScriptedFlow, run_id: str | None =
     settings = Settings(project=tmp_path, max_attempts=3, retry_backoff=0.01, contexts=2)
     if run_id is None:
         run_id = start_run(
-            store, flow, flow.load(tmp_path / "in.xlsx"), Policy(), submitted_by="maker"
+            store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
         )
     asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
     return run_id
@@ -142,7 +142,9 @@ def test_failures_keep_evidence(store: Store, tmp_path: Path) -> None:
 
 def test_in_flight_after_a_crash_is_looked_up_not_repaid(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({"paid": [], "unpaid": ["ok"]})
-    run_id = start_run(store, flow, flow.load(tmp_path / "in.xlsx"), Policy(), submitted_by="maker")
+    run_id = start_run(
+        store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
+    )
     for item in store.items(run_id):  # a runner died after marking both in flight
         store.move(item.id, "in_flight", actor="dead-runner", attempts=1)
     flow.ledger["paid"] = "TX-before-crash"
@@ -166,7 +168,9 @@ def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None
 
 def test_two_runners_on_one_run_never_take_the_same_item(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({f"k{n}": ["ok"] for n in range(12)})
-    run_id = start_run(store, flow, flow.load(tmp_path / "in.xlsx"), Policy(), submitted_by="maker")
+    run_id = start_run(
+        store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
+    )
     settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=2)
 
     async def both() -> None:
@@ -182,7 +186,9 @@ def test_two_runners_on_one_run_never_take_the_same_item(store: Store, tmp_path:
 
 def test_an_expired_lease_of_a_vanished_runner_is_taken_over(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({"held": ["ok"]})
-    run_id = start_run(store, flow, flow.load(tmp_path / "in.xlsx"), Policy(), submitted_by="maker")
+    run_id = start_run(
+        store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
+    )
     item = store.items(run_id)[0]
     store.move(item.id, "in_flight", actor="other-machine", attempts=1)
     assert store.claim(item.id, "far-host:1:abc-0", seconds=-1)  # its lease has run out

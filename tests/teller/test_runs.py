@@ -1,31 +1,47 @@
-"""A person decides what the gate held back; the batch's maker may not."""
+"""People decide what the gate held back: never the maker, two above the second limit,
+and an approval holds only for the line as it was approved."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from teller import StateError
-from teller.flow import Batch
-from teller.gate import Policy
-from teller.runs import approve, gate_batch, reject, start_run
-from teller.store import NewItem, Store
+from teller.gate import Gate, Policy
+from teller.runner import Runner
+from teller.runs import approve, reject, start_run
+from teller.settings import Settings
+from teller.store import Item, Store
 from tests.teller.test_runner import ScriptedFlow
 
 
-def _held_item(store: Store, tmp_path: Path) -> int:
-    flow = ScriptedFlow({"small": [], "big": []})
-    run_id = start_run(store, flow, flow.load(tmp_path / "x"), Policy(), submitted_by="Maker")
+def _held(store: Store, tmp_path: Path, policy: Policy | None = None) -> tuple[ScriptedFlow, int]:
+    flow = ScriptedFlow({"small": ["ok"], "big": ["ok"]})
+    batch = flow.load(tmp_path / "x")
+    run_id = start_run(store, flow, batch, Gate(policy or Policy()), submitted_by="Maker")
     states = {i.key: (i.state, i.id) for i in store.items(run_id)}
     assert states["small"][0] == "auto_approved"
     assert states["big"][0] == "needs_approval"
-    return states["big"][1]
+    return flow, states["big"][1]
+
+
+def _work(store: Store, tmp_path: Path, flow: ScriptedFlow, run_id: str) -> None:
+    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=1)
+    asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
+
+
+def _force(store: Store, item_id: int, **values: object) -> None:
+    """Change an item behind the application's back, as a bad actor with the database might."""
+    with store.engine.begin() as connection:
+        connection.execute(update(Item).where(Item.id == item_id).values(**values))
 
 
 def test_the_maker_cannot_approve_their_own_batch(store: Store, tmp_path: Path) -> None:
-    item_id = _held_item(store, tmp_path)
+    _, item_id = _held(store, tmp_path)
     with pytest.raises(StateError, match="may not decide"):
         approve(store, item_id, by="maker")
     assert store.item(item_id).state == "needs_approval"
@@ -39,21 +55,49 @@ def test_the_maker_cannot_approve_their_own_batch(store: Store, tmp_path: Path) 
     )
 
 
+def test_above_the_second_limit_one_approver_is_not_enough(store: Store, tmp_path: Path) -> None:
+    _, item_id = _held(store, tmp_path, Policy(dual_limit=Decimal("59999.99")))
+    assert store.item(item_id).approvers_needed == 2
+    first = approve(store, item_id, by="ann")
+    assert first.state == "needs_approval" and len(first.approvals) == 1
+    with pytest.raises(StateError, match="another approver"):
+        approve(store, item_id, by="ANN")
+    second = approve(store, item_id, by="bob")
+    assert (second.state, second.decided_by) == ("approved", "ann, bob")
+
+
+def test_a_line_changed_after_its_approval_is_not_paid(store: Store, tmp_path: Path) -> None:
+    flow, item_id = _held(store, tmp_path)
+    approve(store, item_id, by="checker")
+    _force(store, item_id, amount=Decimal("99999.00"))
+    run_id = store.item(item_id).run_id
+    _work(store, tmp_path, flow, run_id)
+    item = store.item(item_id)
+    assert item.state == "needs_approval" and "big" not in flow.ledger
+    assert "changed after the gate decided" in store.events(run_id, item_id=item_id)[-1].reason
+    with pytest.raises(StateError, match="changed after the gate decided"):
+        approve(store, item_id, by="checker")
+
+
+def test_an_item_forced_past_the_gate_is_not_paid(store: Store, tmp_path: Path) -> None:
+    flow, item_id = _held(store, tmp_path)
+    _force(store, item_id, state="approved")  # no approval was ever given
+    _work(store, tmp_path, flow, store.item(item_id).run_id)
+    assert store.item(item_id).state == "needs_approval"
+    assert "big" not in flow.ledger and flow.ledger.keys() == {"small"}
+    with pytest.raises(StateError, match="not allowed"):
+        store.move(item_id, "in_flight", actor="someone")
+
+
 def test_a_rejection_needs_a_reason(store: Store, tmp_path: Path) -> None:
-    item_id = _held_item(store, tmp_path)
+    _, item_id = _held(store, tmp_path)
     with pytest.raises(StateError, match="reason"):
         reject(store, item_id, by="checker", reason=" ")
     assert reject(store, item_id, by="checker", reason="not on payroll").state == "rejected"
 
 
 def test_only_held_items_can_be_approved(store: Store, tmp_path: Path) -> None:
-    item_id = _held_item(store, tmp_path)
+    _, item_id = _held(store, tmp_path)
     approve(store, item_id, by="checker")
     with pytest.raises(StateError, match="not waiting"):
         approve(store, item_id, by="checker")
-
-
-def test_gate_decisions_of_a_batch() -> None:
-    items = [NewItem(1, "a", Decimal("50000.00")), NewItem(2, "b", Decimal("50000.01"))]
-    outcomes = [d.outcome for d in gate_batch(Batch("B", "f", "0", items), Policy())]
-    assert outcomes == ["auto_approved", "needs_approval"]
