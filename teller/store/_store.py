@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from teller._errors import StateError
 from teller.store._states import allowed
 from teller.store._tables import Base, Event, Item, Run
+from teller.store._upgrade import add_missing_columns
 
 __all__ = ["NewItem", "Store", "content_hash", "now"]
 
@@ -70,6 +71,7 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         Base.metadata.create_all(self.engine)
+        add_missing_columns(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def close(self) -> None:

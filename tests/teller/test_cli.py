@@ -22,11 +22,14 @@ from tests._corebank_server import Server, start_corebank
 pytestmark = pytest.mark.e2e
 
 
-def teller(project: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+def teller(
+    project: Path, *args: str, check: bool = True, answer: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200", "TELLER_USER": "alice"}
     done = subprocess.run(
         [sys.executable, "-m", "teller", *args, "--project", str(project)],
         capture_output=True,
+        input=answer,
         text=True,
         env=env,
         timeout=240,
@@ -111,6 +114,22 @@ def test_readme_workflow(wired: Path, corebank: Server, tmp_path: Path) -> None:
         check=False,
     )
     assert refused.returncode == 2 and "may not decide" in refused.stderr
+    asked = teller(
+        wired,
+        "approvals",
+        "approve",
+        "--run",
+        run_id,
+        "--all",
+        "--as",
+        "bob",
+        answer="n\n",
+        check=False,
+    )
+    assert asked.returncode != 0 and re.search(
+        r"approve 2 line\(s\), total [\d,]+\.\d\d\?", asked.stdout
+    )
+    assert "2 item(s) waiting" in teller(wired, "approvals", "list", "--run", run_id).stdout
     teller(wired, "approvals", "approve", "--run", run_id, "--all", "--as", "bob", "--yes")
     teller(wired, "resume", run_id)
     paid = _paid(corebank)

@@ -1,0 +1,30 @@
+"""A store made by an older Teller is brought up to date in place, and stays safe."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from teller.store import Store
+
+
+def test_an_old_store_gains_the_new_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    Store(f"sqlite:///{path}").close()
+    with sqlite3.connect(path) as db:  # as an older Teller left it: no approvals, no hash
+        db.execute("ALTER TABLE items DROP COLUMN approvals")
+        db.execute("ALTER TABLE items DROP COLUMN content_hash")
+        db.execute(
+            "INSERT INTO runs (id, flow, batch_id, input_file, input_sha256, submitted_by,"
+            " created_at, status, info) VALUES ('R1', 'payroll', 'B', 'f', '0', 'm',"
+            " '2026-01-01 00:00:00', 'loaded', '{}')"
+        )
+        db.execute(
+            "INSERT INTO items (run_id, seq, key, label, payload, state, rules, attempts,"
+            " approvers_needed, updated_at) VALUES ('R1', 1, 'B:1', '', '{}', 'approved', '[]',"
+            " 0, 1, '2026-01-01 00:00:00')"
+        )
+    store = Store(f"sqlite:///{path}")
+    item = store.items("R1")[0]
+    assert item.approvals == [] and item.content_hash == ""
+    store.close()
