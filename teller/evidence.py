@@ -77,8 +77,8 @@ def scrub_zip(path: Path, secrets: tuple[str, ...]) -> None:
         for entry in source.infolist():
             data = source.read(entry)
             if Path(entry.filename).suffix.lower() not in _PICTURES:
-                for secret, mask in replacements:
-                    data = data.replace(secret, mask)
+                for plain, masked in replacements:
+                    data = data.replace(plain, masked)
                 data = _LONG_NUMBER.sub(lambda m: b"****" + m.group(0)[-4:], data)
             out.writestr(entry, data)
     scrubbed.replace(path)

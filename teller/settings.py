@@ -89,7 +89,7 @@ class Settings(BaseSettings):
         configured = self.consoles.get(console) if console else None
         if configured is not None and configured.retry is not None:
             return configured.retry
-        return RetryPolicy(attempts=self.max_attempts, backoff=self.retry_backoff)
+        return RetryPolicy(attempts=self.max_attempts, backoff=self.retry_backoff, backoff_max=30.0)
 
     def console(self, name: str) -> ConsoleSettings:
         try:

@@ -179,7 +179,7 @@ def sample(
             out,
             lines=lines,
             console_url=url,
-            seed=seed,  # type: ignore[attr-defined]
+            seed=seed,
             over_limit=over_limit,
             refused=refused,
         )

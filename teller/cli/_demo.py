@@ -81,7 +81,7 @@ def demo(
             sample = flow.sample(
                 workbook,
                 lines=lines,
-                console_url=url,  # type: ignore[attr-defined]
+                console_url=url,
                 seed=int(stamp.timestamp()),
                 over_limit=max(1, lines // 40),
                 refused=max(1, lines // 40),

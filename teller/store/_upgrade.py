@@ -22,7 +22,7 @@ __all__ = ["add_missing_columns"]
 def _literal(column: Column[Any]) -> str:
     default: Any = None
     if column.default is not None:
-        default = column.default.arg
+        default = getattr(column.default, "arg", None)
         if getattr(column.default, "is_callable", False):
             default = default(None)  # SQLAlchemy wraps `default=list` as f(context)
     if isinstance(default, list | dict):
