@@ -73,6 +73,11 @@ class Runner:
         self.retry = settings.retry_for(flow.console)
         # host:pid:token — the pid lets a resume on this host free a killed runner's leases
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Take no new item: each worker finishes the one in hand, releases it, and stops."""
+        self._stopping.set()
 
     async def run(self, run_id: str) -> Path | None:
         """Work every to-do item of the run, then let the flow finish (reconcile, report)."""
@@ -147,7 +152,7 @@ class Runner:
         worker.context, worker.session, worker.tracer = fresh.context, fresh.session, fresh.tracer
 
     async def _drain(self, worker: _Worker, env: FlowEnv, queue: asyncio.Queue[int]) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 item_id = queue.get_nowait()
             except asyncio.QueueEmpty:

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from loguru import logger
 
-from teller.cli import _approvals, _demo
+from teller.cli import _approvals, _demo, _schedule
 from teller.cli._common import ProjectOption, clear_errors, console, open_project, operator
 from teller.cli._show import items_table, progress_bar, run_summary, runs_table
 from teller.flow import Flow, console_entry, load_flow
@@ -28,6 +28,8 @@ consoles_app = typer.Typer(help="Sandbox legacy consoles.", no_args_is_help=True
 app.add_typer(runs_app, name="runs")
 app.add_typer(_approvals.app, name="approvals")
 app.add_typer(consoles_app, name="consoles")
+app.add_typer(_schedule.schedule_app, name="schedule")
+app.add_typer(_schedule.scheduler_app, name="scheduler")
 app.command("demo")(_demo.demo)
 
 

@@ -1,0 +1,174 @@
+"""One firing: check the calendar and the misfire policy, claim it, take the input, run the flow."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from loguru import logger
+
+from teller.flow import load_flow
+from teller.logs import add_run_log
+from teller.runner import Runner
+from teller.runs import gate_for, start_run
+from teller.schedule._calendar import Calendar
+from teller.schedule._firings import claim_firing, finish_firing, overlapping
+from teller.schedule._model import DropFolder, Schedule
+from teller.schedule._timing import misfire_decision
+from teller.settings import Settings
+from teller.store import Store
+
+__all__ = ["FireResult", "Work", "fire", "run_input", "take_files"]
+
+# Runs one input file end to end and gives its run id.
+Work = Callable[[Path], str]
+
+# Runners working now in this process: SIGTERM asks each to stop after the item in hand.
+ACTIVE: set[Runner] = set()
+
+
+@dataclass
+class FireResult:
+    """What became of one firing: its history status and the runs it started."""
+
+    status: str
+    detail: str = ""
+    run_ids: list[str] = field(default_factory=list)
+    firing_id: int | None = None
+
+
+def take_files(folder: Path) -> list[Path]:
+    """Move each new file of a drop folder into ``taken/``; the files this caller took.
+
+    The rename is atomic: of two schedulers racing for one file, one rename succeeds
+    and the other finds the file gone, so each file starts exactly one run.
+    """
+    taken = folder / "taken"
+    taken.mkdir(parents=True, exist_ok=True)
+    found = sorted(
+        (p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$"))),
+        key=lambda p: (p.stat().st_mtime, p.name),
+    )
+    mine: list[Path] = []
+    for path in found:
+        target = taken / path.name
+        if target.exists():  # the same name dropped again: keep both
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+            target = taken / f"{path.stem}.{stamp}{path.suffix}"
+        try:
+            os.rename(path, target)
+        except FileNotFoundError:
+            continue  # another scheduler took it first
+        mine.append(target)
+    return mine
+
+
+def run_input(settings: Settings, store: Store, schedule: Schedule) -> Work:
+    """The real work: load the file with the flow, gate it, and run what passed."""
+
+    def work(path: Path) -> str:
+        flow = load_flow(schedule.flow)
+        batch = flow.load(path)
+        gate = gate_for(settings, store, flow)
+        run_id = start_run(store, flow, batch, gate, submitted_by=f"scheduler:{schedule.name}")
+        runner = Runner(settings=settings, store=store, flow=flow, actor="scheduler")
+        sink = add_run_log(settings.run_folder(run_id) / "run.log.jsonl")
+        ACTIVE.add(runner)
+        try:
+            asyncio.run(runner.run(run_id))
+        finally:
+            ACTIVE.discard(runner)
+            logger.remove(sink)
+        return run_id
+
+    return work
+
+
+def fire(
+    store: Store,
+    schedule: Schedule,
+    scheduled_at: datetime,
+    *,
+    now: datetime,
+    calendar: Calendar,
+    project: Path,
+    work: Work,
+) -> FireResult:
+    """Handle one firing of a schedule; every outcome lands in the firings table and the log."""
+    name = schedule.name
+    if schedule.calendar == "banking":
+        closed = calendar.closed(scheduled_at.astimezone(schedule.zone).date())
+        if closed:
+            return _record(store, name, scheduled_at, "skipped_closed", closed, "info")
+    decision = misfire_decision(schedule, scheduled_at, now)
+    if not decision.runs:
+        return _record(store, name, scheduled_at, "skipped_misfire", decision.reason, "warning")
+    firing_id = claim_firing(store, name, scheduled_at, detail=decision.reason)
+    if firing_id is None:
+        logger.info("schedule {} at {}: already taken by another scheduler", name, scheduled_at)
+        return FireResult("taken_elsewhere")
+    if decision.action == "run_late":
+        logger.warning("schedule {} at {}: {}", name, scheduled_at, decision.reason)
+    earlier = overlapping(store, name, firing_id)
+    if earlier is not None and _alive(earlier.claimed_by):
+        detail = f"the firing of {earlier.fire_time:%Y-%m-%d %H:%M} UTC is still running"
+        logger.warning("schedule {} at {}: skipped, {}", name, scheduled_at, detail)
+        finish_firing(store, firing_id, status="skipped_overlap", detail=detail)
+        return FireResult("skipped_overlap", detail, firing_id=firing_id)
+    late = f"{decision.reason}; " if decision.action == "run_late" else ""
+    return _work(store, schedule, firing_id, project, work, late=late)
+
+
+def _work(
+    store: Store, schedule: Schedule, firing_id: int, project: Path, work: Work, *, late: str
+) -> FireResult:
+    target = schedule.input_path(project)
+    if isinstance(schedule.input, DropFolder):
+        files = take_files(target) if target.is_dir() else []
+    else:
+        files = [target]
+    if not files:
+        finish_firing(store, firing_id, status="nothing", detail=f"no new file in {target}")
+        logger.info("schedule {}: no new file in {}", schedule.name, target)
+        return FireResult("nothing", firing_id=firing_id)
+    run_ids: list[str] = []
+    problems: list[str] = []
+    for path in files:
+        try:
+            run_ids.append(work(path))
+        except Exception as exc:  # one bad file must not stop the others
+            problems.append(f"{path.name}: {exc}")
+            logger.error("schedule {}: {} not run: {}", schedule.name, path.name, exc)
+    status = "failed" if problems else "done"
+    detail = late + ("; ".join(problems) or f"{len(run_ids)} run(s)")
+    finish_firing(store, firing_id, status=status, detail=detail, run_ids=run_ids)
+    logger.info("schedule {}: {} ({}) runs {}", schedule.name, status, detail, run_ids)
+    return FireResult(status, detail, run_ids, firing_id)
+
+
+def _record(
+    store: Store, name: str, scheduled_at: datetime, status: str, detail: str, level: str
+) -> FireResult:
+    firing_id = claim_firing(store, name, scheduled_at, status=status, detail=detail)
+    if firing_id is not None:  # said once, by the scheduler that recorded it
+        logger.log(level.upper(), "schedule {} at {}: {}", name, scheduled_at, detail)
+    return FireResult(status, detail, firing_id=firing_id)
+
+
+def _alive(claimed_by: str) -> bool:
+    """Whether the scheduler that claimed a firing may still be working it."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True  # another machine's: trust its row
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -1,0 +1,109 @@
+"""``teller scheduler start`` as a real process: a schedule fires a real payroll run.
+
+The drop folder's workbook is paid on the sandbox console, the firing is in the
+history, and SIGTERM stops the process cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.payroll import PayrollFlow
+from teller.schedule import firing_history
+from teller.store import Store
+from tests._corebank_server import Server, start_corebank
+
+pytestmark = pytest.mark.e2e
+
+SCHEDULE = """\
+name = "payroll-e2e"
+flow = "payroll"
+interval = 3
+calendar = "every_day"
+input = { folder = "var/inbox/payroll" }
+"""
+
+
+@pytest.fixture
+def corebank(tmp_path: Path) -> Iterator[Server]:
+    with start_corebank(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def wired(project: Path, corebank: Server) -> Path:
+    """The project pointed at the test console, with one schedule every 3 seconds."""
+    (project / "teller.toml").write_text(
+        f'contexts = 2\nretry_backoff = 0.05\n\n[consoles.corebank]\nbase_url = "{corebank.base_url}"\n'
+        f'user = "{corebank.user}"\npassword = "{corebank.password}"\n',
+        encoding="utf-8",
+    )
+    (project / "schedules").mkdir()
+    (project / "schedules" / "payroll-e2e.toml").write_text(SCHEDULE, encoding="utf-8")
+    return project
+
+
+def _until(check: object, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@pytest.mark.parametrize("schedulers", [1, 2])
+def test_scheduler_fires_a_payroll_run_and_stops_on_sigterm(
+    wired: Path, corebank: Server, tmp_path: Path, schedulers: int
+) -> None:
+    inbox = wired / "var" / "inbox" / "payroll"
+    inbox.mkdir(parents=True)
+    book = tmp_path / "pay.xlsx"
+    PayrollFlow().sample(book, lines=5, console_url=corebank.base_url, seed=7)
+    logs = [tmp_path / f"scheduler-{n}.log" for n in range(schedulers)]
+    said = lambda: "\n".join(p.read_text() for p in logs)  # noqa: E731
+    sinks = [path.open("w") for path in logs]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "teller", "scheduler", "start", "--project", str(wired)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "TELLER_USER": "scheduler-test"},
+        )
+        for sink in sinks
+    ]
+    try:
+        os.replace(book, inbox / "pay.xlsx")  # dropped whole, as a bank's transfer would
+        paid = lambda: len(corebank.rows("SELECT reference FROM transfers")) == 5  # noqa: E731
+        assert _until(paid, 60), said()
+        store = Store(f"sqlite:///{wired / 'var' / 'teller.db'}")
+        try:
+            done = lambda: any(f.status == "done" for f in firing_history(store, "payroll-e2e"))  # noqa: E731
+            assert _until(done, 20), said()
+            [run] = [f for f in firing_history(store, "payroll-e2e") if f.status == "done"]
+            assert len(run.run_ids) == 1 and store.run(run.run_ids[0]).status == "finished"
+        finally:
+            store.close()
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        assert [p.wait(timeout=30) for p in processes] == [0] * schedulers
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+        for sink in sinks:
+            sink.close()
+    assert (inbox / "taken" / "pay.xlsx").is_file() and not (inbox / "pay.xlsx").exists()
+    references = corebank.rows("SELECT reference, COUNT(*) FROM transfers GROUP BY reference")
+    assert len(references) == 5 and {n for _, n in references} == {1}
+    said = said()
+    assert "scheduler stopped" in said and "scheduler started" in said
