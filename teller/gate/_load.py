@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import difflib
-import re
 import tomllib
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from teller._errors import ConfigError
+from teller._toml import decode_error_line, key_lines, line_of
 from teller.gate._policy import Policy
 
 __all__ = ["load_policy"]
-
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-# a bare or quoted key, dotted or not: ``auto_limit``, ``watchlist.file``, ``"name"``
-_PART = r"(?:[A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')"
-_KEY = re.compile(rf"^\s*({_PART}(?:\s*\.\s*{_PART})*)\s*=")
-_TOML_LINE = re.compile(r"at line (\d+)")
 
 
 def load_policy(path: Path) -> Policy:
@@ -33,8 +26,7 @@ def load_policy(path: Path) -> Policy:
         # floats as Decimal: ``auto_limit = 50000.10`` must not pass through binary floating point
         data = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        line = int(found.group(1)) if found else None
+        line = decode_error_line(exc)
         raise ConfigError(str(path), f"not valid TOML: {exc}", line=line) from None
     try:
         policy = Policy.model_validate(data)
@@ -42,7 +34,7 @@ def load_policy(path: Path) -> Policy:
         errors = exc.errors()
         field, message = _describe(errors[0])
         more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        line = _line_of(key_lines(text), errors[0]["loc"])
+        line = line_of(key_lines(text), errors[0]["loc"])
         raise ConfigError(str(path), f"field {field}: {message}{more}", line=line) from None
     # the policy remembers its folder: its watchlist's path is relative to it
     policy._directory = path.resolve().parent
@@ -55,7 +47,7 @@ def _check_watchlist_file(policy: Policy, path: Path, text: str) -> None:
         return
     target = path.resolve().parent / policy.watchlist.file
     if not target.is_file():
-        line = _line_of(key_lines(text), ("watchlist", "file"))
+        line = line_of(key_lines(text), ("watchlist", "file"))
         raise ConfigError(str(path), f"field watchlist.file: no such file {target}", line=line)
 
 
@@ -87,33 +79,3 @@ def _fields_at(names: list[str]) -> list[str]:
             return []
         model = found[0]
     return sorted(model.model_fields)
-
-
-def key_lines(text: str) -> dict[tuple[str, ...], int]:
-    """Where each key and table of a TOML text is written: dotted path -> line number."""
-    where: dict[tuple[str, ...], int] = {}
-    table: tuple[str, ...] = ()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(raw)
-        if header:
-            table = _split(header.group(1))
-            where.setdefault(table, number)
-            continue
-        key = _KEY.match(raw)
-        if key:
-            where.setdefault(table + _split(key.group(1)), number)
-    return where
-
-
-def _split(dotted: str) -> tuple[str, ...]:
-    return tuple(part.strip().strip("\"'") for part in dotted.split("."))
-
-
-def _line_of(where: dict[tuple[str, ...], int], loc: tuple[Any, ...]) -> int | None:
-    path = tuple(str(part) for part in loc)
-    # a missing field has no line of its own: point at its table
-    while path:
-        if path in where:
-            return where[path]
-        path = path[:-1]
-    return None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -12,12 +11,9 @@ from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from teller._errors import ConfigError
+from teller._toml import decode_error_line, key_lines, line_of
 
 __all__ = ["DropFolder", "Misfire", "Schedule", "load_schedule", "load_schedules"]
-
-_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
-_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"' -]+?)\s*=")
-_TOML_LINE = re.compile(r"at line (\d+)")
 
 
 class Misfire(BaseModel):
@@ -103,9 +99,8 @@ def load_schedule(path: Path) -> Schedule:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
         raise ConfigError(
-            str(path), f"not valid TOML: {exc}", line=int(found.group(1)) if found else None
+            str(path), f"not valid TOML: {exc}", line=decode_error_line(exc)
         ) from None
     try:
         return Schedule.model_validate(data)
@@ -117,28 +112,5 @@ def load_schedule(path: Path) -> Schedule:
         if error["type"] != "missing" and loc:
             message += f" (found {error['input']!r})"
         raise ConfigError(
-            str(path), f"field {field}: {message}", line=_line_of(text, loc)
+            str(path), f"field {field}: {message}", line=line_of(key_lines(text), loc)
         ) from None
-
-
-def _line_of(text: str, loc: tuple[str, ...]) -> int | None:
-    """The line where a field (or, if it is missing, its table) is written."""
-    where: dict[tuple[str, ...], int] = {}
-    table: tuple[str, ...] = ()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(raw)
-        if header:
-            table = _split(header.group(1))
-            where.setdefault(table, number)
-        elif key := _KEY.match(raw):
-            where.setdefault(table + _split(key.group(1)), number)
-    path = loc
-    while path:
-        if path in where:
-            return where[path]
-        path = path[:-1]
-    return None
-
-
-def _split(dotted: str) -> tuple[str, ...]:
-    return tuple(part.strip().strip("\"'") for part in dotted.split("."))
