@@ -64,6 +64,15 @@ class Server:
         """What the console injected so far, by fault kind, and ``sessions_expired``."""
         return self.admin("faults")["injected"]
 
+    def settings_toml(
+        self, *, preamble: str = "contexts = 2\nretry_backoff = 0.05\n", extra: str = ""
+    ) -> str:
+        """A teller.toml pointing a project at this console (``extra`` goes in its section)."""
+        return (
+            f'{preamble}\n[consoles.corebank]\nbase_url = "{self.base_url}"\n'
+            f'user = "{self.user}"\npassword = "{self.password}"\n{extra}'
+        )
+
     def seed(self, accounts: list[dict[str, str]]) -> None:
         """Upsert accounts (``account_no``, ``name``, ``balance``, optional ``status``)."""
         self.admin("accounts", {"accounts": accounts})

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from teller.store import Store
+from tests._corebank_server import Server, start_corebank
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -41,6 +42,12 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     made = Store(url)
     yield made
     made.close()
+
+
+@pytest.fixture
+def corebank(tmp_path: Path) -> Iterator[Server]:
+    with start_corebank(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture

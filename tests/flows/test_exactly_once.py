@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import zipfile
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -29,20 +28,11 @@ pytestmark = pytest.mark.e2e
 LINES = 60
 
 
-@pytest.fixture
-def corebank(tmp_path: Path) -> Iterator[Server]:
-    with start_corebank(tmp_path) as server:
-        yield server
-
-
 def wire(project: Path, server: Server, *, attempts: int = 3) -> Store:
     """Point the project at the test console; the store lives in the project's var/."""
-    (project / "teller.toml").write_text(
-        f'contexts = 4\n\n[consoles.corebank]\nbase_url = "{server.base_url}"\n'
-        f'user = "{server.user}"\npassword = "{server.password}"\ntimeout = 8\n\n'
-        f"[consoles.corebank.retry]\nattempts = {attempts}\nbackoff = 0.2\nbackoff_max = 2\n",
-        encoding="utf-8",
-    )
+    retry = f"\n[consoles.corebank.retry]\nattempts = {attempts}\nbackoff = 0.2\nbackoff_max = 2\n"
+    toml = server.settings_toml(preamble="contexts = 4\n", extra="timeout = 8\n" + retry)
+    (project / "teller.toml").write_text(toml, encoding="utf-8")
     return Store(load_settings(project).store_url)
 
 

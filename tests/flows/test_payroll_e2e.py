@@ -7,7 +7,6 @@ ledger, and the reconciliation workbook's figures are compared with that ledger.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,15 +18,9 @@ from teller.runner import Runner
 from teller.runs import approve, gate_for, start_run
 from teller.settings import Settings, load_settings
 from teller.store import Store
-from tests._corebank_server import Server, start_corebank
+from tests._corebank_server import Server
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def corebank(tmp_path: Path) -> Iterator[Server]:
-    with start_corebank(tmp_path) as server:
-        yield server
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ import socket
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
-from tests._corebank_server import Server, start_corebank
+from tests._corebank_server import Server
 
 pytestmark = pytest.mark.e2e
 
@@ -42,19 +41,9 @@ def teller(
 
 
 @pytest.fixture
-def corebank(tmp_path: Path) -> Iterator[Server]:
-    with start_corebank(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
 def wired(project: Path, corebank: Server) -> Path:
     """The project's teller.toml pointed at the test console."""
-    (project / "teller.toml").write_text(
-        f'contexts = 2\nretry_backoff = 0.05\n\n[consoles.corebank]\nbase_url = "{corebank.base_url}"\n'
-        f'user = "{corebank.user}"\npassword = "{corebank.password}"\n',
-        encoding="utf-8",
-    )
+    (project / "teller.toml").write_text(corebank.settings_toml(), encoding="utf-8")
     return project
 
 

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ import pytest
 from flows.payroll import PayrollFlow
 from teller.schedule import firing_history
 from teller.store import Store
-from tests._corebank_server import Server, start_corebank
+from tests._corebank_server import Server
 
 pytestmark = pytest.mark.e2e
 
@@ -33,19 +32,9 @@ input = { folder = "var/inbox/payroll" }
 
 
 @pytest.fixture
-def corebank(tmp_path: Path) -> Iterator[Server]:
-    with start_corebank(tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
 def wired(project: Path, corebank: Server) -> Path:
     """The project pointed at the test console, with one schedule every 3 seconds."""
-    (project / "teller.toml").write_text(
-        f'contexts = 2\nretry_backoff = 0.05\n\n[consoles.corebank]\nbase_url = "{corebank.base_url}"\n'
-        f'user = "{corebank.user}"\npassword = "{corebank.password}"\n',
-        encoding="utf-8",
-    )
+    (project / "teller.toml").write_text(corebank.settings_toml(), encoding="utf-8")
     (project / "schedules").mkdir()
     (project / "schedules" / "payroll-e2e.toml").write_text(SCHEDULE, encoding="utf-8")
     return project
