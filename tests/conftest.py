@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from teller.store import Store
-from tests._corebank_server import Server, start_corebank
+from tests._console_server import Server, start_corebank
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

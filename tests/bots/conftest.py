@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests._corebank_server import Server, start_corebank
+from tests._console_server import Server, start_corebank
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from teller import (
 )
 from teller.browser import launch, new_context
 from teller.locators import LocatorRepository
-from tests._corebank_server import Server, start_corebank
+from tests._console_server import Server, start_corebank
 
 pytestmark = pytest.mark.e2e
 

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 
 from consoles.corebank import FAULT_KINDS, FaultSettingsError, create_app
 from consoles.corebank.__main__ import main
-from tests._corebank_server import Server, start_corebank
+from tests._console_server import Server, start_corebank
 from tests.consoles.conftest import TRANSFER_LABELS, Page
 
 if TYPE_CHECKING:

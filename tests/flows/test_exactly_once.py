@@ -21,7 +21,7 @@ from teller.runs import gate_for, start_run
 from teller.settings import load_settings
 from teller.store import Store
 from tests._chaos import resume_until_done
-from tests._corebank_server import Server, start_corebank
+from tests._console_server import Server, start_corebank
 
 pytestmark = pytest.mark.e2e
 

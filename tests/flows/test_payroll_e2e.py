@@ -18,7 +18,7 @@ from teller.runner import Runner
 from teller.runs import approve, gate_for, start_run
 from teller.settings import Settings, load_settings
 from teller.store import Store
-from tests._corebank_server import Server
+from tests._console_server import Server
 
 pytestmark = pytest.mark.e2e
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests._corebank_server import Server
+from tests._console_server import Server
 
 pytestmark = pytest.mark.e2e
 

@@ -18,7 +18,7 @@ import pytest
 from flows.payroll import PayrollFlow
 from teller.schedule import firing_history
 from teller.store import Store
-from tests._corebank_server import Server
+from tests._console_server import Server
 
 pytestmark = pytest.mark.e2e
 

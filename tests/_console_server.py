@@ -1,4 +1,4 @@
-"""Run the corebank sandbox console in a subprocess for a test: ``start_corebank(tmp_path)``.
+"""Run a sandbox console in a subprocess for a test: ``start_corebank(tmp_path)``, ``start_console(name, ...)``.
 
 with start_corebank(tmp_path, idle_seconds=2) as server:
     server.seed([{"account_no": "6222...", "name": "張三", "balance": "100.00"}])
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PASSWORD", "Server", "start_corebank"]
+__all__ = ["PASSWORD", "Server", "start_console", "start_corebank"]
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "corebank-test-pass"
@@ -41,6 +41,7 @@ class Server:
     password: str
     log_path: Path
     user: str = "teller01"
+    name: str = "corebank"
 
     def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call an admin endpoint (POST when a body is given) and return its JSON."""
@@ -69,7 +70,7 @@ class Server:
     ) -> str:
         """A teller.toml pointing a project at this console (``extra`` goes in its section)."""
         return (
-            f'{preamble}\n[consoles.corebank]\nbase_url = "{self.base_url}"\n'
+            f'{preamble}\n[consoles.{self.name}]\nbase_url = "{self.base_url}"\n'
             f'user = "{self.user}"\npassword = "{self.password}"\n{extra}'
         )
 
@@ -99,35 +100,56 @@ def start_corebank(
     ``fault_seed``, ``fault_rates`` (kind -> chance per transfer POST) and
     ``slow_page_seconds`` start it with fault injection on (``--fault-*`` flags).
     """
-    db_path = tmp_path / "corebank.db"
-    log_path = tmp_path / "corebank.log"
+    flags = ["--idle-seconds", str(idle_seconds)]
+    if fault_seed is not None:
+        flags += ["--fault-seed", str(fault_seed)]
+    if fault_rates is not None:
+        flags += ["--fault-rates", ",".join(f"{k}={v}" for k, v in fault_rates.items())]
+    if slow_page_seconds is not None:
+        flags += ["--slow-page-seconds", str(slow_page_seconds)]
+    with start_console(
+        "corebank", tmp_path, password=password, latency_ms=latency_ms, flags=flags
+    ) as server:
+        yield server
+
+
+@contextmanager
+def start_console(
+    name: str,
+    tmp_path: Path,
+    *,
+    password: str,
+    user: str = "teller01",
+    latency_ms: int = 0,
+    flags: list[str] | None = None,
+) -> Iterator[Server]:
+    """Start ``python -m consoles.<name>`` on a free port with its database in ``tmp_path``.
+
+    Every sandbox console takes ``--port 0 --db PATH --password P --latency-ms N``,
+    announces its URL on its first stdout line and answers ``GET /admin/health``.
+    """
+    db_path = tmp_path / f"{name}.db"
+    log_path = tmp_path / f"{name}.log"
     command = [
         sys.executable,
         "-m",
-        "consoles.corebank",
+        f"consoles.{name}",
         "--port",
         "0",
         "--db",
         str(db_path),
         "--password",
         password,
-        "--idle-seconds",
-        str(idle_seconds),
         "--latency-ms",
         str(latency_ms),
+        *(flags or []),
     ]
-    if fault_seed is not None:
-        command += ["--fault-seed", str(fault_seed)]
-    if fault_rates is not None:
-        command += ["--fault-rates", ",".join(f"{k}={v}" for k, v in fault_rates.items())]
-    if slow_page_seconds is not None:
-        command += ["--slow-page-seconds", str(slow_page_seconds)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log)
         try:
-            base_url = _announced_url(process, log_path)
-            server = Server(base_url, db_path, password, log_path)
+            base_url = _announced_url(process, log_path, name)
+            server = Server(base_url, db_path, password, log_path, user=user, name=name)
             _wait_healthy(server)
             yield server
         finally:
@@ -141,7 +163,7 @@ def start_corebank(
                 process.stdout.close()
 
 
-def _announced_url(process: subprocess.Popen[bytes], log_path: Path) -> str:
+def _announced_url(process: subprocess.Popen[bytes], log_path: Path, name: str) -> str:
     """The URL from the console's first stdout line (it was told to pick any free port)."""
     assert process.stdout is not None
     deadline = time.monotonic() + 20
@@ -154,7 +176,7 @@ def _announced_url(process: subprocess.Popen[bytes], log_path: Path) -> str:
                     return word.rstrip("/")
         if process.poll() is not None:
             break
-    raise RuntimeError(f"corebank did not start: {log_path.read_text(errors='replace')[-2000:]}")
+    raise RuntimeError(f"{name} did not start: {log_path.read_text(errors='replace')[-2000:]}")
 
 
 def _wait_healthy(server: Server) -> None:
