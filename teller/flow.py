@@ -64,6 +64,17 @@ class Flow(ABC):
     def load(self, path: Path) -> Batch:
         """Read and validate an input file; raise InputError listing every problem."""
 
+    # True when the flow takes its work from a console's queue (see ``intake``)
+    takes_intake: ClassVar[bool] = False
+
+    async def intake(self, context: BrowserContext, env: FlowEnv) -> Path | None:
+        """Fetch new work from a console's queue into an input file in ``env.folder``.
+
+        Returns the file, which ``load`` then reads like any input, or None when there is
+        no new work. Only flows with ``takes_intake`` implement it.
+        """
+        raise ConfigError("flows", f"flow {self.name!r} takes its work from an input file")
+
     @abstractmethod
     async def open(self, context: BrowserContext, env: FlowEnv) -> Any:
         """Open one worker's session on the consoles (log the bots in)."""

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from teller.store import Store
-from tests._console_server import Server, start_corebank
+from tests._console_server import Server, start_console, start_corebank
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -48,6 +48,38 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 def corebank(tmp_path: Path) -> Iterator[Server]:
     with start_corebank(tmp_path) as server:
         yield server
+
+
+# The account-loss consoles: name -> (operator user, test password).
+LOSS_CONSOLES = {
+    "servicedesk": ("agent07", "servicedesk-test-pass"),
+    "cif": ("cifview", "cif-test-pass"),
+    "cardadmin": ("cardops", "cardadmin-test-pass"),
+}
+
+
+def _loss_console(name: str, tmp_path: Path) -> Iterator[Server]:
+    user, password = LOSS_CONSOLES[name]
+    with start_console(name, tmp_path, user=user, password=password) as server:
+        yield server
+
+
+@pytest.fixture
+def servicedesk(tmp_path: Path) -> Iterator[Server]:
+    """The servicedesk console (loss-report tickets) on a fresh database."""
+    yield from _loss_console("servicedesk", tmp_path)
+
+
+@pytest.fixture
+def cif(tmp_path: Path) -> Iterator[Server]:
+    """The cif console (customer information) on a fresh database."""
+    yield from _loss_console("cif", tmp_path)
+
+
+@pytest.fixture
+def cardadmin(tmp_path: Path) -> Iterator[Server]:
+    """The cardadmin console (card status, freezes, replacements) on a fresh database."""
+    yield from _loss_console("cardadmin", tmp_path)
 
 
 @pytest.fixture

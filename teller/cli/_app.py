@@ -8,10 +8,12 @@ from pathlib import Path
 import typer
 from loguru import logger
 
+from teller._errors import ConfigError
 from teller.cli import _approvals, _demo, _schedule
 from teller.cli._common import ProjectOption, clear_errors, console, open_project, operator
 from teller.cli._show import items_table, progress_bar, run_summary, runs_table
 from teller.flow import Flow, console_entry, load_flow
+from teller.intake import take
 from teller.logs import add_run_log
 from teller.runner import Runner
 from teller.runs import gate_for, gate_lines, start_run
@@ -57,7 +59,12 @@ def execute(
 @app.command("run")
 def run_flow(
     flow_name: str = typer.Argument(..., metavar="FLOW", help="e.g. payroll"),
-    input_file: Path = typer.Option(..., "--input", "-i", help="The input workbook."),
+    input_file: Path | None = typer.Option(
+        None,
+        "--input",
+        "-i",
+        help="The input file; flows that take work from a console's queue fetch it if absent.",
+    ),
     dry_run: bool = typer.Option(
         False, "--dry-run", help="Validate and show the gate's decisions; pay nothing."
     ),
@@ -69,6 +76,13 @@ def run_flow(
     with clear_errors():
         settings, store = open_project(project)
         flow = load_flow(flow_name)
+        if input_file is None:
+            if not flow.takes_intake:
+                raise ConfigError("command line", f"flow {flow_name!r} needs --input FILE")
+            input_file = take(settings, store, flow)
+            if input_file is None:
+                console.print(f"{flow_name}: no new work on the console; nothing to run.")
+                return
         batch = flow.load(input_file)
         gate = gate_for(settings, store, flow)
         if dry_run:

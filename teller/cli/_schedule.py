@@ -11,7 +11,16 @@ from loguru import logger
 from rich.table import Table
 
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
-from teller.schedule import DropFolder, Project, firing_history, next_fire_times, run_now, serve
+from teller.schedule import (
+    ConsoleQueue,
+    DropFolder,
+    Project,
+    Schedule,
+    firing_history,
+    next_fire_times,
+    run_now,
+    serve,
+)
 
 schedule_app = typer.Typer(help="Schedules of schedules/*.toml.", no_args_is_help=True)
 scheduler_app = typer.Typer(help="The scheduler process.", no_args_is_help=True)
@@ -35,13 +44,13 @@ def schedule_list(
         now = datetime.now(UTC)
         for s in found.schedules.values():
             times = next_fire_times(s, now, count, found.calendar) if s.enabled else []
-            source = s.input.folder if isinstance(s.input, DropFolder) else s.input
+            source = _source(s)
             table.add_row(
                 s.name,
                 s.flow,
                 s.cron or f"every {s.interval} s",
                 s.calendar,
-                f"{source}{'/ (drop folder)' if isinstance(s.input, DropFolder) else ''}",
+                source,
                 "\n".join(f"{t.astimezone(s.zone):%a %Y-%m-%d %H:%M %Z}" for t in times)
                 or "disabled",
             )
@@ -104,3 +113,12 @@ class _ToLoguru(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         logger.opt(depth=6, exception=record.exc_info).log(record.levelname, record.getMessage())
+
+
+def _source(schedule: Schedule) -> str:
+    """Where a schedule's input comes from, in words."""
+    if isinstance(schedule.input, DropFolder):
+        return f"{schedule.input.folder}/ (drop folder)"
+    if isinstance(schedule.input, ConsoleQueue):
+        return f"{schedule.input.console} queue"
+    return str(schedule.input)

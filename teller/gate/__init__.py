@@ -13,7 +13,8 @@ The rules, each switched on by its table in ``policies/<flow>.toml``:
 - ``duplicates``: same account and amount in the batch, or paid within N days;
 - ``watchlist``: names (fuzzy) and account numbers (exact) from the bank's CSV file;
 - ``luhn``: the account number's check digit;
-- ``anomaly``: far from the party's median, or a known party's first new account.
+- ``anomaly``: far from the party's median, or a known party's first new account;
+- ``kinds``: every item of the listed kinds (``unfreeze``) waits for a person.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from teller.gate._gate import RULES, Gate
 from teller.gate._history import History
 from teller.gate._load import load_policy
 from teller.gate._model import Action, Decision, FiredRule, GateLine, Outcome, PaidLine
-from teller.gate._policy import Anomaly, DailyCap, Duplicates, Luhn, Policy, Watchlist
+from teller.gate._policy import Anomaly, DailyCap, Duplicates, Kinds, Luhn, Policy, Watchlist
 
 __all__ = [
     "RULES",
@@ -35,6 +36,7 @@ __all__ = [
     "Gate",
     "GateLine",
     "History",
+    "Kinds",
     "Luhn",
     "Outcome",
     "PaidLine",

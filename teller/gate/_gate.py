@@ -9,7 +9,7 @@ from teller.gate._history import History
 from teller.gate._model import Decision, GateLine
 from teller.gate._policy import Policy
 from teller.gate._rules import Batch, anomaly, daily_cap, duplicates, limits, new_account
-from teller.gate._screen import luhn, watchlist_account, watchlist_name
+from teller.gate._screen import kind, luhn, watchlist_account, watchlist_name
 from teller.gate._watchlist import Screening
 from teller.gate._words import Hit
 
@@ -17,6 +17,7 @@ __all__ = ["RULES", "Gate"]
 
 # Every rule the gate can fire, most severe first: the first held rule speaks to the checker.
 RULES = (
+    "kind",
     "watchlist_account",
     "watchlist_name",
     "reject_above",
@@ -101,4 +102,7 @@ class Gate:
             checks.append(lambda line, _: anomaly(shape, history, line))
             if shape.new_account:
                 checks.append(lambda line, _: new_account(shape, history, line))
+        if policy.kinds is not None and policy.kinds.enabled:
+            kinds = policy.kinds
+            checks.append(lambda line, _: kind(kinds, line))
         return checks

@@ -20,6 +20,8 @@ class GateLine:
 
     ``party`` is who is paid in the business's terms (an employee ID), ``account`` where
     the money goes, ``name`` the beneficiary's name as written, ``day`` the pay date.
+    ``kind`` is what the item does, for flows with more than one kind of item
+    (``freeze``, ``unfreeze``); a policy may hold every item of a kind.
     """
 
     key: str
@@ -28,6 +30,7 @@ class GateLine:
     account: str
     name: str
     day: date
+    kind: str = ""
 
 
 @dataclass(frozen=True)

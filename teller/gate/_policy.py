@@ -24,12 +24,12 @@ from pydantic import (
 
 from teller.gate._model import Action
 
-__all__ = ["Anomaly", "DailyCap", "Duplicates", "Luhn", "Policy", "Watchlist"]
+__all__ = ["Anomaly", "DailyCap", "Duplicates", "Kinds", "Luhn", "Policy", "Watchlist"]
 
 _CENT = Decimal("0.01")
 _TOO_MUCH = Decimal("1e15")
 _LIMITS = ("auto_limit", "dual_limit", "reject_above")
-_SECTIONS = ("daily_cap", "duplicates", "watchlist", "luhn", "anomaly")
+_SECTIONS = ("daily_cap", "duplicates", "watchlist", "luhn", "anomaly", "kinds")
 
 
 def _amount(value: Decimal) -> Decimal:
@@ -96,6 +96,13 @@ class Anomaly(_Rule):
         return self
 
 
+class Kinds(_Rule):
+    """Items of these kinds always wait for a person, whatever else the rules say."""
+
+    hold: list[str] = Field(min_length=1)
+    reason: str = "this kind of item always needs a person's approval"
+
+
 class Policy(BaseModel):
     """All of a flow's gate rules; the defaults hold every line above 50,000.00, nothing else."""
 
@@ -109,6 +116,7 @@ class Policy(BaseModel):
     watchlist: Watchlist | None = None
     luhn: Luhn | None = None
     anomaly: Anomaly | None = None
+    kinds: Kinds | None = None
 
     # the folder of the file this policy was read from: the watchlist path is relative to it
     _directory: Path | None = PrivateAttr(default=None)

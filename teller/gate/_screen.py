@@ -1,13 +1,13 @@
-"""The rules that look at who is paid: the watchlist and the account's check digit."""
+"""The rules that look at who or what an item is: watchlist, check digit, kind."""
 
 from __future__ import annotations
 
 from teller.gate._model import FiredRule, GateLine
-from teller.gate._policy import Luhn, Watchlist
+from teller.gate._policy import Kinds, Luhn, Watchlist
 from teller.gate._watchlist import Screening, WatchlistEntry, normalise_account
 from teller.gate._words import Hit, masked, percent
 
-__all__ = ["luhn", "luhn_valid", "watchlist_account", "watchlist_name"]
+__all__ = ["kind", "luhn", "luhn_valid", "watchlist_account", "watchlist_name"]
 
 
 def luhn_valid(number: str) -> bool:
@@ -74,3 +74,11 @@ def _entry(figures: dict[str, str], entry: WatchlistEntry) -> dict[str, str]:
     # the entry's own words, when it has them: what the bank wrote is what the checker sees
     extra = {"entry_name": entry.name, "entry_note": entry.note}
     return figures | {k: v for k, v in extra.items() if v}
+
+
+def kind(rule: Kinds, line: GateLine) -> Hit | None:
+    """Items of a held kind (e.g. ``unfreeze``) always wait for a person."""
+    if line.kind not in rule.hold:
+        return None
+    fired = FiredRule("kind", "hold", f"{line.kind}: {rule.reason}", {"kind": line.kind})
+    return Hit(fired, f"check: {line.kind} {line.key} only once the request is confirmed")

@@ -16,7 +16,14 @@ from teller.schedule._firings import (
     firing_history,
     last_firing,
 )
-from teller.schedule._model import DropFolder, Misfire, Schedule, load_schedule, load_schedules
+from teller.schedule._model import (
+    ConsoleQueue,
+    DropFolder,
+    Misfire,
+    Schedule,
+    load_schedule,
+    load_schedules,
+)
 from teller.schedule._scheduler import Project, catch_up, fire_job, run_now, serve
 from teller.schedule._timing import (
     MisfireDecision,
@@ -29,6 +36,7 @@ from teller.schedule._timing import (
 __all__ = [
     "BankingCalendar",
     "Calendar",
+    "ConsoleQueue",
     "DropFolder",
     "EveryDay",
     "FireResult",

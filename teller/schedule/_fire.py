@@ -13,6 +13,7 @@ from pathlib import Path
 from loguru import logger
 
 from teller.flow import load_flow
+from teller.intake import take
 from teller.logs import add_run_log
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
@@ -25,8 +26,9 @@ from teller.store import Store
 
 __all__ = ["FireResult", "Work", "fire", "run_input", "take_files"]
 
-# Runs one input file end to end and gives its run id.
-Work = Callable[[Path], str]
+# Runs one input file end to end and gives its run id; given None, the flow's intake
+# fetches the input from its console first (None back: there was no new work).
+Work = Callable[[Path | None], str | None]
 
 # Runners working now in this process: SIGTERM asks each to stop after the item in hand.
 ACTIVE: set[Runner] = set()
@@ -71,8 +73,12 @@ def take_files(folder: Path) -> list[Path]:
 def run_input(settings: Settings, store: Store, schedule: Schedule) -> Work:
     """The real work: load the file with the flow, gate it, and run what passed."""
 
-    def work(path: Path) -> str:
+    def work(path: Path | None) -> str | None:
         flow = load_flow(schedule.flow)
+        if path is None:
+            path = take(settings, store, flow)
+            if path is None:
+                return None
         batch = flow.load(path)
         gate = gate_for(settings, store, flow)
         run_id = start_run(store, flow, batch, gate, submitted_by=f"scheduler:{schedule.name}")
@@ -128,27 +134,40 @@ def _work(
     store: Store, schedule: Schedule, firing_id: int, project: Path, work: Work, *, late: str
 ) -> FireResult:
     target = schedule.input_path(project)
-    if isinstance(schedule.input, DropFolder):
-        files = take_files(target) if target.is_dir() else []
+    files: list[Path | None]
+    if target is None:
+        files = [None]  # the flow's intake fetches the work from its console
+    elif isinstance(schedule.input, DropFolder):
+        files = list(take_files(target)) if target.is_dir() else []
     else:
         files = [target]
     if not files:
-        finish_firing(store, firing_id, status="nothing", detail=f"no new file in {target}")
-        logger.info("schedule {}: no new file in {}", schedule.name, target)
-        return FireResult("nothing", firing_id=firing_id)
+        return _nothing(store, schedule, firing_id, f"no new file in {target}")
     run_ids: list[str] = []
     problems: list[str] = []
     for path in files:
+        name = path.name if path else f"intake of {schedule.flow}"
         try:
-            run_ids.append(work(path))
+            run_id = work(path)
         except Exception as exc:  # one bad file must not stop the others
-            problems.append(f"{path.name}: {exc}")
-            logger.error("schedule {}: {} not run: {}", schedule.name, path.name, exc)
+            problems.append(f"{name}: {exc}")
+            logger.error("schedule {}: {} not run: {}", schedule.name, name, exc)
+            continue
+        if run_id is not None:
+            run_ids.append(run_id)
+    if not run_ids and not problems:
+        return _nothing(store, schedule, firing_id, "no new work on the console")
     status = "failed" if problems else "done"
     detail = late + ("; ".join(problems) or f"{len(run_ids)} run(s)")
     finish_firing(store, firing_id, status=status, detail=detail, run_ids=run_ids)
     logger.info("schedule {}: {} ({}) runs {}", schedule.name, status, detail, run_ids)
     return FireResult(status, detail, run_ids, firing_id)
+
+
+def _nothing(store: Store, schedule: Schedule, firing_id: int, detail: str) -> FireResult:
+    finish_firing(store, firing_id, status="nothing", detail=detail)
+    logger.info("schedule {}: {}", schedule.name, detail)
+    return FireResult("nothing", detail, firing_id=firing_id)
 
 
 def _record(

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from teller._errors import ConfigError
 from teller._toml import decode_error_line, key_lines, line_of
 
-__all__ = ["DropFolder", "Misfire", "Schedule", "load_schedule", "load_schedules"]
+__all__ = ["ConsoleQueue", "DropFolder", "Misfire", "Schedule", "load_schedule", "load_schedules"]
 
 
 class Misfire(BaseModel):
@@ -31,6 +31,13 @@ class DropFolder(BaseModel):
     folder: Path
 
 
+class ConsoleQueue(BaseModel):
+    """Work waiting in a console's queue: the flow's intake fetches it at each firing."""
+
+    model_config = ConfigDict(extra="forbid")
+    console: str
+
+
 class Schedule(BaseModel):
     """One schedule: which flow, when, on which calendar, from which input."""
 
@@ -41,7 +48,7 @@ class Schedule(BaseModel):
     interval: int | None = Field(default=None, ge=1)  # seconds, anchored at the Unix epoch
     timezone: str = "Asia/Shanghai"
     calendar: Literal["banking", "every_day"] = "banking"
-    input: Path | DropFolder
+    input: Path | DropFolder | ConsoleQueue
     misfire: Misfire = Misfire()
     enabled: bool = True
 
@@ -74,7 +81,10 @@ class Schedule(BaseModel):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def input_path(self, project: Path) -> Path:
+    def input_path(self, project: Path) -> Path | None:
+        """The input file or drop folder; None when the work waits in a console's queue."""
+        if isinstance(self.input, ConsoleQueue):
+            return None
         target = self.input.folder if isinstance(self.input, DropFolder) else self.input
         return target if target.is_absolute() else project / target
 

@@ -265,13 +265,71 @@ class Store:
 
     def paid(self, flow: str, *, since: datetime) -> list[tuple[Item, Run]]:
         """Items of ``flow`` done in runs created since ``since``: the gate's history."""
+        return self.items_of(flow, since=since, states=("done",))
+
+    def items_of(
+        self, flow: str, *, since: datetime, states: Iterable[str] | None = None
+    ) -> list[tuple[Item, Run]]:
+        """Items of ``flow``'s runs created since ``since``, with their runs, in order."""
         query = (
             select(Item, Run)
             .join(Run, Item.run_id == Run.id)
-            .where(Run.flow == flow, Run.created_at >= since, Item.state == "done")
+            .where(Run.flow == flow, Run.created_at >= since)
+            .order_by(Run.created_at, Item.seq)
         )
+        if states is not None:
+            query = query.where(Item.state.in_(list(states)))
         with self._session() as session:
             return [(item, run) for item, run in session.execute(query).tuples()]
+
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of these idempotency keys some run already holds (keys are unique)."""
+        wanted = list(keys)
+        found: set[str] = set()
+        with self._session() as session:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found.update(session.scalars(select(Item.key).where(Item.key.in_(chunk))))
+        return found
+
+    def stage(
+        self,
+        item_id: int,
+        stage: str,
+        *,
+        actor: str,
+        reason: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> bool:
+        """Record that an item's case reached ``stage``, once; False if it already had."""
+        with self._session() as session:
+            item = session.get(Item, item_id)
+            if item is None:
+                raise StateError(f"no item {item_id}")
+            seen = session.scalar(
+                select(Event.id).where(
+                    Event.item_id == item_id, Event.kind == "stage", Event.target == stage
+                )
+            )
+            if seen is not None:
+                return False
+            session.add(
+                Event(
+                    run_id=item.run_id,
+                    item_id=item_id,
+                    at=now(),
+                    actor=actor,
+                    target=stage,
+                    reason=reason,
+                    kind="stage",
+                    data=data or {},
+                )
+            )
+            return True
+
+    def stages(self, run_id: str, *, item_id: int | None = None) -> list[Event]:
+        """The stage events of a run's items, in the order they were recorded."""
+        return [e for e in self.events(run_id, item_id=item_id) if e.kind == "stage"]
 
     def events(self, run_id: str, *, item_id: int | None = None) -> list[Event]:
         query = select(Event).where(Event.run_id == run_id).order_by(Event.id)

@@ -83,3 +83,7 @@ class Event(Base):
     source: Mapped[str | None] = mapped_column(String(20), default=None)
     target: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text, default="")
+    # "" for state transitions and run notes; "stage" for a stage of an item's case
+    kind: Mapped[str] = mapped_column(String(10), default="")
+    # a stage's figures as its console recorded them (time, reference)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

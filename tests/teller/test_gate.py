@@ -304,6 +304,21 @@ def test_new_account_check_can_be_left_out() -> None:
 # --- every rule together ------------------------------------------------------------------
 
 
+def test_a_held_kind_always_waits_for_a_person() -> None:
+    policy = Policy.model_validate({"kinds": {"hold": ["unfreeze"]}})
+    held = one(policy, line("0.01", kind="unfreeze"))
+    assert held.outcome == "needs_approval" and held.approvers_needed == 1
+    assert fired(held) == ["kind"] and held.rules[0].figures == {"kind": "unfreeze"}
+    assert held.suggestion is not None and held.suggestion.startswith("check: unfreeze")
+    assert one(policy, line("0.01", kind="freeze")).outcome == "auto_approved"
+    assert one(Policy(), line("0.01", kind="unfreeze")).outcome == "auto_approved"
+
+
+def test_a_kinds_table_must_name_a_kind() -> None:
+    with pytest.raises(ValueError, match="hold"):
+        Policy.model_validate({"kinds": {"hold": []}})
+
+
 def full_policy(*, off: str = "") -> Policy:
     return Policy.model_validate(
         {
@@ -334,7 +349,12 @@ RULES_OF = {
 def test_every_fired_rule_explains_itself(watchlist_dir: Path) -> None:
     gate = Gate(full_policy(), history=BUSY, policy_dir=watchlist_dir)
     decision = gate.decide([WORST, replace(WORST, key="again")])[1]
-    assert set(fired(decision)) == set(RULES) - {"watchlist_account", "reject_above", "dual_limit"}
+    assert set(fired(decision)) == set(RULES) - {
+        "watchlist_account",
+        "reject_above",
+        "dual_limit",
+        "kind",
+    }
     assert fired(decision) == [r for r in RULES if r in fired(decision)]  # most severe first
     for rule in decision.rules:
         assert rule.detail and rule.figures
@@ -504,5 +524,6 @@ def test_exported_names() -> None:
 
     assert teller.gate.__all__ == [
         "RULES", "Action", "Anomaly", "DailyCap", "Decision", "Duplicates", "FiredRule", "Gate",
-        "GateLine", "History", "Luhn", "Outcome", "PaidLine", "Policy", "Watchlist", "load_policy",
+        "GateLine", "History", "Kinds", "Luhn", "Outcome", "PaidLine", "Policy", "Watchlist",
+        "load_policy",
     ]  # fmt: skip

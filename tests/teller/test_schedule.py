@@ -289,6 +289,31 @@ def test_empty_drop_folder_is_said(store: Store, tmp_path: Path) -> None:
     assert firing_history(store, "payroll-nightly")[0].status == "nothing"
 
 
+def test_a_console_queue_schedule_asks_the_flow_to_fetch_its_work(
+    store: Store, tmp_path: Path
+) -> None:
+    sweep = nightly(name="sweep", flow="account-loss", input={"console": "servicedesk"})
+    assert sweep.input_path(tmp_path) is None
+    asked: list[Path | None] = []
+
+    def intake(path: Path | None) -> str | None:
+        asked.append(path)
+        return "run-1" if len(asked) > 1 else None  # nothing new, then one run
+
+    first = firing(store, sweep, tmp_path, [], work=intake)
+    assert (first.status, first.detail) == ("nothing", "no new work on the console")
+    later = fire(
+        store,
+        sweep,
+        at("2026-10-09 22:15"),
+        now=at("2026-10-09 22:15:01"),
+        calendar=BankingCalendar(),
+        project=tmp_path,
+        work=intake,
+    )
+    assert (later.status, later.run_ids, asked) == ("done", ["run-1"], [None, None])
+
+
 def test_a_failing_file_marks_the_firing_failed(store: Store, tmp_path: Path) -> None:
     inbox = tmp_path / "var/inbox/payroll"
     inbox.mkdir(parents=True)

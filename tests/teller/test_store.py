@@ -96,3 +96,29 @@ def test_filters_items_by_state(store: Store) -> None:
     store.move(first.id, "auto_approved", actor="gate")
     store.move(second.id, "needs_approval", actor="gate")
     assert [i.id for i in store.items(run_id, states=["needs_approval"])] == [second.id]
+
+
+def test_a_stage_is_recorded_once_with_its_console_figures(store: Store) -> None:
+    run_id = _run(store)
+    first, second = store.items(run_id)
+    at = {"at": "2026-11-28 14:03:22", "ref": "FRZ00000001"}
+    assert store.stage(first.id, "frozen", actor="runner", reason="frozen", data=at)
+    assert not store.stage(first.id, "frozen", actor="runner", data={"at": "later"})
+    assert store.stage(second.id, "received", actor="runner")
+    store.move(first.id, "auto_approved", actor="gate")
+    stages = store.stages(run_id)
+    assert [(e.item_id, e.target, e.data) for e in stages] == [
+        (first.id, "frozen", at),
+        (second.id, "received", {}),
+    ]
+    assert [e.target for e in store.stages(run_id, item_id=first.id)] == ["frozen"]
+    assert len(store.events(run_id, item_id=first.id)) == 2  # the stage and the move
+
+
+def test_known_keys_and_items_of_a_flow(store: Store) -> None:
+    run_id = _run(store)
+    assert store.known_keys(["B1:E1", "B1:E9", "B2:E1"]) == {"B1:E1"}
+    created = store.run(run_id).created_at
+    assert [i.key for i, _ in store.items_of("payroll", since=created)] == ["B1:E1", "B1:E2"]
+    assert store.items_of("account-loss", since=created) == []
+    assert store.items_of("payroll", since=created, states=("done",)) == []
