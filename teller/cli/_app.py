@@ -11,7 +11,7 @@ from loguru import logger
 from teller._errors import ConfigError
 from teller.cli import _approvals, _demo, _schedule
 from teller.cli._common import ProjectOption, clear_errors, console, open_project, operator
-from teller.cli._show import items_table, progress_bar, run_summary, runs_table
+from teller.cli._show import items_table, progress_bar, run_summary, runs_table, stages_table
 from teller.flow import Flow, console_entry, load_flow
 from teller.intake import take
 from teller.logs import add_run_log
@@ -144,6 +144,7 @@ def runs_show(
         shown = items if every else [i for i in items if i.state != "done"]
         if shown:
             items_table(shown, title="items" if every else "items not done")
+        stages_table(store, run)
         for event in store.events(run_id)[-10:]:
             console.print(
                 f"  {event.at:%H:%M:%S} {event.actor}: "

@@ -68,6 +68,32 @@ def items_table(items: list[Item], *, title: str, with_rules: bool = False) -> N
     console.print(table)
 
 
+def stages_table(store: Store, run: Run) -> bool:
+    """Where each case of the run stands, by the stages its items reached; False if none."""
+    reached: dict[int, list[str]] = {}
+    last: dict[int, str] = {}
+    for event in store.stages(run.id):
+        if event.item_id is not None:
+            reached.setdefault(event.item_id, []).append(event.target)
+            last[event.item_id] = str(event.data.get("at") or f"{event.at:%Y-%m-%d %H:%M:%S} UTC")
+    if not reached:
+        return False
+    table = Table(title="cases by stage (console times)")
+    for column in ("seq", "key", "state", "stages reached", "last stage at"):
+        table.add_column(column, justify="right" if column == "seq" else "left")
+    for item in store.items(run.id):
+        stages = reached.get(item.id, [])
+        table.add_row(
+            str(item.seq),
+            item.key,
+            item.state,
+            " > ".join(stages) or "(not started)",
+            last.get(item.id, ""),
+        )
+    console.print(table)
+    return True
+
+
 def runs_table(runs: list[Run]) -> None:
     table = Table(title="runs")
     for column in ("run", "flow", "batch", "submitted by", "created (UTC)", "status", "report"):

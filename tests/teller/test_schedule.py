@@ -14,6 +14,7 @@ import pytest
 from teller import ConfigError
 from teller.schedule import (
     BankingCalendar,
+    ConsoleQueue,
     DropFolder,
     FireResult,
     Schedule,
@@ -96,7 +97,9 @@ def test_shipped_schedules_load() -> None:
     payroll = schedules["payroll-nightly"]
     assert payroll.enabled and payroll.cron == "0 22 * * *" and payroll.calendar == "banking"
     assert payroll.input == DropFolder(folder=Path("var/inbox/payroll"))
-    assert not schedules["account-loss-sweep"].enabled  # its flow does not exist yet
+    sweep = schedules["account-loss-sweep"]
+    assert sweep.enabled and sweep.flow == "account-loss" and sweep.misfire.policy == "skip"
+    assert sweep.input == ConsoleQueue(console="servicedesk")
 
 
 @pytest.mark.parametrize(

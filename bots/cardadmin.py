@@ -1,0 +1,333 @@
+"""CardAdmin: the page object of the cardadmin console (card and account status, freezes).
+
+Every element is found by key through ``selectors/cardadmin.yaml``. The console serves
+GBK; the browser reads and posts it, so the bot only ever sees text.
+
+How an effect (:meth:`CardAdmin.freeze_card`, :meth:`~CardAdmin.freeze_account`,
+:meth:`~CardAdmin.order_replacement`, :meth:`~CardAdmin.unfreeze_card`) reports failure
+depends on whether its ``confirm()`` may have been accepted:
+
+* before: ``SessionExpired``, ``ConsoleError``, ``ConsoleTimeout``, ``SelectorNotFound``
+  (nothing was sent), or ``ConsoleRefused`` when the page itself says no (no such card,
+  no unfreeze form on a card not frozen);
+* after, when the console answered in words: ``ConsoleRefused`` with those words
+  (``卡片已凍結 Card already frozen (FRZ00000001)``), ``ConsoleError`` when it turned the
+  form itself away (HTTP 4xx, a stale token);
+* after, in every other case (timeout, dropped connection, HTTP 5xx, login page, error
+  page): ``InDoubt`` whose ``reference`` is the memo: ``actions(memo)`` tells what happened.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from loguru import logger
+from playwright.async_api import Dialog, Locator, Response
+from playwright.async_api import Error as PlaywrightError
+
+from bots._cardadmin_records import (
+    ACCOUNT_STATUSES,
+    CARD_STATUSES,
+    KINDS,
+    REASONS,
+    Account,
+    Action,
+    Card,
+    code_of,
+    parse_time,
+)
+from teller import (
+    ConsoleError,
+    ConsoleRefused,
+    ConsoleTimeout,
+    InDoubt,
+    SessionExpired,
+    mask_account,
+    mask_text,
+)
+from teller.pages import Key, PageObject
+
+__all__ = ["Account", "Action", "Card", "CardAdmin"]
+
+_COLUMNS = ("ref", "kind", "target", "memo", "at")
+
+
+class CardAdmin(PageObject):
+    """One operator session on the cardadmin console, in one browser page."""
+
+    console = "cardadmin"
+
+    # -- operator intents: looking ---------------------------------------------------
+
+    async def login(self, user: str, password: str) -> None:
+        """Log in from the login page; a refusal is a ConsoleError."""
+        self._secrets = (password,)
+        async with self._translate("login"):
+            self._check_status(await self._visit("login"), "login")
+            await self._fill("login", username=user, password=password)
+            submit = await self._find("login", "submit")
+            async with self._page.expect_navigation(
+                wait_until="commit", timeout=self._timeout_ms
+            ) as nav:
+                await submit.click(timeout=self._timeout_ms)
+            self._check_status(await nav.value, "login")
+            found = await self._first(("page", "operator"), ("login", "message"))
+            if found is None:
+                raise ConsoleTimeout(self.console, "login", self._timeout)
+            if found[0] == ("login", "message"):
+                message = await self._message(found[1], "login")
+                raise ConsoleError(self.console, "login", f"login refused: {message}")
+        logger.debug("cardadmin: logged in as {}", user)
+
+    async def card(self, card_no: str) -> Card | None:
+        """The card's page read: status, the freeze in force, the replacement order; None if unknown."""
+        async with self._translate("card"):
+            if await self._open("card", card_no) is not None:
+                return None
+            status = code_of(await self._read("card", "status"), CARD_STATUSES, "card")
+            freeze = None
+            if status == "frozen_lost":
+                freeze = await self._shown_action("card", "freeze_card", card_no)
+            rows = await self._rows("card", "replacement_rows")
+            replacements = [
+                Action(r[0], "replace_card", card_no, r[2], parse_time(r[1], "card"))
+                for r in rows
+                if len(r) >= 3
+            ]
+            return Card(
+                card_no=card_no,
+                account_no=await self._read("card", "account_no"),
+                holder=await self._read("card", "holder"),
+                status=status,
+                freeze=freeze,
+                replacement=replacements[-1] if replacements else None,
+            )
+
+    async def account(self, account_no: str) -> Account | None:
+        """The account's page read: status and the freeze in force; None if unknown."""
+        async with self._translate("account"):
+            if await self._open("account", account_no) is not None:
+                return None
+            status = code_of(await self._read("account", "status"), ACCOUNT_STATUSES, "account")
+            freeze = None
+            if status == "frozen":
+                freeze = await self._shown_action("account", "freeze_account", account_no)
+            return Account(account_no=account_no, status=status, freeze=freeze)
+
+    async def actions(self, memo: str) -> list[Action]:
+        """Every action whose memo equals ``memo``, oldest first, from the action search."""
+        async with self._translate("actions"):
+            await self._arrive(await self._visit("actions"), "actions", ("actions", "memo"))
+            await self._fill("actions", memo=memo)
+            search = await self._find("actions", "search")
+            async with self._page.expect_navigation(
+                wait_until="commit", timeout=self._timeout_ms
+            ) as nav:
+                await search.click(timeout=self._timeout_ms)
+            await self._arrive(await nav.value, "actions", ("actions", "results"))
+            index = {}
+            for column in _COLUMNS:
+                header = await self._find("actions", f"col_{column}")
+                index[column] = await header.evaluate("th => th.cellIndex")
+            width = max(index.values()) + 1
+            found = []
+            for row in await self._rows("actions", "rows"):
+                if len(row) < width:
+                    continue  # the "no records" row
+                cells = {column: row[i] for column, i in index.items()}
+                found.append(
+                    Action(
+                        ref=cells["ref"],
+                        kind=code_of(cells["kind"], KINDS, "actions"),
+                        target=cells["target"],
+                        memo=cells["memo"],
+                        at=parse_time(cells["at"], "actions"),
+                    )
+                )
+            return found
+
+    # -- operator intents: effects ------------------------------------------------------
+
+    async def freeze_card(self, card_no: str, *, reason: str = "01", memo: str) -> Action:
+        """Freeze the card as lost (reason 01 lost, 02 stolen, 03 other); the freeze action."""
+        if reason not in REASONS:
+            raise ValueError(f"reason must be one of {REASONS}, not {reason!r}")
+        async with self._translate("card"):
+            await self._open_for_effect("card", card_no)
+            await (await self._find("card", "freeze_reason")).select_option(
+                reason, timeout=self._timeout_ms
+            )
+            await self._fill("card", freeze_memo_input=memo)
+            submit = await self._find("card", "freeze_submit")
+        return await self._apply(submit, "card", card_no, memo)
+
+    async def freeze_account(self, account_no: str, *, memo: str) -> Action:
+        """Freeze the account; the freeze action."""
+        async with self._translate("account"):
+            await self._open_for_effect("account", account_no)
+            await self._fill("account", freeze_memo_input=memo)
+            submit = await self._find("account", "freeze_submit")
+        return await self._apply(submit, "account", account_no, memo)
+
+    async def order_replacement(self, card_no: str, *, memo: str) -> Action:
+        """Order a replacement card; the replacement action."""
+        async with self._translate("card"):
+            await self._open_for_effect("card", card_no)
+            await self._fill("card", replace_memo_input=memo)
+            submit = await self._find("card", "replace_submit")
+        return await self._apply(submit, "card", card_no, memo)
+
+    async def unfreeze_card(self, card_no: str, *, memo: str) -> Action:
+        """Lift the card's loss freeze; the unfreeze action."""
+        async with self._translate("card"):
+            await self._open_for_effect("card", card_no)
+            await self._settled("card")
+            if await self._present("card", "unfreeze_unavailable"):
+                note = await self._find("card", "unfreeze_unavailable")
+                raise ConsoleRefused(self.console, await self._message(note, "card"))
+            await self._fill("card", unfreeze_memo_input=memo)
+            submit = await self._find("card", "unfreeze_submit")
+        return await self._apply(submit, "card", card_no, memo)
+
+    # -- steps ----------------------------------------------------------------------------
+
+    async def _open(self, screen: str, number: str) -> str | None:
+        """Open the card or account page of ``number``; None once shown, else the console's words."""
+        response = await self._visit(screen, no=number)
+        message = await self._arrive(response, screen, (screen, "status"))
+        if message is None:
+            await self._settled(screen)
+            shown = await self._read(screen, f"{screen}_no")
+            if shown != number:
+                raise ConsoleError(self.console, screen, "the page shows another number")
+        elif not await self._present(screen, "not_found"):
+            raise ConsoleError(self.console, screen, message)
+        return message
+
+    async def _visit(self, screen: str, **query: str) -> Response | None:
+        """Go to the screen's url (with ``query`` encoded GBK, as the console reads it)."""
+        url = self._base_url + (self._locators.url(screen) or f"/{screen}")
+        if query:
+            url += "?" + urlencode(query, encoding="gbk", errors="xmlcharrefreplace")
+        for _ in range(2):
+            try:
+                return await self._page.goto(url, wait_until="commit", timeout=self._timeout_ms)
+            except PlaywrightError as exc:
+                # After a dropped connection the browser moves on to its own error page a
+                # moment later, cutting this navigation off: let it land, then go again.
+                if "interrupted by another navigation" not in str(exc):
+                    raise
+                await self._page.wait_for_load_state("load", timeout=self._timeout_ms)
+        return await self._page.goto(url, wait_until="commit", timeout=self._timeout_ms)
+
+    async def _open_for_effect(self, screen: str, number: str) -> None:
+        message = await self._open(screen, number)
+        if message is not None:
+            raise ConsoleRefused(self.console, message)
+
+    async def _arrive(self, response: Response | None, screen: str, ready: Key) -> str | None:
+        """Wait for ``ready``: None once there, or the error box's words; other pages raise."""
+        self._check_status(response, screen)
+        found = await self._first(
+            ready, ("page", "error"), ("page", "session_expired"), ("page", "system_error")
+        )
+        if found is None:
+            raise ConsoleTimeout(self.console, screen, self._timeout)
+        which, element = found
+        if which == ("page", "session_expired"):
+            raise SessionExpired(self.console)
+        if which == ("page", "system_error"):
+            raise ConsoleError(self.console, screen, await self._message(element, screen))
+        if which == ("page", "error"):
+            return await self._message(element, screen)
+        return None
+
+    async def _shown_action(self, screen: str, kind: str, target: str) -> Action:
+        """The freeze in force as the card or account page shows it."""
+        return Action(
+            ref=await self._read(screen, "freeze_ref"),
+            kind=kind,
+            target=target,
+            memo=await self._read(screen, "freeze_memo"),
+            at=parse_time(await self._read(screen, "freeze_at"), screen),
+        )
+
+    async def _rows(self, screen: str, key: str) -> list[list[str]]:
+        """The cells' texts of a table's rows (already on the page)."""
+        await self._settled(screen)
+        for rows in self._locators.candidates(self._page, screen, key):
+            if await rows.count() > 0:
+                cells: list[list[str]] = await rows.evaluate_all(
+                    "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
+                )
+                return cells
+        return []
+
+    async def _apply(self, submit: Locator, screen: str, target: str, memo: str) -> Action:
+        """Submit an effect's form, accepting its confirm(), and read the action it recorded."""
+        reference = mask_text(memo, secrets=self._secrets)
+        response = await self._submit(submit, screen, reference)
+        status = response.status if response is not None else 0
+        if status >= 500:
+            raise InDoubt(self.console, reference, f"HTTP {status} after submit")
+        try:
+            found = await self._first(
+                ("result", "ref"),
+                ("page", "error"),
+                ("page", "session_expired"),
+                ("page", "system_error"),
+            )
+            if found is None:
+                raise InDoubt(self.console, reference, "no result after submit")
+            which, element = found
+            refusal = await self._message(element, screen) if which == ("page", "error") else ""
+            action = await self._result(element) if which == ("result", "ref") else None
+        except (PlaywrightError, ConsoleError) as exc:  # a result page it cannot read
+            detail = f"result unreadable: {self._first_line(exc)}"
+            raise InDoubt(self.console, reference, detail) from None
+        if which == ("page", "error"):
+            if status >= 400:  # the console turned the form itself away: nothing done
+                raise ConsoleError(self.console, screen, f"HTTP {status}: {refusal}")
+            raise ConsoleRefused(self.console, refusal)
+        if action is None:
+            raise InDoubt(self.console, reference, f"{which[1]} page instead of a result")
+        if action.target != target:
+            raise InDoubt(self.console, reference, "the result names another target")
+        logger.debug("cardadmin: {} {} as {}", action.kind, mask_account(target), action.ref)
+        return action
+
+    async def _result(self, ref: Locator) -> Action:
+        """The action the result page shows."""
+        return Action(
+            ref=await self._text(ref, "result"),
+            kind=code_of(await self._read("result", "kind"), KINDS, "result"),
+            target=await self._read("result", "target"),
+            memo=await self._read("result", "memo"),
+            at=parse_time(await self._read("result", "at"), "result"),
+        )
+
+    async def _submit(self, submit: Locator, screen: str, reference: str) -> Response | None:
+        """Click submit and accept the confirm(); from the dialog on, failures are in doubt."""
+        accepted = False
+
+        async def accept(dialog: Dialog) -> None:
+            nonlocal accepted
+            accepted = True  # from here on the POST may be on its way
+            await dialog.accept()
+
+        clicked = False
+        self._page.on("dialog", accept)
+        try:
+            async with self._page.expect_navigation(
+                wait_until="commit", timeout=self._timeout_ms
+            ) as nav:
+                await submit.click(timeout=self._timeout_ms)
+                clicked = True
+            return await nav.value
+        except PlaywrightError as exc:
+            if not (clicked or accepted):
+                raise self._system_error(screen, exc) from None
+            detail = f"no answer to submit: {self._first_line(exc)}"
+            raise InDoubt(self.console, reference, detail) from None
+        finally:
+            self._page.remove_listener("dialog", accept)

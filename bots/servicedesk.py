@@ -1,0 +1,290 @@
+"""ServiceDesk: the page object of the servicedesk console (the queue of loss-report tickets).
+
+Every element is found by key through ``selectors/servicedesk.yaml``, with the plumbing of
+:class:`teller.pages.PageObject`. The bot does what an agent would and reports what the
+console said.
+
+How an action (claim, comment, hand over, close) reports failure depends on whether its
+POST may have reached the console (a POST request left the page, or close's ``confirm()``
+was accepted):
+
+* before: ``SessionExpired`` (the login page instead of the ticket), ``ConsoleError``
+  (an HTTP error page), ``ConsoleTimeout`` or ``SelectorNotFound``; nothing was sent;
+* after, when the console answered in words: ``ConsoleRefused`` with those words (also
+  for an unknown ticket); ``ConsoleError`` when it turned the form itself away (HTTP 4xx);
+  ``SessionExpired`` when it answered with the login page (an expired session's POST
+  changes nothing on this console);
+* after, in every other case (timeout, dropped connection, HTTP 5xx): ``InDoubt`` with
+  the ticket id as its reference; :meth:`ServiceDesk.ticket` tells what happened.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import datetime
+from urllib.parse import quote
+
+from loguru import logger
+from playwright.async_api import Dialog, Locator, Request, Response
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+
+from bots._servicedesk_records import (
+    QUEUE_COLUMNS,
+    TICKET_FIELDS,
+    QueueRow,
+    Ticket,
+)
+from teller import (
+    ConsoleError,
+    ConsoleRefused,
+    ConsoleTimeout,
+    InDoubt,
+    SelectorNotFound,
+    SessionExpired,
+)
+from teller.pages import Key, PageObject
+
+__all__ = ["STATUSES", "QueueRow", "ServiceDesk", "Ticket"]
+
+STATUSES = ("new", "claimed", "handed_over", "closed", "all")
+"""What :meth:`ServiceDesk.queue` can list: one status, or ``all``."""
+
+
+class ServiceDesk(PageObject):
+    """One agent session on the servicedesk console, in one browser page."""
+
+    console = "servicedesk"
+
+    # -- operator intents ----------------------------------------------------
+
+    async def login(self, user: str, password: str) -> None:
+        """Log in from the login page and wait for the queue; a refusal is a ConsoleError."""
+        self._secrets = (password,)
+        async with self._translate("login"):
+            await self._goto("login")
+            await self._fill("login", username=user, password=password)
+            submit = await self._find("login", "submit")
+            async with self._page.expect_navigation(
+                wait_until="commit", timeout=self._timeout_ms
+            ) as nav:
+                await submit.click(timeout=self._timeout_ms)
+            self._check_status(await nav.value, "login")
+            found = await self._first(("queue", "table"), ("login", "message"))
+            if found is None:
+                raise ConsoleTimeout(self.console, "login", self._timeout)
+            if found[0] == ("login", "message"):
+                message = await self._message(found[1], "login")
+                raise ConsoleError(self.console, "login", f"login refused: {message}")
+        logger.debug("servicedesk: logged in as {}", user)
+
+    async def queue(self, *, status: str = "new") -> list[QueueRow]:
+        """Every ticket of the queue with ``status`` (or ``all``), reading every page."""
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
+        rows: list[QueueRow] = []
+        async with self._translate("queue"):
+            await self._open("queue", ready=("queue", "table"), status=status)
+            while True:
+                await self._settled("queue")  # every row and the pager, not just the table
+                rows += [QueueRow.from_texts(cells) for cells in await self._read_rows()]
+                if not await self._present("queue", "next"):
+                    return rows
+                link = await self._find("queue", "next")
+                async with self._page.expect_navigation(
+                    wait_until="commit", timeout=self._timeout_ms
+                ) as nav:
+                    await link.click(timeout=self._timeout_ms)
+                self._check_status(await nav.value, "queue")
+                await self._ready(("queue", "table"))
+
+    async def ticket(self, ticket_id: str) -> Ticket:
+        """The ticket's detail page, every field in full; ConsoleRefused if there is none."""
+        async with self._translate("ticket"):
+            await self._open_ticket(ticket_id)
+            return await self._read_ticket()
+
+    async def claim(self, ticket_id: str) -> None:
+        """Take the ticket; ours already is fine; ConsoleRefused if it is not ours to take."""
+        async with self._translate("ticket"):
+            await self._open_ticket(ticket_id)
+            button = await self._find("ticket", "claim")
+        await self._act(button, ticket_id)
+        logger.debug("servicedesk: claimed {}", ticket_id)
+
+    async def comment(self, ticket_id: str, text: str) -> None:
+        """Add a comment to the ticket."""
+        async with self._translate("ticket"):
+            await self._open_ticket(ticket_id)
+            await self._fill("ticket", comment_text=text)
+            button = await self._find("ticket", "comment_submit")
+        await self._act(button, ticket_id)
+
+    async def hand_over(self, ticket_id: str, reason: str) -> None:
+        """Hand the ticket to the human queue; a ticket already handed over is fine."""
+        async with self._translate("ticket"):
+            await self._open_ticket(ticket_id)
+            await self._fill("ticket", hand_over_reason_input=reason)
+            button = await self._find("ticket", "hand_over_submit")
+        await self._act(button, ticket_id)
+        logger.debug("servicedesk: handed {} over", ticket_id)
+
+    async def close(self, ticket_id: str, *, reference: str, note: str = "") -> datetime:
+        """Close the ticket with ``reference``; return its closed_at as the console shows it.
+
+        A ticket already closed with the same reference returns its closed_at; closed with
+        another reference, it is ConsoleRefused. After confirm() was accepted, an unclear
+        outcome is InDoubt.
+        """
+        async with self._translate("ticket"):
+            await self._open_ticket(ticket_id)
+            await self._fill("ticket", close_reference_input=reference, close_note=note)
+            button = await self._find("ticket", "close_submit")
+        refusal = await self._act(button, ticket_id, refuse=False)
+        if refusal is not None and not await self._present("ticket", "ticket_id"):
+            raise ConsoleRefused(self.console, refusal)  # no ticket page: an unknown ticket
+        try:
+            closed = await self._read_ticket()
+        except (PlaywrightError, SelectorNotFound) as exc:
+            detail = f"ticket unreadable after close: {self._first_line(exc)}"
+            raise InDoubt(self.console, ticket_id, detail) from None
+        if closed.status == "closed" and closed.close_reference == reference and closed.closed_at:
+            logger.debug("servicedesk: {} closed as {}", ticket_id, reference)
+            return closed.closed_at
+        if refusal is not None:
+            raise ConsoleRefused(self.console, refusal)
+        raise ConsoleError(self.console, "ticket", "close accepted, but the ticket is not closed")
+
+    # -- steps -----------------------------------------------------------------
+
+    def _url(self, screen: str, **params: str) -> str:
+        path = self._locators.url(screen) or ""
+        return self._base_url + path.format(**{k: quote(v, safe="") for k, v in params.items()})
+
+    async def _open(self, screen: str, *, ready: Key, **params: str) -> None:
+        """Go to the screen's url with ``params`` and wait for ``ready`` (or a refusal)."""
+        response = await self._page.goto(
+            self._url(screen, **params), wait_until="commit", timeout=self._timeout_ms
+        )
+        self._check_status(response, screen)
+        await self._ready(ready)
+
+    async def _ready(self, ready: Key) -> None:
+        """Wait for ``ready``; the login page is SessionExpired, a ticket error ConsoleRefused."""
+        found = await self._first(
+            ready, ("ticket", "error"), ("main", "session_expired"), ("main", "system_error")
+        )
+        if found is None:
+            raise ConsoleTimeout(self.console, ready[0], self._timeout)
+        if found[0] == ("main", "session_expired"):
+            raise SessionExpired(self.console)
+        if found[0] == ("main", "system_error"):
+            raise ConsoleError(self.console, ready[0], await self._message(found[1], "main"))
+        if found[0] == ("ticket", "error"):
+            raise ConsoleRefused(self.console, await self._message(found[1], "ticket"))
+
+    async def _open_ticket(self, ticket_id: str) -> None:
+        await self._open("ticket", ready=("ticket", "ticket_id"), ticket_id=ticket_id)
+        await self._settled("ticket")
+
+    async def _read_ticket(self) -> Ticket:
+        cells = {key: await self._read("ticket", key) for key in TICKET_FIELDS}
+        try:
+            return Ticket.from_texts(cells)
+        except ValueError as exc:
+            raise ConsoleError(self.console, "ticket", f"unreadable ticket: {exc}") from None
+
+    async def _read_rows(self) -> list[dict[str, str]]:
+        """The queue rows on this page, by column, columns placed by their headers."""
+        index: dict[str, int] = {}
+        for column in QUEUE_COLUMNS:
+            header = await self._find("queue", f"col_{column}")
+            index[column] = await header.evaluate("th => th.cellIndex")
+        cells: list[list[str]] = []
+        for rows in self._locators.candidates(self._page, "queue", "rows"):
+            if await rows.count() > 0:
+                cells = await rows.evaluate_all(
+                    "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
+                )
+                break
+        width = max(index.values()) + 1
+        return [{k: row[i] for k, i in index.items()} for row in cells if len(row) >= width]
+
+    async def _act(self, button: Locator, ticket_id: str, *, refuse: bool = True) -> str | None:
+        """Submit a ticket form, accepting its confirm(); the refusal's words, or None.
+
+        With ``refuse`` a refusal raises ConsoleRefused instead of being returned.
+        """
+        response = await self._submit(button, ticket_id)
+        status = response.status if response is not None else 0
+        if status >= 500:
+            raise InDoubt(self.console, ticket_id, f"HTTP {status} after submit")
+        try:
+            found = await self._first(
+                ("ticket", "ok"),
+                ("ticket", "error"),
+                ("main", "session_expired"),
+                ("main", "system_error"),
+            )
+            if found is None:
+                raise InDoubt(self.console, ticket_id, "no outcome shown after submit")
+            which, element = found
+            if which == ("main", "session_expired"):
+                raise SessionExpired(self.console)  # the console changes nothing then
+            if which == ("main", "system_error"):
+                raise InDoubt(self.console, ticket_id, "system error page after submit")
+            await self._settled("ticket")
+            if which == ("ticket", "ok"):
+                return None
+            message = await self._message(element, "ticket")
+        except PlaywrightError as exc:
+            detail = f"outcome unreadable: {self._first_line(exc)}"
+            raise InDoubt(self.console, ticket_id, detail) from None
+        if status >= 400:  # the console turned the form itself away: nothing done
+            raise ConsoleError(self.console, "ticket", f"HTTP {status}: {message}")
+        if refuse:
+            raise ConsoleRefused(self.console, message)
+        return message
+
+    async def _submit(self, button: Locator, ticket_id: str) -> Response | None:
+        """Click ``button``; once its POST is sent or its confirm() accepted, failures are in doubt."""
+        sent = False
+
+        async def accept(dialog: Dialog) -> None:
+            nonlocal sent
+            sent = True  # from here on the POST may be on its way
+            await dialog.accept()
+
+        def on_request(request: Request) -> None:
+            nonlocal sent
+            if request.method == "POST" and request.is_navigation_request():
+                sent = True
+
+        self._page.on("dialog", accept)
+        self._page.on("request", on_request)
+        try:
+            async with self._page.expect_navigation(
+                wait_until="commit", timeout=self._timeout_ms
+            ) as nav:
+                await button.click(timeout=self._timeout_ms)
+            return await nav.value
+        except PlaywrightError as exc:
+            if not sent:
+                raise self._system_error("ticket", exc) from None
+            if not isinstance(exc, PlaywrightTimeoutError):
+                await self._error_page_shown()
+            detail = f"no answer to submit: {self._first_line(exc)}"
+            raise InDoubt(self.console, ticket_id, detail) from None
+        finally:
+            self._page.remove_listener("dialog", accept)
+            self._page.remove_listener("request", on_request)
+
+    async def _error_page_shown(self) -> None:
+        """Wait (briefly) for Chromium's own page about a failed POST.
+
+        It comes a moment after the failure and would cut the next navigation short.
+        """
+        if self._page.url.startswith("chrome-error:"):
+            return
+        with contextlib.suppress(PlaywrightError):
+            await self._page.wait_for_event("framenavigated", timeout=2000)
