@@ -29,7 +29,7 @@ from teller.runner import Runner  # noqa: E402
 from teller.runs import gate_for, start_run  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
 from teller.store import Store  # noqa: E402
-from tests._corebank_server import start_corebank  # noqa: E402
+from tests._console_server import start_corebank  # noqa: E402
 
 
 def _cpu_seconds() -> float:

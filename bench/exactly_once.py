@@ -29,7 +29,7 @@ from teller.logs import configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
 from tests._chaos import resume_until_done  # noqa: E402
-from tests._corebank_server import start_corebank  # noqa: E402
+from tests._console_server import start_corebank  # noqa: E402
 from tests.conftest import ROOT as REPO  # noqa: E402
 from tests.flows import test_exactly_once as scenario  # noqa: E402
 
