@@ -10,6 +10,7 @@ recomputed from the consoles' own timestamps.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -25,6 +26,8 @@ from openpyxl import load_workbook
 
 from flows._loss_sample import Scenario, scenario, seed_consoles
 from reports.loss_handling import MEDIAN_LABEL, P95_LABEL, percentile
+from teller.schedule import Schedule, run_input
+from teller.settings import load_settings
 from teller.store import Store
 from tests._console_server import Server
 
@@ -169,3 +172,90 @@ def test_fifty_tickets_killed_and_resumed_match_the_consoles(
     assert summary["Frozen by Teller"] == len(seconds)
     rows = list(book["Tickets"].iter_rows(values_only=True))
     assert len(rows) == 1 + TICKETS
+
+
+def _cli(project: Path, *args: str) -> str:
+    env = {**os.environ, "COLUMNS": "220", "TELLER_USER": "clerk"}
+    done = subprocess.run(
+        [sys.executable, "-m", "teller", *args, "--project", str(project)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, f"teller {' '.join(args)}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+@pytest.fixture
+def small_world(
+    project: Path, servicedesk: Server, cif: Server, cardadmin: Server
+) -> tuple[Path, Scenario, dict[str, Server]]:
+    consoles = {"servicedesk": servicedesk, "cif": cif, "cardadmin": cardadmin}
+    toml = "contexts = 2\nretry_backoff = 0.05\n" + "".join(
+        s.settings_toml(preamble="") for s in consoles.values()
+    )
+    (project / "teller.toml").write_text(toml, encoding="utf-8")
+    made = scenario(12, seed=4)
+    seed_consoles(made, {name: s.base_url for name, s in consoles.items()})
+    return project, made, consoles
+
+
+def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
+    small_world: tuple[Path, Scenario, dict[str, Server]], request: pytest.FixtureRequest
+) -> None:
+    project, made, consoles = small_world
+    desk, cards = consoles["servicedesk"], consoles["cardadmin"]
+    (unfreeze,) = [t for t, case in made.case.items() if case == "unfreeze"]
+    settings = load_settings(project)
+    store = Store(settings.store_url)
+    request.addfinalizer(store.close)
+    sweep = Schedule.model_validate(
+        {
+            "name": "sweep",
+            "flow": "account-loss",
+            "interval": 900,
+            "input": {"console": "servicedesk"},
+        }
+    )
+    work = run_input(settings, store, sweep)  # what a scheduler firing does
+
+    run_id = work(None)
+    assert run_id is not None
+    assert work(None) is None  # the next sweep finds nothing new: each ticket is taken once
+    (held,) = [i for i in store.items(run_id) if i.state == "needs_approval"]
+    assert held.key == unfreeze and held.rules[0]["rule"] == "kind"
+    card_no = next(t["card_no"] for t in made.tickets if t["ticket_id"] == unfreeze)
+    assert cards.rows("SELECT status FROM cards WHERE card_no = ?", (card_no,)) == [
+        ("frozen_lost",)
+    ]
+
+    shown = _cli(project, "runs", "show", run_id)
+    assert "cases by stage" in shown and "received > verified > frozen" in shown
+    assert card_no not in shown  # only masked card numbers reach the screen
+
+    _cli(project, "approvals", "approve", "--run", run_id, "--all", "--as", "checker", "--yes")
+    _cli(project, "resume", run_id)
+    assert cards.rows("SELECT status FROM cards WHERE card_no = ?", (card_no,)) == [("active",)]
+    ((ref, memo),) = cards.rows(
+        "SELECT ref, memo FROM actions WHERE kind = 'unfreeze_card' AND target = ?", (card_no,)
+    )
+    assert memo == unfreeze
+    assert desk.rows(
+        "SELECT status, close_reference FROM tickets WHERE ticket_id = ?", (unfreeze,)
+    ) == [("closed", ref)]
+    assert store.item(held.id).state == "done"
+    handed = dict(
+        desk.rows("SELECT ticket_id, hand_over_reason FROM tickets WHERE status = 'handed_over'")
+    )
+    assert set(handed) == {t for t, e in made.expected.items() if e == "handed_over"}
+    words = {
+        "name mismatch": "name does not match",
+        "bad check digit": "fails its check digit",
+        "unknown card": "is not on",
+        "someone else's card": "is not on",
+    }
+    for ticket_id, reason in handed.items():  # a person can act on it; no full number in it
+        assert words[made.case[ticket_id]] in reason, reason
+        assert re.search(r"(?<!\w)\d{10,}", reason) is None, reason
