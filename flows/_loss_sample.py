@@ -62,14 +62,21 @@ def _luhn(body: str) -> str:
     return body + str((10 - total % 10) % 10)
 
 
-def scenario(tickets: int = 50, *, seed: int = 0, day: date | None = None) -> Scenario:
-    """A world with ``tickets`` tickets; every special case appears once the queue has 12."""
+def scenario(
+    tickets: int = 50, *, seed: int = 0, day: date | None = None, tag: str | None = None
+) -> Scenario:
+    """A world with ``tickets`` tickets; every special case appears once the queue has 12.
+
+    Ticket ids are ``LR-<day>-<tag><n>``; ``tag`` (default: the seed) keeps the tickets of
+    several worlds seeded on one day apart. Numbers use ``seed`` modulo 100.
+    """
     rng = random.Random(seed)
-    stamp = f"{day or date.today():%Y%m%d}"
+    stamp = f"{day or date.today():%Y%m%d}-{tag if tag is not None else f'{seed:02d}'}"
+    seed %= 100
     world = Scenario()
     special = _cases(tickets)
     for n in range(1, tickets + 1):
-        ticket_id = f"LR-{stamp}-{seed:02d}{n:04d}"
+        ticket_id = f"LR-{stamp}{n:04d}"
         name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
         customer_no = f"C{seed:02d}{n:06d}"
         id_number = _id_number(rng)

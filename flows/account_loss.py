@@ -11,6 +11,7 @@ over) are stored as events with the consoles' own times and make the daily repor
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +23,7 @@ from bots.cardadmin import CardAdmin
 from bots.cif import Cif
 from bots.servicedesk import ServiceDesk
 from flows._loss_case import Desks, closed_reference, console_time, work_ticket
+from flows._loss_sample import scenario, seed_consoles
 from flows._loss_tickets import IntakeFile, TicketLine, read_intake, write_intake
 from reports.loss_handling import TicketOutcome, write_loss_report
 from teller.flow import Batch, Flow, FlowEnv
@@ -97,6 +99,16 @@ class AccountLossFlow(Flow):
             name=payload["customer"],
             day=datetime.fromisoformat(payload["reported_at"]).date(),
             kind="unfreeze" if payload["kind"] == "unfreeze" else "freeze",
+        )
+
+    sandbox = tuple(CONSOLES)
+
+    def seed_sandbox(self, consoles: dict[str, str], *, items: int, seed: int = 0) -> str:
+        world = scenario(items, seed=seed, tag=f"{console_time():%H%M%S}-")
+        seed_consoles(world, consoles)
+        cases = Counter(c for c in world.case.values() if c != "clean")
+        return f"{items} loss tickets on servicedesk; special cases: " + ", ".join(
+            f"{n} {case}" for case, n in sorted(cases.items())
         )
 
     def secrets(self, env: FlowEnv) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
-"""``teller demo``: the sandbox console, a 200-line payroll batch, the gate, the bot, the report."""
+"""``teller demo``: the sandbox consoles, a payroll batch and an account-loss sweep, end to end."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import httpx
@@ -15,9 +15,10 @@ import typer
 from teller._errors import ConfigError
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
 from teller.flow import load_flow
+from teller.intake import take
 from teller.runs import gate_for, start_run
 from teller.settings import Settings
-from teller.store import now
+from teller.store import Store, now
 
 DEMO_CLERK = "demo-clerk"
 
@@ -64,44 +65,85 @@ def sandbox_console(settings: Settings, name: str = "corebank") -> Iterator[str]
 
 def demo(
     lines: int = typer.Option(200, help="Payroll lines in the sample batch."),
+    tickets: int = typer.Option(50, help="Loss tickets in the account-loss queue."),
     contexts: int | None = typer.Option(None, help="Concurrent browser contexts."),
+    only: str | None = typer.Option(
+        None, "--flow", help="Only this flow: payroll or account-loss."
+    ),
     project: Path | None = ProjectOption,
 ) -> None:
-    """Run a sample payroll batch through the gate and the bot on the sandbox console."""
-    from teller.cli._app import execute  # the command table imports this module
-
+    """Run both flows on the sandbox consoles: a payroll batch, then an account-loss sweep."""
     with clear_errors():
         settings, store = open_project(project)
-        flow = load_flow("payroll")
-        stamp = now()
-        workbook = settings.var / "demo" / f"payroll-{stamp:%Y%m%d-%H%M%S}.xlsx"
-        workbook.parent.mkdir(parents=True, exist_ok=True)
-        with sandbox_console(settings) as url:
-            console.print(f"sandbox corebank console at {url}")
-            sample = flow.sample(
-                workbook,
-                lines=lines,
-                console_url=url,
-                seed=int(stamp.timestamp()),
-                over_limit=max(1, lines // 40),
-                refused=max(1, lines // 40),
-            )
-            console.print(
-                f"sample batch {sample.batch_id}: {workbook} ({lines} lines, "
-                f"{sample.over_limit} above the limit, {sample.refused} the console will refuse)"
-            )
-            batch = flow.load(workbook)
-            run_id = start_run(
-                store, flow, batch, gate_for(settings, store, flow), submitted_by=DEMO_CLERK
-            )
-            started = time.monotonic()
-            execute(settings, store, flow, run_id, contexts)
-            elapsed = time.monotonic() - started
-        console.print(f"worked {lines} lines in {elapsed:.1f}s ({lines / elapsed:.2f} lines/s)")
-        console.print(
-            "The gate held back lines above the auto-approval limit. To see and pay them:\n"
-            f"  teller approvals list --run {run_id}\n"
-            f"  teller approvals approve --run {run_id} --all --as <approver>\n"
-            "  teller consoles serve corebank &   # the sandbox console\n"
-            f"  teller resume {run_id}"
+        if only not in (None, "payroll", "account-loss"):
+            raise ConfigError("command line", f"--flow: no demo of {only!r}")
+        if only in (None, "payroll"):
+            _payroll(settings, store, lines, contexts)
+        if only in (None, "account-loss"):
+            _account_loss(settings, store, tickets, contexts)
+
+
+def _payroll(settings: Settings, store: Store, lines: int, contexts: int | None) -> None:
+    from teller.cli._app import execute  # the command table imports this module
+
+    flow = load_flow("payroll")
+    stamp = now()
+    workbook = settings.var / "demo" / f"payroll-{stamp:%Y%m%d-%H%M%S}.xlsx"
+    workbook.parent.mkdir(parents=True, exist_ok=True)
+    with sandbox_console(settings) as url:
+        console.print(f"sandbox corebank console at {url}")
+        sample = flow.sample(
+            workbook,
+            lines=lines,
+            console_url=url,
+            seed=int(stamp.timestamp()),
+            over_limit=max(1, lines // 40),
+            refused=max(1, lines // 40),
         )
+        console.print(
+            f"sample batch {sample.batch_id}: {workbook} ({lines} lines, "
+            f"{sample.over_limit} above the limit, {sample.refused} the console will refuse)"
+        )
+        batch = flow.load(workbook)
+        run_id = start_run(
+            store, flow, batch, gate_for(settings, store, flow), submitted_by=DEMO_CLERK
+        )
+        started = time.monotonic()
+        execute(settings, store, flow, run_id, contexts)
+        elapsed = time.monotonic() - started
+    console.print(f"worked {lines} lines in {elapsed:.1f}s ({lines / elapsed:.2f} lines/s)")
+    console.print(
+        "The gate held back lines above the auto-approval limit. To see and pay them:\n"
+        f"  teller approvals list --run {run_id}\n"
+        f"  teller approvals approve --run {run_id} --all --as <approver>\n"
+        "  teller consoles serve corebank &   # the sandbox console\n"
+        f"  teller resume {run_id}"
+    )
+
+
+def _account_loss(settings: Settings, store: Store, tickets: int, contexts: int | None) -> None:
+    from teller.cli._app import execute
+
+    flow = load_flow("account-loss")
+    with ExitStack() as stack:
+        urls = {name: stack.enter_context(sandbox_console(settings, name)) for name in flow.sandbox}
+        console.print("sandbox consoles: " + ", ".join(f"{n} {u}" for n, u in urls.items()))
+        console.print(flow.seed_sandbox(urls, items=tickets, seed=int(now().timestamp())))
+        started = time.monotonic()
+        taken = take(settings, store, flow)
+        if taken is None:
+            raise ConfigError("teller.toml", "the servicedesk sandbox shows no new ticket")
+        batch = flow.load(taken)
+        run_id = start_run(
+            store, flow, batch, gate_for(settings, store, flow), submitted_by=DEMO_CLERK
+        )
+        execute(settings, store, flow, run_id, contexts)
+        elapsed = time.monotonic() - started
+    console.print(
+        f"handled {tickets} tickets in {elapsed:.1f}s ({tickets * 60 / elapsed:.0f} tickets/min)"
+    )
+    console.print(
+        "Where each case stands, and the unfreeze request that waits for an approver:\n"
+        f"  teller runs show {run_id}\n"
+        f"  teller approvals list --run {run_id}"
+    )

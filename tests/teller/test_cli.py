@@ -11,11 +11,13 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from flows._loss_sample import scenario
 from tests._console_server import Server
 
 pytestmark = pytest.mark.e2e
@@ -151,17 +153,36 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_demo_starts_its_console_and_pays(project: Path) -> None:
-    port = _free_port()
+def test_demo_starts_its_consoles_pays_and_freezes(project: Path) -> None:
+    consoles = {
+        "corebank": ("teller01", "corebank-demo-pass"),
+        "servicedesk": ("agent07", "servicedesk-demo-pass"),
+        "cif": ("cifview", "cif-demo-pass"),
+        "cardadmin": ("cardops", "cardadmin-demo-pass"),
+    }
     (project / "teller.toml").write_text(
-        f'[consoles.corebank]\nbase_url = "http://127.0.0.1:{port}"\nuser = "teller01"\n'
-        'password = "corebank-demo-pass"\ndb = "var/corebank.db"\n',
+        "".join(
+            f'[consoles.{name}]\nbase_url = "http://127.0.0.1:{_free_port()}"\n'
+            f'user = "{user}"\npassword = "{password}"\ndb = "var/{name}.db"\n'
+            for name, (user, password) in consoles.items()
+        ),
         encoding="utf-8",
     )
-    done = teller(project, "demo", "--lines", "40")
+    done = teller(project, "demo", "--lines", "40", "--tickets", "12")
     assert "teller approvals approve --run" in done.stdout and "report:" in done.stdout
+    assert "handled 12 tickets" in done.stdout
     ledger = sqlite3.connect(project / "var" / "corebank.db")
     references = [r for (r,) in ledger.execute("SELECT reference FROM transfers")]
     ledger.close()
     # 40 lines: one above the limit and one the console refuses are not paid
     assert len(references) == len(set(references)) == 38
+    desk = sqlite3.connect(project / "var" / "servicedesk.db")
+    statuses = Counter(s for (s,) in desk.execute("SELECT status FROM tickets"))
+    desk.close()
+    expected = Counter(scenario(12).expected.values())
+    assert (
+        statuses["closed"] == expected["closed"]
+        and statuses["handed_over"] == expected["handed_over"]
+    )
+    reports = list((project / "var" / "reports").glob("loss-handling-*.xlsx"))
+    assert len(reports) == 1 and load_workbook(reports[0])["Tickets"].max_row == 13
