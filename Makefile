@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup chromium lint clean
+.PHONY: demo test setup chromium libreoffice lint clean
 
 setup: $(STAMP) chromium
 
@@ -21,10 +21,17 @@ chromium: $(STAMP)
 	  echo "no Chromium found: installing Debian's chromium and chromium-headless-shell"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell >/dev/null; }
 
+# LibreOffice Calc, headless: the tests convert every report to PDF, as an auditor's
+# LibreOffice would open it.
+libreoffice:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  echo "installing Debian's libreoffice-calc-nogui (the report tests open reports with it)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libreoffice-calc-nogui >/dev/null; }
+
 demo: setup
 	$(VENV)/bin/teller demo
 
-test: setup
+test: setup libreoffice
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

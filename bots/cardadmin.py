@@ -22,8 +22,8 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from loguru import logger
-from playwright.async_api import Dialog, Locator, Response
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Locator, Response
 
 from bots._cardadmin_records import (
     ACCOUNT_STATUSES,
@@ -49,7 +49,8 @@ from teller.pages import Key, PageObject
 
 __all__ = ["Account", "Action", "Card", "CardAdmin"]
 
-_COLUMNS = ("ref", "kind", "target", "memo", "at")
+_ACTION_HEADERS = {column: f"col_{column}" for column in ("ref", "kind", "target", "memo", "at")}
+"""The action search's columns, each by the key of its header."""
 
 
 class CardAdmin(PageObject):
@@ -61,23 +62,7 @@ class CardAdmin(PageObject):
 
     async def login(self, user: str, password: str) -> None:
         """Log in from the login page; a refusal is a ConsoleError."""
-        self._secrets = (password,)
-        async with self._translate("login"):
-            self._check_status(await self._visit("login"), "login")
-            await self._fill("login", username=user, password=password)
-            submit = await self._find("login", "submit")
-            async with self._page.expect_navigation(
-                wait_until="commit", timeout=self._timeout_ms
-            ) as nav:
-                await submit.click(timeout=self._timeout_ms)
-            self._check_status(await nav.value, "login")
-            found = await self._first(("page", "operator"), ("login", "message"))
-            if found is None:
-                raise ConsoleTimeout(self.console, "login", self._timeout)
-            if found[0] == ("login", "message"):
-                message = await self._message(found[1], "login")
-                raise ConsoleError(self.console, "login", f"login refused: {message}")
-        logger.debug("cardadmin: logged in as {}", user)
+        await self._log_in(user, password, landing=("page", "operator"))
 
     async def card(self, card_no: str) -> Card | None:
         """The card's page read: status, the freeze in force, the replacement order; None if unknown."""
@@ -88,7 +73,8 @@ class CardAdmin(PageObject):
             freeze = None
             if status == "frozen_lost":
                 freeze = await self._shown_action("card", "freeze_card", card_no)
-            rows = await self._rows("card", "replacement_rows")
+            await self._settled("card")
+            rows = await self._row_cells("card", "replacement_rows")
             replacements = [
                 Action(r[0], "replace_card", card_no, r[2], parse_time(r[1], "card"))
                 for r in rows
@@ -119,32 +105,19 @@ class CardAdmin(PageObject):
         async with self._translate("actions"):
             await self._arrive(await self._visit("actions"), "actions", ("actions", "memo"))
             await self._fill("actions", memo=memo)
-            search = await self._find("actions", "search")
-            async with self._page.expect_navigation(
-                wait_until="commit", timeout=self._timeout_ms
-            ) as nav:
-                await search.click(timeout=self._timeout_ms)
-            await self._arrive(await nav.value, "actions", ("actions", "results"))
-            index = {}
-            for column in _COLUMNS:
-                header = await self._find("actions", f"col_{column}")
-                index[column] = await header.evaluate("th => th.cellIndex")
-            width = max(index.values()) + 1
-            found = []
-            for row in await self._rows("actions", "rows"):
-                if len(row) < width:
-                    continue  # the "no records" row
-                cells = {column: row[i] for column, i in index.items()}
-                found.append(
-                    Action(
-                        ref=cells["ref"],
-                        kind=code_of(cells["kind"], KINDS, "actions"),
-                        target=cells["target"],
-                        memo=cells["memo"],
-                        at=parse_time(cells["at"], "actions"),
-                    )
+            response = await self._click_and_load(("actions", "search"), "actions")
+            await self._arrive(response, "actions", ("actions", "results"))
+            await self._settled("actions")
+            return [
+                Action(
+                    ref=cells["ref"],
+                    kind=code_of(cells["kind"], KINDS, "actions"),
+                    target=cells["target"],
+                    memo=cells["memo"],
+                    at=parse_time(cells["at"], "actions"),
                 )
-            return found
+                for cells in await self._table("actions", "rows", _ACTION_HEADERS)
+            ]
 
     # -- operator intents: effects ------------------------------------------------------
 
@@ -204,6 +177,9 @@ class CardAdmin(PageObject):
             raise ConsoleError(self.console, screen, message)
         return message
 
+    async def _open_login(self) -> None:
+        self._check_status(await self._visit("login"), "login")
+
     async def _visit(self, screen: str, **query: str) -> Response | None:
         """Go to the screen's url (with ``query`` encoded GBK, as the console reads it)."""
         url = self._base_url + (self._locators.url(screen) or f"/{screen}")
@@ -252,21 +228,10 @@ class CardAdmin(PageObject):
             at=parse_time(await self._read(screen, "freeze_at"), screen),
         )
 
-    async def _rows(self, screen: str, key: str) -> list[list[str]]:
-        """The cells' texts of a table's rows (already on the page)."""
-        await self._settled(screen)
-        for rows in self._locators.candidates(self._page, screen, key):
-            if await rows.count() > 0:
-                cells: list[list[str]] = await rows.evaluate_all(
-                    "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
-                )
-                return cells
-        return []
-
     async def _apply(self, submit: Locator, screen: str, target: str, memo: str) -> Action:
         """Submit an effect's form, accepting its confirm(), and read the action it recorded."""
         reference = mask_text(memo, secrets=self._secrets)
-        response = await self._submit(submit, screen, reference)
+        response = await self._submit_confirmed(submit, screen, reference)
         status = response.status if response is not None else 0
         if status >= 500:
             raise InDoubt(self.console, reference, f"HTTP {status} after submit")
@@ -305,29 +270,3 @@ class CardAdmin(PageObject):
             memo=await self._read("result", "memo"),
             at=parse_time(await self._read("result", "at"), "result"),
         )
-
-    async def _submit(self, submit: Locator, screen: str, reference: str) -> Response | None:
-        """Click submit and accept the confirm(); from the dialog on, failures are in doubt."""
-        accepted = False
-
-        async def accept(dialog: Dialog) -> None:
-            nonlocal accepted
-            accepted = True  # from here on the POST may be on its way
-            await dialog.accept()
-
-        clicked = False
-        self._page.on("dialog", accept)
-        try:
-            async with self._page.expect_navigation(
-                wait_until="commit", timeout=self._timeout_ms
-            ) as nav:
-                await submit.click(timeout=self._timeout_ms)
-                clicked = True
-            return await nav.value
-        except PlaywrightError as exc:
-            if not (clicked or accepted):
-                raise self._system_error(screen, exc) from None
-            detail = f"no answer to submit: {self._first_line(exc)}"
-            raise InDoubt(self.console, reference, detail) from None
-        finally:
-            self._page.remove_listener("dialog", accept)

@@ -56,18 +56,7 @@ class Cif(PageObject):
 
     async def login(self, user: str, password: str) -> None:
         """Log in from the login page and wait for the search form; a refusal is a ConsoleError."""
-        self._secrets = (password,)
-        async with self._translate("login"):
-            await self._goto("login")
-            await self._fill("login", username=user, password=password)
-            await self._click_and_load(("login", "submit"), "login")
-            found = await self._first(("search", "id_number"), ("login", "message"))
-            if found is None:
-                raise ConsoleTimeout(self.console, "login", self._timeout)
-            if found[0] == ("login", "message"):
-                message = await self._message(found[1], "login")
-                raise ConsoleError(self.console, "login", f"login refused: {message}")
-        logger.debug("cif: logged in as {}", user)
+        await self._log_in(user, password, landing=("search", "id_number"))
 
     async def customer(self, id_number: str) -> Customer | None:
         """The customer with this ID number, with accounts and cards; None if there is none."""
@@ -112,15 +101,6 @@ class Cif(PageObject):
             return None
         message = await self._message(element, "search")
         raise ConsoleError(self.console, "search", f"search refused: {message}")
-
-    async def _click_and_load(self, key: Key, screen: str) -> None:
-        """Click ``key`` and wait until the page it loads is committed; HTTP 5xx: ConsoleError."""
-        target = await self._find(*key)
-        async with self._page.expect_navigation(
-            wait_until="commit", timeout=self._timeout_ms
-        ) as nav:
-            await target.click(timeout=self._timeout_ms)
-        self._check_status(await nav.value, screen)
 
     async def _expect(self, ready: Key, screen: str, *others: Key) -> tuple[Key, Locator]:
         """Wait for ``ready`` or one of ``others``; the login or error page is raised instead."""
@@ -167,7 +147,8 @@ class Cif(PageObject):
         for key in ("customer_no", "name", "id_number", "phone"):
             cell = await self._find_in(detail, "detail", key)
             texts[key] = (await cell.inner_text(timeout=self._timeout_ms)).strip()
-        rows = await self._table(detail, "detail", "account_rows", {"account_no": "col_account_no"})
+        columns = {"account_no": "col_account_no"}
+        rows = await self._table("detail", "account_rows", columns, page=detail)
         return Customer(
             customer_no=texts["customer_no"],
             name=texts["name"],
@@ -183,7 +164,7 @@ class Cif(PageObject):
         return [
             # The status cell reads "掛失凍結 frozen_lost": the code is its last word.
             CardLink(row["card_no"], row["account_no"], (row["status"].split() or [""])[-1])
-            for row in await self._table(cards, "cards", "rows", columns)
+            for row in await self._table("cards", "rows", columns, page=cards)
         ]
 
     async def _check_page(self, popup: Page, screen: str) -> None:
@@ -195,23 +176,3 @@ class Cif(PageObject):
                 text = await (await self._find_in(popup, *key)).inner_text(timeout=self._timeout_ms)
                 message = mask_text(text.strip(), secrets=self._secrets)
                 raise ConsoleError(self.console, screen, message)
-
-    async def _table(
-        self, page: Page, screen: str, rows_key: str, columns: dict[str, str]
-    ) -> list[dict[str, str]]:
-        """The rows of a table by column name, each column placed by its header."""
-        index: dict[str, int] = {}
-        width = 0  # the header row's cell count: a "no records" row spans it in one cell
-        for name, key in columns.items():
-            header = await self._find_in(page, screen, key)
-            index[name], span = await header.evaluate(
-                "th => [th.cellIndex, th.parentElement.cells.length]"
-            )
-            width = max(width, span)
-        for rows in self._locators.candidates(page, screen, rows_key):
-            if await rows.count() > 0:
-                cells: list[list[str]] = await rows.evaluate_all(
-                    "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
-                )
-                return [{k: row[i] for k, i in index.items()} for row in cells if len(row) >= width]
-        return []

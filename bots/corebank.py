@@ -24,8 +24,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from loguru import logger
-from playwright.async_api import Dialog, Locator, Page, Response
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page, Response
 
 from bots._corebank_records import STATEMENT_COLUMNS, Transfer, parse_statement
 from teller import (
@@ -41,6 +41,9 @@ from teller.locators import LocatorRepository
 from teller.pages import Key, PageObject
 
 __all__ = ["STATEMENT_COLUMNS", "CoreBank", "Transfer"]
+
+_RESULT_HEADERS = {column: f"col_{column}" for column in STATEMENT_COLUMNS}
+"""The inquiry's result columns, each by the key of its header."""
 
 
 class CoreBank(PageObject):
@@ -60,26 +63,11 @@ class CoreBank(PageObject):
 
     async def login(self, user: str, password: str) -> None:
         """Log in from the login page and wait for the frameset; a refusal is a ConsoleError."""
-        self._secrets = (password,)
         self._on_receipt = False
+        await self._log_in(user, password, landing=("menu", "transfer"))
         async with self._translate("login"):
-            await self._goto("login")
-            await self._fill("login", username=user, password=password)
-            submit = await self._find("login", "submit")
-            async with self._page.expect_navigation(
-                wait_until="commit", timeout=self._timeout_ms
-            ) as nav:
-                await submit.click(timeout=self._timeout_ms)
-            self._check_status(await nav.value, "login")
-            found = await self._first(("menu", "transfer"), ("login", "message"))
-            if found is None:
-                raise ConsoleTimeout(self.console, "login", self._timeout)
-            if found[0] == ("login", "message"):
-                message = await self._message(found[1], "login")
-                raise ConsoleError(self.console, "login", f"login refused: {message}")
             # The menu frame can be ready before the main frame exists at all.
             await self._find("main", "document")
-        logger.debug("corebank: logged in as {}", user)
 
     async def transfer(
         self,
@@ -104,7 +92,7 @@ class CoreBank(PageObject):
                 memo=memo,
             )
             submit = await self._find("transfer", "submit")
-        response = await self._submit(submit, reference)
+        response = await self._submit_confirmed(submit, "transfer", reference)
         txn_no = await self._read_outcome(response, reference)
         self._on_receipt = True
         logger.debug(
@@ -125,7 +113,7 @@ class CoreBank(PageObject):
             await self._navigate(("inquiry", "search"), ready=("inquiry", "results"))
             while True:
                 await self._settled("inquiry")  # every row and the pager, not just the table
-                for row in await self._read_results():
+                for row in await self._table("inquiry", "rows", _RESULT_HEADERS):
                     if row["reference"] == reference:
                         return Transfer.from_texts(row)
                 if not await self._present("inquiry", "next"):
@@ -170,33 +158,6 @@ class CoreBank(PageObject):
         self._on_receipt = False
         await self._navigate(link, ready=("transfer", "submit"))
 
-    async def _submit(self, submit: Locator, reference: str) -> Response | None:
-        """Click submit and accept the confirm(); from the dialog on, failures are in doubt."""
-        accepted = False
-
-        async def accept(dialog: Dialog) -> None:
-            nonlocal accepted
-            accepted = True  # from here on the POST may be on its way
-            await dialog.accept()
-
-        frame = self._frame("transfer")
-        clicked = False
-        self._page.on("dialog", accept)
-        try:
-            async with frame.expect_navigation(
-                wait_until="commit", timeout=self._timeout_ms
-            ) as nav:
-                await submit.click(timeout=self._timeout_ms)
-                clicked = True
-            return await nav.value
-        except PlaywrightError as exc:
-            if not (clicked or accepted):
-                raise self._system_error("transfer", exc) from None
-            detail = f"no answer to submit: {self._first_line(exc)}"
-            raise InDoubt(self.console, reference, detail) from None
-        finally:
-            self._page.remove_listener("dialog", accept)
-
     async def _read_outcome(self, response: Response | None, reference: str) -> str:
         """The txn number from the receipt, or the refusal translated into a Teller error."""
         status = response.status if response is not None else 0
@@ -235,11 +196,7 @@ class CoreBank(PageObject):
 
     async def _navigate(self, link: Key, *, ready: Key) -> None:
         """Click ``link`` (it loads the main frame) and wait for ``ready`` on the new page."""
-        frame = self._frame(ready[0])  # no frameset: SessionExpired now, not a selector timeout
-        target = await self._find(*link)
-        async with frame.expect_navigation(wait_until="commit", timeout=self._timeout_ms) as nav:
-            await target.click(timeout=self._timeout_ms)
-        self._check_status(await nav.value, ready[0])
+        await self._click_and_load(link, ready[0])
         found = await self._first(ready, ("main", "session_expired"), ("main", "system_error"))
         if found is None:
             raise ConsoleTimeout(self.console, ready[0], self._timeout)
@@ -247,21 +204,3 @@ class CoreBank(PageObject):
             raise SessionExpired(self.console)
         if found[0] == ("main", "system_error"):
             raise ConsoleError(self.console, ready[0], await self._message(found[1], "main"))
-
-    # -- inquiry and statement helpers -------------------------------------------
-
-    async def _read_results(self) -> list[dict[str, str]]:
-        """The rows of the results table, by column name, columns placed by their headers."""
-        index: dict[str, int] = {}
-        for column in STATEMENT_COLUMNS:
-            header = await self._find("inquiry", f"col_{column}")
-            index[column] = await header.evaluate("th => th.cellIndex")
-        rows = self._locators.candidates(self._page, "inquiry", "rows")
-        for rows_locator in rows:
-            if await rows_locator.count() > 0:
-                break
-        cells: list[list[str]] = await rows_locator.evaluate_all(
-            "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
-        )
-        width = max(index.values()) + 1
-        return [{k: row[i] for k, i in index.items()} for row in cells if len(row) >= width]

@@ -20,14 +20,12 @@ was accepted):
 
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
 from urllib.parse import quote
 
 from loguru import logger
-from playwright.async_api import Dialog, Locator, Request, Response
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from playwright.async_api import Locator
 
 from bots._servicedesk_records import (
     QUEUE_COLUMNS,
@@ -47,6 +45,9 @@ from teller.pages import Key, PageObject
 
 __all__ = ["STATUSES", "QueueRow", "ServiceDesk", "Ticket"]
 
+_QUEUE_HEADERS = {column: f"col_{column}" for column in QUEUE_COLUMNS}
+"""The queue's columns, each by the key of its header."""
+
 STATUSES = ("new", "claimed", "handed_over", "closed", "all")
 """What :meth:`ServiceDesk.queue` can list: one status, or ``all``."""
 
@@ -60,23 +61,7 @@ class ServiceDesk(PageObject):
 
     async def login(self, user: str, password: str) -> None:
         """Log in from the login page and wait for the queue; a refusal is a ConsoleError."""
-        self._secrets = (password,)
-        async with self._translate("login"):
-            await self._goto("login")
-            await self._fill("login", username=user, password=password)
-            submit = await self._find("login", "submit")
-            async with self._page.expect_navigation(
-                wait_until="commit", timeout=self._timeout_ms
-            ) as nav:
-                await submit.click(timeout=self._timeout_ms)
-            self._check_status(await nav.value, "login")
-            found = await self._first(("queue", "table"), ("login", "message"))
-            if found is None:
-                raise ConsoleTimeout(self.console, "login", self._timeout)
-            if found[0] == ("login", "message"):
-                message = await self._message(found[1], "login")
-                raise ConsoleError(self.console, "login", f"login refused: {message}")
-        logger.debug("servicedesk: logged in as {}", user)
+        await self._log_in(user, password, landing=("queue", "table"))
 
     async def queue(self, *, status: str = "new") -> list[QueueRow]:
         """Every ticket of the queue with ``status`` (or ``all``), reading every page."""
@@ -87,15 +72,11 @@ class ServiceDesk(PageObject):
             await self._open("queue", ready=("queue", "table"), status=status)
             while True:
                 await self._settled("queue")  # every row and the pager, not just the table
-                rows += [QueueRow.from_texts(cells) for cells in await self._read_rows()]
+                texts = await self._table("queue", "rows", _QUEUE_HEADERS)
+                rows += [QueueRow.from_texts(cells) for cells in texts]
                 if not await self._present("queue", "next"):
                     return rows
-                link = await self._find("queue", "next")
-                async with self._page.expect_navigation(
-                    wait_until="commit", timeout=self._timeout_ms
-                ) as nav:
-                    await link.click(timeout=self._timeout_ms)
-                self._check_status(await nav.value, "queue")
+                await self._click_and_load(("queue", "next"), "queue")
                 await self._ready(("queue", "table"))
 
     async def ticket(self, ticket_id: str) -> Ticket:
@@ -194,28 +175,16 @@ class ServiceDesk(PageObject):
         except ValueError as exc:
             raise ConsoleError(self.console, "ticket", f"unreadable ticket: {exc}") from None
 
-    async def _read_rows(self) -> list[dict[str, str]]:
-        """The queue rows on this page, by column, columns placed by their headers."""
-        index: dict[str, int] = {}
-        for column in QUEUE_COLUMNS:
-            header = await self._find("queue", f"col_{column}")
-            index[column] = await header.evaluate("th => th.cellIndex")
-        cells: list[list[str]] = []
-        for rows in self._locators.candidates(self._page, "queue", "rows"):
-            if await rows.count() > 0:
-                cells = await rows.evaluate_all(
-                    "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
-                )
-                break
-        width = max(index.values()) + 1
-        return [{k: row[i] for k, i in index.items()} for row in cells if len(row) >= width]
-
     async def _act(self, button: Locator, ticket_id: str, *, refuse: bool = True) -> str | None:
         """Submit a ticket form, accepting its confirm(); the refusal's words, or None.
 
         With ``refuse`` a refusal raises ConsoleRefused instead of being returned.
         """
-        response = await self._submit(button, ticket_id)
+        # An agent's click sends nothing by itself here: only a POST (or close's accepted
+        # confirm()) makes a failure InDoubt; the error page must land before the next page.
+        response = await self._submit_confirmed(
+            button, "ticket", ticket_id, in_doubt_after_click=False, await_error_page=True
+        )
         status = response.status if response is not None else 0
         if status >= 500:
             raise InDoubt(self.console, ticket_id, f"HTTP {status} after submit")
@@ -245,46 +214,3 @@ class ServiceDesk(PageObject):
         if refuse:
             raise ConsoleRefused(self.console, message)
         return message
-
-    async def _submit(self, button: Locator, ticket_id: str) -> Response | None:
-        """Click ``button``; once its POST is sent or its confirm() accepted, failures are in doubt."""
-        sent = False
-
-        async def accept(dialog: Dialog) -> None:
-            nonlocal sent
-            sent = True  # from here on the POST may be on its way
-            await dialog.accept()
-
-        def on_request(request: Request) -> None:
-            nonlocal sent
-            if request.method == "POST" and request.is_navigation_request():
-                sent = True
-
-        self._page.on("dialog", accept)
-        self._page.on("request", on_request)
-        try:
-            async with self._page.expect_navigation(
-                wait_until="commit", timeout=self._timeout_ms
-            ) as nav:
-                await button.click(timeout=self._timeout_ms)
-            return await nav.value
-        except PlaywrightError as exc:
-            if not sent:
-                raise self._system_error("ticket", exc) from None
-            if not isinstance(exc, PlaywrightTimeoutError):
-                await self._error_page_shown()
-            detail = f"no answer to submit: {self._first_line(exc)}"
-            raise InDoubt(self.console, ticket_id, detail) from None
-        finally:
-            self._page.remove_listener("dialog", accept)
-            self._page.remove_listener("request", on_request)
-
-    async def _error_page_shown(self) -> None:
-        """Wait (briefly) for Chromium's own page about a failed POST.
-
-        It comes a moment after the failure and would cut the next navigation short.
-        """
-        if self._page.url.startswith("chrome-error:"):
-            return
-        with contextlib.suppress(PlaywrightError):
-            await self._page.wait_for_event("framenavigated", timeout=2000)

@@ -130,6 +130,7 @@ class AccountLossFlow(Flow):
             timeout=settings.timeout,
         )
         await bot.login(settings.user, settings.password.get_secret_value())  # type: ignore[attr-defined]
+        env.audit("login", f"{name} as {settings.user}")
         return bot
 
     async def reopen(self, session: Any, env: FlowEnv) -> None:
@@ -141,6 +142,7 @@ class AccountLossFlow(Flow):
         ):
             settings = env.settings.console(name)
             await bot.login(settings.user, settings.password.get_secret_value())
+            env.audit("login", f"{name} as {settings.user}")
 
     async def process(self, session: Any, item: Item, env: FlowEnv) -> str:
         return await work_ticket(session, item, env)
@@ -161,15 +163,19 @@ class AccountLossFlow(Flow):
 def write_daily_report(env: FlowEnv, day: date) -> Path:
     """The loss-handling report of ``day`` (console local date), over every run that day."""
     since = datetime.combine(day - timedelta(days=2), datetime.min.time())
-    items = [i for i, _ in env.store.items_of(AccountLossFlow.name, since=since)]
-    tickets = [
-        outcome(item, env.store.stages(item.run_id, item_id=item.id))
-        for item in items
+    found = [
+        (item, run)
+        for item, run in env.store.items_of(AccountLossFlow.name, since=since)
         if _reported(item).date() == day
     ]
+    tickets = [outcome(item, env.store.stages(run.id, item_id=item.id)) for item, run in found]
+    # what the report was made from: the intake file of each sweep that day
+    intakes = sorted({Path(run.input_file) for _, run in found if Path(run.input_file).is_file()})
     path = env.settings.var / "reports" / f"loss-handling-{day:%Y-%m-%d}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
-    figures = write_loss_report(path, day=day, generated_at=console_time(), tickets=tickets)
+    figures = write_loss_report(
+        path, day=day, generated_at=console_time(), tickets=tickets, sources=intakes
+    )
     env.store.note(
         env.run_id,
         actor="runner",

@@ -14,6 +14,7 @@ from bots.corebank import CoreBank, Transfer
 from flows._payroll_sample import Sample, register_accounts, write_sample
 from flows._payroll_workbook import load_payroll
 from reports.reconciliation import (
+    AuditLine,
     FiredRuleView,
     LineOutcome,
     RunInfo,
@@ -22,7 +23,7 @@ from reports.reconciliation import (
 )
 from teller.flow import Batch, Flow, FlowEnv
 from teller.gate import GateLine
-from teller.store import Item, NewItem, Run, now
+from teller.store import AuditRecord, Item, NewItem, Run, now
 
 __all__ = ["PayrollFlow"]
 
@@ -61,7 +62,8 @@ class PayrollFlow(Flow):
             "line_count": batch.line_count,
             "control_total": str(batch.control_total),
         }
-        return Batch(batch.batch_id, batch.file, batch.sha256, items, info)
+        # the full path, so the report's manifest can fingerprint the very file that was paid
+        return Batch(batch.batch_id, str(Path(path).resolve()), batch.sha256, items, info)
 
     def gate_line(
         self, key: str, amount: Decimal | None, payload: dict[str, Any], info: dict[str, Any]
@@ -92,6 +94,7 @@ class PayrollFlow(Flow):
     async def reopen(self, session: Any, env: FlowEnv) -> None:
         console = env.settings.console(CONSOLE)
         await session.login(console.user, console.password.get_secret_value())
+        env.audit("login", f"{CONSOLE} as {console.user}")
 
     async def process(self, session: Any, item: Item, env: FlowEnv) -> str:
         line = item.payload
@@ -118,13 +121,15 @@ class PayrollFlow(Flow):
     async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path:
         bot: CoreBank = session
         statement: list[Transfer] = []
+        downloads: list[Path] = []
         # the console dates its postings in its own time zone; the store's clock is UTC
         day = run.created_at.date() - timedelta(days=1)
         while day <= date.today():
-            _, lines = await bot.statement(
+            csv, lines = await bot.statement(
                 account=run.info["debit_account"], day=day, folder=env.folder
             )
             statement += lines
+            downloads.append(csv)
             day += timedelta(days=1)
         path = env.folder / f"reconciliation-{run.id}.xlsx"
         figures = write_reconciliation(
@@ -132,6 +137,8 @@ class PayrollFlow(Flow):
             _run_info(run),
             [_outcome(i) for i in env.store.items(run.id)],
             [_statement_line(t) for t in statement],
+            audit=[_audit_line(r) for r in env.store.audit_records(run_id=run.id)],
+            sources=[p for p in (Path(run.input_file), *downloads) if p.is_file()],
         )
         found = (
             f"{figures.matched} matched, {figures.missing} missing, "
@@ -193,6 +200,18 @@ def _outcome(item: Item) -> LineOutcome:
         suggestion=item.suggestion,
         decided_at=datetime.fromisoformat(last["at"]) if last else None,
         decision_reason=last.get("reason") or None,
+    )
+
+
+def _audit_line(record: AuditRecord) -> AuditLine:
+    return AuditLine(
+        seq=record.seq,
+        at=datetime.fromisoformat(record.at),
+        actor=record.actor,
+        item_key=record.item_key,
+        what=record.what,
+        detail=record.detail,
+        hash=record.hash,
     )
 
 

@@ -99,11 +99,17 @@ OUTCOME_COLUMNS = (Column("Outcome"), Column("Tickets", "int"))
 
 
 def write_loss_report(
-    path: Path, *, day: date, generated_at: datetime, tickets: Sequence[TicketOutcome]
+    path: Path,
+    *,
+    day: date,
+    generated_at: datetime,
+    tickets: Sequence[TicketOutcome],
+    sources: Sequence[Path] = (),
 ) -> LossFigures:
     """Write the day's loss-handling workbook to ``path`` and return its figures.
 
-    The file is replaced atomically, with a ``<name>.sha256`` manifest beside it.
+    The file is replaced atomically, with a ``<name>.sha256`` manifest beside it that lists
+    ``sources`` (what the report was made from) and the report.
     """
     figures = loss_figures(tickets)
     ordered = sorted(tickets, key=lambda t: (local_time(t.reported_at), t.ticket_id))
@@ -119,7 +125,7 @@ def write_loss_report(
     _put_seconds(summary, P95_LABEL, figures.p95_seconds)
     write_table(wb, "Tickets", TICKET_COLUMNS, (_ticket_row(t) for t in ordered))
     write_table(wb, "Exceptions", EXCEPTION_COLUMNS, _exception_rows(ordered))
-    save(wb, Path(path), manifest=True)
+    save(wb, Path(path), manifest=True, sources=sources)
     return figures
 
 

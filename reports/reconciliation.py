@@ -1,10 +1,12 @@
-"""The reconciliation workbook of a payment run: Summary, Lines, Held and rejected, Exceptions.
+"""The reconciliation workbook of a payment run, one sheet per question an auditor asks.
 
-It answers the auditor's question for one run: was every approved line paid exactly once, to
-the right account, for the right amount, and was nothing else paid? And for every line the
-approval gate stopped: which rules fired, what the gate suggested, who decided, when and why.
-Matching lives in ``reports._reconcile``, the gate's sheet in ``reports._gate_sheet``; this
-module lays the answer out with ``teller.excel``.
+Was every approved line paid exactly once, to the right account, for the right amount, and
+was nothing else paid? ("Summary", "Lines", "Exceptions", then "Mismatches", "Missing in
+console" and "Unexpected in console" with both sides' values.) For every line the approval
+gate stopped: which rules fired, what the gate suggested, who decided, when and why ("Held
+and rejected"). And who did what to which item, in a hash chain ("Audit").
+Matching lives in ``reports._reconcile``; each ``reports._recon_*`` module and
+``reports._gate_sheet`` lays out its sheets with ``teller.excel``.
 Full account numbers never reach the workbook: accounts are masked to their last four digits
 and free text (names, errors, the gate's details and suggestions, approvers' reasons) has long
 numbers masked too.
@@ -12,13 +14,25 @@ numbers masked too.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 from reports._gate_sheet import append_rule_table, write_held_sheet
+from reports._recon_audit import AUDIT_COLUMNS, AUDIT_SHEET, AuditLine, audit_rows
+from reports._recon_console import (
+    MISMATCH_COLUMNS,
+    MISMATCH_SHEET,
+    MISSING_COLUMNS,
+    MISSING_SHEET,
+    UNEXPECTED_COLUMNS,
+    UNEXPECTED_SHEET,
+    mismatch_rows,
+    missing_rows,
+    unexpected_rows,
+)
+from reports._recon_lines import EXCEPTION_COLUMNS, LINE_COLUMNS, exception_rows, line_row
 from reports._reconcile import (
     FiredRuleView,
-    LineMatch,
     LineOutcome,
     Reconciliation,
     ReconciliationFigures,
@@ -26,11 +40,10 @@ from reports._reconcile import (
     RunInfo,
     StateFigures,
     StatementLine,
-    Unexpected,
     figures_of,
     reconcile,
 )
-from teller import mask_account, mask_text
+from teller import mask_account
 from teller.excel import (
     LARGE_TABLE_ROWS,
     Chart,
@@ -44,6 +57,7 @@ from teller.excel import (
 )
 
 __all__ = [
+    "AuditLine",
     "FiredRuleView",
     "LineOutcome",
     "Reconciliation",
@@ -57,38 +71,6 @@ __all__ = [
     "write_reconciliation",
 ]
 
-LINE_COLUMNS = (
-    Column("Seq", "int"),
-    Column("Reference"),
-    Column("Employee id"),
-    Column("Name"),
-    Column("Account"),
-    Column("Amount", "money"),
-    Column("Decision"),
-    Column("Decided by"),
-    Column("State"),
-    Column("Console txn no"),
-    Column("Statement txn no"),
-    Column("Statement amount", "money"),
-    Column("Match"),
-    Column("Note", width=50),
-)
-
-EXCEPTION_COLUMNS = (
-    Column("Source"),
-    Column("Seq", "int"),
-    Column("Reference"),
-    Column("Employee id"),
-    Column("Name"),
-    Column("Account"),
-    Column("Amount", "money"),
-    Column("State"),
-    Column("Issue"),
-    Column("Detail", width=60),
-    Column("Txn no"),
-    Column("Evidence", width=50),
-)
-
 OUTCOME_COLUMNS = (Column("Outcome"), Column("Lines", "int"), Column("Total", "money"))
 
 
@@ -98,34 +80,47 @@ def write_reconciliation(
     lines: Sequence[LineOutcome],
     statement: Sequence[StatementLine],
     *,
+    audit: Sequence[AuditLine] = (),
+    sources: Sequence[Path] = (),
     write_only: bool | None = None,
 ) -> ReconciliationFigures:
     """Reconcile ``lines`` with ``statement``, write the workbook to ``path``, return its figures.
 
-    The file is replaced atomically, with a ``<name>.sha256`` manifest beside it. Large runs
-    are streamed (``write_only``), decided by their size unless the caller says.
+    ``audit`` is the run's audit trail, written to sheet "Audit" as given. The file is replaced
+    atomically, with a ``<name>.sha256`` manifest beside it listing ``sources`` (the input
+    file, the statements) and the report. Large runs are streamed (``write_only``), decided by
+    their size unless the caller says.
     """
+    path = Path(path)
+    folder = path.parent
     result = reconcile(run, lines, statement)
     figures = figures_of(result)
     if write_only is None:
-        write_only = len(lines) + len(statement) > LARGE_TABLE_ROWS
+        write_only = len(lines) + len(statement) + len(audit) > LARGE_TABLE_ROWS
     wb = new_workbook(write_only=write_only)
+    # A write-only workbook takes its sheets in order, each once: this order is the tab order.
     summary = write_key_values(
         wb,
         "Summary",
-        _summary_fields(run, figures),
+        _summary_fields(run, figures, audit),
         table=Table(OUTCOME_COLUMNS, [_outcome_row(f) for f in figures.by_state]),
         chart=Chart("Lines by outcome", "Lines"),
     )
     append_rule_table(summary, figures.by_rule)
-    write_table(wb, "Lines", LINE_COLUMNS, (_line_row(match) for match in result.matches))
+    write_table(wb, "Lines", LINE_COLUMNS, (line_row(match) for match in result.matches))
     write_held_sheet(wb, [match.line for match in result.matches])
-    write_table(wb, "Exceptions", EXCEPTION_COLUMNS, _exception_rows(result))
-    save(wb, Path(path), manifest=True)
+    write_table(wb, "Exceptions", EXCEPTION_COLUMNS, exception_rows(result, folder))
+    write_table(wb, MISMATCH_SHEET, MISMATCH_COLUMNS, mismatch_rows(result))
+    write_table(wb, MISSING_SHEET, MISSING_COLUMNS, missing_rows(result, folder))
+    write_table(wb, UNEXPECTED_SHEET, UNEXPECTED_COLUMNS, unexpected_rows(result))
+    write_table(wb, AUDIT_SHEET, AUDIT_COLUMNS, audit_rows(audit))
+    save(wb, path, manifest=True, sources=sources)
     return figures
 
 
-def _summary_fields(run: RunInfo, figures: ReconciliationFigures) -> list[Field | None]:
+def _summary_fields(
+    run: RunInfo, figures: ReconciliationFigures, audit: Sequence[AuditLine]
+) -> list[Field | None]:
     return [
         Field("Run id", run.run_id),
         Field("Flow", run.flow),
@@ -151,83 +146,12 @@ def _summary_fields(run: RunInfo, figures: ReconciliationFigures) -> list[Field 
         Field("Unexpected total", figures.unexpected_total, "money"),
         Field("Paid per statement", figures.paid_count, "int"),
         Field("Paid total per statement", figures.paid_total, "money"),
+        None,
+        Field("Audit entries", len(audit), "int"),
+        # The last link of the hash chain vouches for every entry before it.
+        Field("Last audit hash", audit[-1].hash if audit else None),
     ]
 
 
 def _outcome_row(figures: StateFigures) -> tuple[object, ...]:
     return (figures.state, figures.count, figures.total)
-
-
-def _line_row(match: LineMatch) -> tuple[object, ...]:
-    line, posting = match.line, match.posting
-    return (
-        line.seq,
-        line.reference,
-        line.employee_id,
-        mask_text(line.name),
-        mask_account(line.account_no),
-        line.amount,
-        line.decision,
-        line.decided_by,
-        line.state,
-        line.txn_no,
-        posting.txn_no if posting else None,
-        posting.amount if posting else None,
-        match.status,
-        mask_text(match.note),
-    )
-
-
-def _exception_rows(result: Reconciliation) -> Iterator[tuple[object, ...]]:
-    for match in result.matches:
-        if match.status == "matched" and match.txn_agrees:
-            continue
-        yield _line_exception(match)
-    for unexpected in result.unexpected:
-        yield _statement_exception(unexpected)
-
-
-def _line_exception(match: LineMatch) -> tuple[object, ...]:
-    line = match.line
-    issue = line.state if match.status == "not_paid" else match.status
-    if match.status == "matched":
-        issue = "txn_differs"
-    detail = "; ".join(text for text in (match.note, line.error, _decided(line)) if text)
-    return (
-        "line",
-        line.seq,
-        line.reference,
-        line.employee_id,
-        mask_text(line.name),
-        mask_account(line.account_no),
-        line.amount,
-        line.state,
-        issue,
-        mask_text(detail),
-        match.posting.txn_no if match.posting else line.txn_no,
-        line.evidence,
-    )
-
-
-def _statement_exception(unexpected: Unexpected) -> tuple[object, ...]:
-    posting, line = unexpected.posting, unexpected.line
-    return (
-        "statement",
-        line.seq if line else None,
-        posting.reference,
-        line.employee_id if line else None,
-        mask_text(posting.payee_name),
-        mask_account(posting.credit_account),
-        posting.amount,
-        line.state if line else None,
-        f"unexpected: {unexpected.reason}",
-        mask_text(unexpected.note),
-        posting.txn_no,
-        line.evidence if line else None,
-    )
-
-
-def _decided(line: LineOutcome) -> str:
-    if line.state in ("rejected", "needs_approval") and line.decided_by:
-        return f"decided by {line.decided_by}"
-    return ""

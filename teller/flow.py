@@ -17,7 +17,7 @@ from teller._errors import ConfigError
 from teller.gate import GateLine
 from teller.locators import LocatorRepository
 from teller.settings import Settings
-from teller.store import Item, NewItem, Run, Store
+from teller.store import AuditEntry, Item, NewItem, Run, Store, now
 
 __all__ = ["Batch", "Flow", "FlowEnv", "console_entry", "load_flow"]
 
@@ -41,6 +41,10 @@ class FlowEnv:
     store: Store
     run_id: str
     folder: Path
+
+    def audit(self, what: str, detail: str, *, actor: str = "runner") -> None:
+        """Add a record to the audit trail, e.g. ``audit("login", "corebank as teller01")``."""
+        self.store.audit(AuditEntry(now(), actor, what, self.run_id, "", detail))
 
     def locators(self, console: str) -> LocatorRepository:
         path = self.settings.project / "selectors" / f"{console}.yaml"

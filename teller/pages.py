@@ -3,29 +3,43 @@
 A bot subclasses it, names its ``console`` and writes operator intents (``login``,
 ``transfer``, ``find_note``) on top of these protected helpers:
 
-* finding by key in ``selectors/<console>.yaml``: ``_find``, ``_present``, ``_fill``, ``_read``;
-* waiting: ``_first`` (whichever of several elements comes first), ``_settled``, ``_goto``;
+* finding by key in ``selectors/<console>.yaml``: ``_find``, ``_present``, ``_fill``, ``_read``,
+  and tables: ``_table`` (rows by column name), ``_row_cells``;
+* waiting: ``_first`` (whichever of several elements comes first), ``_settled``, ``_goto``,
+  ``_click_and_load``, ``_error_page_shown``;
+* the steps every console has: ``_log_in`` (its ``_open_login`` a bot may override) and
+  ``_submit_confirmed`` (submit, accept the ``confirm()``, say when the POST may be gone);
 * reading what the console said, fit for an exception: ``_message``, ``_first_line``
   (long numbers and the secrets kept in ``_secrets`` at login are masked);
 * translating failures: ``_translate`` and ``_system_error`` turn Playwright errors into
   ``ConsoleTimeout`` / ``ConsoleError``; ``_check_status`` does the same for HTTP 5xx.
 
-The base only translates failures that happen before any effect. What a failure after a
-submit means (``InDoubt``, a refusal) is the bot's to say: it knows its console.
+The base only translates failures that happen before any effect, and the one failure after
+it every console shares (no answer to a submit: ``InDoubt``). What the console's answer
+means (a receipt, a refusal, the login page) is the bot's to say: it knows its console.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Literal
 
+from loguru import logger
+from playwright.async_api import Dialog, Frame, Locator, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Frame, Locator, Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from teller._errors import ConfigError, ConsoleError, ConsoleTimeout, SessionExpired, TellerError
+from teller._errors import (
+    ConfigError,
+    ConsoleError,
+    ConsoleTimeout,
+    InDoubt,
+    SessionExpired,
+    TellerError,
+)
 from teller._masking import mask_text
 from teller.locators import LocatorRepository
 
@@ -98,6 +112,35 @@ class PageObject:
         """A console message, fit for an exception: long numbers and secrets masked."""
         return mask_text(await self._text(locator, screen), secrets=self._secrets)
 
+    async def _row_cells(
+        self, screen: str, key: str, *, page: Page | None = None
+    ) -> list[list[str]]:
+        """The cells' texts of the rows ``key`` matches (on ``page``, a pop-up); [] if none."""
+        for rows in self._locators.candidates(page or self._page, screen, key):
+            if await rows.count() > 0:
+                cells: list[list[str]] = await rows.evaluate_all(
+                    "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
+                )
+                return cells
+        return []
+
+    async def _table(
+        self, screen: str, rows_key: str, columns: Mapping[str, str], *, page: Page | None = None
+    ) -> list[dict[str, str]]:
+        """A table's rows by column name, each column placed by its header's key in ``columns``."""
+        index: dict[str, int] = {}
+        width = 0  # the header row's cell count: a "no records" row spans it in one cell
+        for name, key in columns.items():
+            header = await self._locators.find(
+                page or self._page, screen, key, timeout=self._timeout
+            )
+            index[name], span = await header.evaluate(
+                "th => [th.cellIndex, th.parentElement.cells.length]"
+            )
+            width = max(width, span)
+        rows = await self._row_cells(screen, rows_key, page=page)
+        return [{name: row[i] for name, i in index.items()} for row in rows if len(row) >= width]
+
     # -- waiting ----------------------------------------------------------------
 
     async def _goto(self, screen: str) -> Response | None:
@@ -110,6 +153,26 @@ class PageObject:
         )
         self._check_status(response, screen)
         return response
+
+    async def _click_and_load(self, key: Key, screen: str) -> Response | None:
+        """Click ``key``, wait until the page it loads in ``screen``'s frame commits; 5xx: ConsoleError."""
+        frame = self._frame(screen)  # no frameset: SessionExpired now, not a selector timeout
+        target = await self._find(*key)
+        async with frame.expect_navigation(wait_until="commit", timeout=self._timeout_ms) as nav:
+            await target.click(timeout=self._timeout_ms)
+        response = await nav.value
+        self._check_status(response, screen)
+        return response
+
+    async def _error_page_shown(self) -> None:
+        """Wait (briefly) for Chromium's own page about a dropped connection.
+
+        It comes a moment after the failure and would cut the next navigation short.
+        """
+        if self._page.url.startswith("chrome-error:"):
+            return
+        with contextlib.suppress(PlaywrightError):
+            await self._page.wait_for_event("framenavigated", timeout=2000)
 
     async def _settled(self, screen: str) -> None:
         """Wait until the screen's page is fully parsed: needed before trusting an absence."""
@@ -146,6 +209,79 @@ class PageObject:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+
+    # -- the steps every console has ---------------------------------------------
+
+    async def _log_in(self, user: str, password: str, *, landing: Key) -> None:
+        """Log in on the ``login`` screen and wait for ``landing``; a refusal is a ConsoleError.
+
+        The screen's keys: ``username``, ``password``, ``submit``, ``message`` (a refusal).
+        """
+        self._secrets = (password,)
+        async with self._translate("login"):
+            await self._open_login()
+            await self._fill("login", username=user, password=password)
+            await self._click_and_load(("login", "submit"), "login")
+            found = await self._first(landing, ("login", "message"))
+            if found is None:
+                raise ConsoleTimeout(self.console, "login", self._timeout)
+            if found[0] == ("login", "message"):
+                message = await self._message(found[1], "login")
+                raise ConsoleError(self.console, "login", f"login refused: {message}")
+        logger.debug("{}: logged in as {}", self.console, user)
+
+    async def _open_login(self) -> None:
+        """Open the login screen for ``_log_in``; override it if the console needs more."""
+        await self._goto("login")
+
+    async def _submit_confirmed(
+        self,
+        button: Locator,
+        screen: str,
+        reference: str,
+        *,
+        in_doubt_after_click: bool = True,
+        await_error_page: bool = False,
+    ) -> Response | None:
+        """Click ``button``, accept any ``confirm()``, and return the answer's response.
+
+        A failure is translated as ``_translate`` does until the POST may be on its way (a
+        confirm() accepted, a POST navigation gone, or ``in_doubt_after_click`` the click
+        done), then it is InDoubt. ``await_error_page`` lets Chromium's page about a dropped
+        connection land, so it cannot cut the bot's next navigation short.
+        """
+        sent = False
+
+        async def accept(dialog: Dialog) -> None:
+            nonlocal sent
+            sent = True  # from here on the POST may be on its way
+            await dialog.accept()
+
+        def on_request(request: Request) -> None:
+            nonlocal sent
+            if request.method == "POST" and request.is_navigation_request():
+                sent = True
+
+        frame = self._frame(screen)
+        self._page.on("dialog", accept)
+        self._page.on("request", on_request)
+        try:
+            async with frame.expect_navigation(
+                wait_until="commit", timeout=self._timeout_ms
+            ) as nav:
+                await button.click(timeout=self._timeout_ms)
+                sent = sent or in_doubt_after_click
+            return await nav.value
+        except PlaywrightError as exc:
+            if not sent:
+                raise self._system_error(screen, exc) from None
+            if await_error_page and not isinstance(exc, PlaywrightTimeoutError):
+                await self._error_page_shown()
+            detail = f"no answer to submit: {self._first_line(exc)}"
+            raise InDoubt(self.console, reference, detail) from None
+        finally:
+            self._page.remove_listener("dialog", accept)
+            self._page.remove_listener("request", on_request)
 
     # -- translating failures ---------------------------------------------------
 

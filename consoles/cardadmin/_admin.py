@@ -9,14 +9,15 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import abort, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from consoles._shared import admin_blueprint, apply_latency, json_body, sessions
 from consoles.cardadmin._store import Store
 
 __all__ = ["FAULT_KINDS", "Faults", "admin"]
 
-admin = Blueprint("admin", __name__, url_prefix="/admin")
+admin = admin_blueprint()
 
 # One-shot faults on an effect's POST, after its commit:
 #   error_after_commit  the effect is committed, the browser gets an HTTP 500
@@ -42,19 +43,6 @@ class Faults:
         return None
 
 
-@admin.before_request
-def _loopback_only() -> None:
-    if request.remote_addr not in ("127.0.0.1", "::1"):
-        abort(403)
-
-
-def _json() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        abort(400, "expected a JSON object")
-    return body
-
-
 def _list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
     value = body.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -62,15 +50,10 @@ def _list(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
     return value
 
 
-@admin.get("/health")
-def health() -> ResponseReturnValue:
-    return jsonify(ok=True)
-
-
 @admin.post("/cards")
 def seed_cards() -> ResponseReturnValue:
     """Upsert ``cards`` and ``accounts``; a card seeded ``frozen_lost`` gets its freeze action."""
-    body = _json()
+    body = json_body()
     cards, accounts = _list(body, "cards"), _list(body, "accounts")
     store: Store = current_app.extensions["cardadmin.store"]
     try:
@@ -82,17 +65,13 @@ def seed_cards() -> ResponseReturnValue:
 
 @admin.post("/latency")
 def set_latency() -> ResponseReturnValue:
-    ms = _json().get("ms")
-    if not isinstance(ms, int) or isinstance(ms, bool) or ms < 0:
-        return jsonify(error="'ms' must be a non-negative integer"), 400
-    _faults().latency_ms = ms
-    return jsonify(ms=ms)
+    return apply_latency(json_body().get("ms"))
 
 
 @admin.post("/faults")
 def arm_faults() -> ResponseReturnValue:
     """Arm one-shot faults, e.g. ``{"drop_after_commit": 1}``; ``{}`` just reports."""
-    body = _json()
+    body = json_body()
     unknown = sorted(set(body) - set(FAULT_KINDS))
     counts = {k: v for k, v in body.items() if k in FAULT_KINDS}
     if unknown or not all(type(v) is int and v >= 0 for v in counts.values()):
@@ -106,7 +85,7 @@ def arm_faults() -> ResponseReturnValue:
 @admin.post("/sessions/expire")
 def expire_sessions() -> ResponseReturnValue:
     """End every operator session now, as an idle timeout would."""
-    return jsonify(expired=current_app.extensions["cardadmin.sessions"].expire_all())
+    return jsonify(expired=sessions().expire_all())
 
 
 def _faults() -> Faults:

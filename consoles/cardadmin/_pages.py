@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 
-from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
+from flask import Blueprint, abort, current_app, redirect, url_for
 from flask.typing import ResponseReturnValue
 
+from consoles._shared import current_session, drop_connection, login_required, token_ok
 from consoles.cardadmin._admin import Faults
 from consoles.cardadmin._store import (
     ACCOUNT_STATUSES,
@@ -18,7 +18,7 @@ from consoles.cardadmin._store import (
     Refusal,
     Store,
 )
-from consoles.cardadmin._web import args, current_session, form, login_required, page, token_ok
+from consoles.cardadmin._web import args, form, page
 
 __all__ = ["pages"]
 
@@ -169,14 +169,5 @@ def _effect(
     if fault == "error_after_commit":
         abort(500)
     if fault == "drop_after_commit":
-        return _drop_connection()
+        return drop_connection()
     return page("result.html", user=session.user, action=action, reasons=REASONS)
-
-
-def _drop_connection() -> ResponseReturnValue:
-    # The effect is committed; the operator's browser just never hears about it.
-    sock = request.environ.get("werkzeug.socket")
-    if not isinstance(sock, socket.socket):
-        abort(500)  # no socket to drop (Flask's test client): the nearest thing
-    sock.shutdown(socket.SHUT_RDWR)
-    return Response(b"")

@@ -1,4 +1,4 @@
-"""Sessions, the login guard, the anti-forgery token and GBK in and out.
+"""GBK in and out: the cardadmin site reads forms and query strings, and sends pages, in GBK.
 
 Every page goes out encoded GBK, as the real console's do; a browser then posts its
 forms (and sends its GET forms' query strings) in GBK too, so both are decoded here
@@ -7,113 +7,33 @@ rather than by werkzeug, which would read them as UTF-8.
 
 from __future__ import annotations
 
-import functools
-import hmac
 import re
-import secrets
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
-from flask import Response, current_app, g, redirect, render_template, request, url_for
-from flask.typing import ResponseReturnValue
+from flask import Response, render_template, request
 
-__all__ = [
-    "COOKIE",
-    "Session",
-    "SessionStore",
-    "args",
-    "current_session",
-    "form",
-    "login_required",
-    "page",
-    "sessions",
-    "token_ok",
-]
+from consoles._shared import Site
 
-COOKIE = "CARDADMSESSION"
+__all__ = ["ENCODING", "GbkSite", "args", "form", "page"]
+
 ENCODING = "gbk"
 # A browser posting GBK writes a character GBK lacks as a decimal reference, &#128512;.
 _REFERENCE = re.compile(r"&#(\d{1,7});")
 
 
-@dataclass
-class Session:
-    """One browser's session; ``user`` is None until the login succeeds."""
+class GbkSite(Site):
+    """A console's site whose forms, query strings and pages are all GBK."""
 
-    sid: str
-    token: str
-    user: str | None = None
-    last_seen: float = field(default_factory=time.monotonic)
+    def form(self) -> Mapping[str, str]:
+        return form()
 
+    def args(self) -> Mapping[str, str]:
+        return args()
 
-class SessionStore:
-    """Sessions by id with an idle timeout, safe for a threaded server."""
-
-    def __init__(self, *, idle_seconds: int) -> None:
-        self.idle_seconds = idle_seconds
-        self._sessions: dict[str, Session] = {}
-        self._lock = threading.Lock()
-
-    def new(self, *, user: str | None = None) -> Session:
-        session = Session(sid=secrets.token_hex(16), token=secrets.token_urlsafe(24), user=user)
-        with self._lock:
-            limit = time.monotonic() - self.idle_seconds
-            for sid in [s.sid for s in self._sessions.values() if s.last_seen < limit]:
-                del self._sessions[sid]
-            self._sessions[session.sid] = session
-        return session
-
-    def touch(self, sid: str | None) -> tuple[Session | None, bool]:
-        """The live session for ``sid`` with its idle clock reset; and whether it had expired."""
-        if not sid:
-            return None, False
-        now = time.monotonic()
-        with self._lock:
-            session = self._sessions.get(sid)
-            if session is None:
-                return None, True
-            if now - session.last_seen > self.idle_seconds:
-                del self._sessions[sid]
-                return None, True
-            session.last_seen = now
-            return session, False
-
-    def drop(self, sid: str | None) -> None:
-        with self._lock:
-            self._sessions.pop(sid or "", None)
-
-    def expire_all(self) -> int:
-        with self._lock:
-            count = len(self._sessions)
-            self._sessions.clear()
-        return count
-
-
-def sessions() -> SessionStore:
-    return current_app.extensions["cardadmin.sessions"]
-
-
-def current_session() -> Session:
-    """The logged-in session of this request (inside a ``login_required`` view)."""
-    return g.session
-
-
-def login_required(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-    """Run ``view`` for a logged-in, not idle session; else send the browser to the login page."""
-
-    @functools.wraps(view)
-    def checked(*a: Any, **kw: Any) -> ResponseReturnValue:
-        session, expired = sessions().touch(request.cookies.get(COOKIE))
-        if session is None or session.user is None:
-            return redirect(url_for("login", timeout=1) if expired else url_for("login"))
-        g.session = session
-        return view(*a, **kw)
-
-    return checked
+    def page(self, template: str, status: int = 200, **context: Any) -> Response:
+        return page(template, status, **context)
 
 
 def _decode(pairs: list[tuple[str, str]]) -> dict[str, str]:
@@ -145,11 +65,6 @@ def args() -> dict[str, str]:
     """The query string's fields, decoded from GBK."""
     query = request.query_string.decode("ascii", errors="replace")
     return _decode(parse_qsl(query, keep_blank_values=True, encoding=ENCODING, errors="replace"))
-
-
-def token_ok(expected: str) -> bool:
-    """Whether the posted form carried the session's anti-forgery token."""
-    return hmac.compare_digest(form().get("_token", ""), expected)
 
 
 def page(template: str, status: int = 200, **context: Any) -> Response:

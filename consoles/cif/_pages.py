@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from consoles._shared import require_login
 from consoles.cif._db import Database
-from consoles.cif._sessions import require_login
 
 __all__ = ["mask_phone", "pages"]
 

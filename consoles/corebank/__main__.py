@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from consoles._shared import console_parser, serve_options
 from consoles.corebank._faults import (
     DEFAULT_SLOW_PAGE_SECONDS,
     MAX_SLOW_PAGE_SECONDS,
     FaultSettingsError,
     parse_rates,
 )
-from consoles.corebank.app import DEFAULT_PASSWORD, serve
+from consoles.corebank.app import DEFAULT_PASSWORD, OPERATOR, serve
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m consoles.corebank", description="Serve the corebank sandbox console."
+    parser = console_parser(
+        "corebank",
+        description="Serve the corebank sandbox console.",
+        port=8601,
+        db_help="SQLite ledger file",
+        operator=OPERATOR,
+        password=DEFAULT_PASSWORD,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8601, help="port (default 8601; 0 = any)")
-    parser.add_argument("--db", type=Path, required=True, help="SQLite ledger file")
-    parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password of teller01")
-    parser.add_argument("--idle-seconds", type=int, default=300, help="idle session timeout")
-    parser.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
     parser.add_argument(
         "--fault-seed", type=_seed, default=None, help="seed of the fault draws (replay a run)"
     )
@@ -42,12 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args = parser.parse_args(argv)
     serve(
-        host=args.host,
-        port=args.port,
-        db=args.db,
-        password=args.password,
-        session_idle_seconds=args.idle_seconds,
-        latency_ms=args.latency_ms,
+        **serve_options(args),
         fault_seed=args.fault_seed,
         fault_rates=args.fault_rates,
         slow_page_seconds=args.slow_page_seconds,

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 import csv
 import io
-import socket
 from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from consoles._shared import drop_connection, login_required, sessions, token_ok
 from consoles.corebank._faults import Faults
-from consoles.corebank._guard import current_session, ledger, login_required, sessions, token_ok
-from consoles.corebank._ledger import MAX_REFERENCE, TRANSFER_COLUMNS, Refusal, parse_amount
+from consoles.corebank._ledger import (
+    MAX_REFERENCE,
+    TRANSFER_COLUMNS,
+    Ledger,
+    Refusal,
+    parse_amount,
+)
+from consoles.corebank._sessions import current_session
 
 __all__ = ["pages"]
 
@@ -28,6 +34,10 @@ LABELS = {
     "memo": "備注 Memo",
 }
 _BAD_TOKEN = "表單已失效，請重新打開 Invalid form token, please reopen the form"
+
+
+def ledger() -> Ledger:
+    return current_app.extensions["corebank.ledger"]
 
 
 @pages.get("/")
@@ -106,18 +116,8 @@ def transfer_post() -> ResponseReturnValue:
     if fault == "error_after_commit":
         abort(500)
     if fault == "drop_after_commit":
-        return _drop_connection()
+        return drop_connection()
     return render_template("receipt.html", transfer=posted)
-
-
-def _drop_connection() -> ResponseReturnValue:
-    # The commit is done; the teller's browser just never hears about it. The server's
-    # write to the closed socket then fails quietly as a dropped connection.
-    sock = request.environ.get("werkzeug.socket")
-    if not isinstance(sock, socket.socket):
-        abort(500)  # no socket to drop (e.g. Flask's test client): the nearest thing
-    sock.shutdown(socket.SHUT_RDWR)
-    return Response(b"")
 
 
 @pages.get("/inquiry")

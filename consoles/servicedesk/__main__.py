@@ -2,31 +2,20 @@
 
 from __future__ import annotations
 
-import argparse
-from pathlib import Path
-
+from consoles._shared import console_parser, serve_options
 from consoles.servicedesk.app import DEFAULT_PASSWORD, OPERATOR, serve
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(
-        prog="python -m consoles.servicedesk", description="Serve the servicedesk sandbox console."
+    parser = console_parser(
+        "servicedesk",
+        description="Serve the servicedesk sandbox console.",
+        port=8602,
+        db_help="SQLite ticket database",
+        operator=OPERATOR,
+        password=DEFAULT_PASSWORD,
     )
-    parser.add_argument("--host", default="127.0.0.1", help="interface (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8602, help="port (default 8602; 0 = any)")
-    parser.add_argument("--db", type=Path, required=True, help="SQLite ticket database")
-    parser.add_argument("--password", default=DEFAULT_PASSWORD, help=f"password of {OPERATOR}")
-    parser.add_argument("--idle-seconds", type=int, default=300, help="idle session timeout")
-    parser.add_argument("--latency-ms", type=int, default=0, help="added latency per request")
-    args = parser.parse_args(argv)
-    serve(
-        host=args.host,
-        port=args.port,
-        db=args.db,
-        password=args.password,
-        session_idle_seconds=args.idle_seconds,
-        latency_ms=args.latency_ms,
-    )
+    serve(**serve_options(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import jsonify
 from flask.typing import ResponseReturnValue
 
-from consoles.servicedesk._guard import desk, sessions
+from consoles._shared import admin_blueprint, apply_latency, json_value, sessions
+from consoles.servicedesk._pages import desk
 
 __all__ = ["admin"]
 
-admin = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-@admin.before_request
-def _loopback_only() -> None:
-    if request.remote_addr not in ("127.0.0.1", "::1"):
-        abort(403)
-
-
-@admin.get("/health")
-def health() -> ResponseReturnValue:
-    return jsonify(ok=True)
+admin = admin_blueprint()
 
 
 @admin.post("/tickets")
 def add_tickets() -> ResponseReturnValue:
-    body: Any = request.get_json(silent=True)
-    tickets = body.get("tickets") if isinstance(body, dict) else None
+    tickets = json_value("tickets")
     if not isinstance(tickets, list) or not all(isinstance(t, dict) for t in tickets):
         return jsonify(error="'tickets' must be a list of objects"), 400
     try:
@@ -56,9 +43,4 @@ def expire_sessions() -> ResponseReturnValue:
 
 @admin.post("/latency")
 def set_latency() -> ResponseReturnValue:
-    body: Any = request.get_json(silent=True)
-    ms = body.get("ms") if isinstance(body, dict) else None
-    if not isinstance(ms, int) or isinstance(ms, bool) or ms < 0:
-        return jsonify(error="'ms' must be a non-negative integer"), 400
-    current_app.extensions["servicedesk.latency_ms"] = ms
-    return jsonify(ms=ms)
+    return apply_latency(json_value("ms"))

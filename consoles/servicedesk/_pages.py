@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from consoles.servicedesk._desk import CHANNELS, KINDS, STATUSES, Refusal
-from consoles.servicedesk._guard import current_session, desk, login_required, token_ok
+from consoles._shared import current_session, login_required, token_ok
+from consoles.servicedesk._desk import CHANNELS, KINDS, STATUSES, Desk, Refusal
 
-__all__ = ["PER_PAGE", "mask_id", "pages"]
+__all__ = ["PER_PAGE", "desk", "mask_id", "pages"]
 
 pages = Blueprint("pages", __name__)
 
 PER_PAGE = 20
 FILTERS = (*STATUSES, "all")
 _BAD_TOKEN = "表單已失效，請重新打開 Invalid form token, please reopen the form"
+
+
+def desk() -> Desk:
+    """The console's ticket store."""
+    return current_app.extensions["servicedesk.desk"]
 
 
 def mask_id(id_number: str) -> str:

@@ -1,4 +1,4 @@
-"""The servicedesk console: login and session checks, the app, and the server.
+"""The servicedesk console: the app on its ticket database, and the server.
 
 Run it with ``python -m consoles.servicedesk --port 8602 --db var/servicedesk.db`` or
 through the ``teller.consoles`` entry point ``servicedesk`` (:func:`serve`).
@@ -6,25 +6,21 @@ through the ``teller.consoles`` entry point ``servicedesk`` (:func:`serve`).
 
 from __future__ import annotations
 
-import hmac
-import time
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, redirect, render_template, request, url_for
-from flask.typing import ResponseReturnValue
-from werkzeug.serving import make_server
+from flask import Flask
 
+from consoles._shared import Latency, Session, SessionStore, Site, make_app, run, single_user
 from consoles.servicedesk._admin import admin
 from consoles.servicedesk._desk import Desk
-from consoles.servicedesk._guard import sessions, token_ok
 from consoles.servicedesk._pages import pages
-from consoles.servicedesk._sessions import COOKIE, SessionStore
 
 __all__ = ["DEFAULT_PASSWORD", "OPERATOR", "create_app", "serve"]
 
 OPERATOR = "agent07"
 DEFAULT_PASSWORD = "servicedesk-demo-pass"
+COOKIE = "SDSESSIONID"
 
 
 def create_app(
@@ -35,76 +31,20 @@ def create_app(
     latency_ms: int = 0,
 ) -> Flask:
     """Build the console on the ticket database at ``db_path`` (created if missing)."""
-    app = Flask(__name__)
-    app.extensions["servicedesk.desk"] = Desk(Path(db_path))
-    app.extensions["servicedesk.sessions"] = SessionStore(idle_seconds=session_idle_seconds)
-    app.extensions["servicedesk.password"] = password
-    app.extensions["servicedesk.latency_ms"] = latency_ms
-    app.register_blueprint(admin)
-    app.register_blueprint(pages)
-    app.add_url_rule("/login", "login", _login, methods=["GET", "POST"])
-    app.add_url_rule("/logout", "logout", _logout)
-    app.before_request(_slow_down)
-    app.register_error_handler(500, _system_error)
-    return app
-
-
-def _slow_down() -> None:
-    # A slow console on demand; the admin API itself stays quick.
-    ms = current_app.extensions["servicedesk.latency_ms"]
-    if ms and not request.path.startswith("/admin"):
-        time.sleep(ms / 1000)
-
-
-def _login() -> ResponseReturnValue:
-    store = sessions()
-    if request.method == "GET":
-        message = "會話已超時 Session timed out" if request.args.get("timeout") else ""
-        return _login_page(message)
-    anonymous, _ = store.touch(request.cookies.get(COOKIE))
-    if anonymous is None or not token_ok(anonymous.token):
-        return _login_page("表單已失效，請重新登錄 Invalid form token, please log in again", 403)
-    username = request.form.get("username", "").strip()
-    password = request.form.get("password", "")
-    expected = current_app.extensions["servicedesk.password"]
-    if username != OPERATOR or not hmac.compare_digest(password.encode(), expected.encode()):
-        return _login_page("用戶名或密碼錯誤 Wrong username or password")
-    # A fresh session id on login, so an id handed out before it is worth nothing after.
-    store.drop(anonymous.sid)
-    session = store.new(user=username)
-    response = redirect(url_for("pages.queue"), code=303)
-    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Lax")
-    return response
-
-
-def _login_page(message: str, status: int = 200) -> ResponseReturnValue:
-    session = sessions().new()
-    response = current_app.make_response(
-        (render_template("login.html", token=session.token, message=message), status)
+    site = Site(
+        name="servicedesk",
+        cookie=COOKIE,
+        home="pages.queue",
+        sessions=SessionStore(Session, idle_seconds=session_idle_seconds),
+        latency=Latency(latency_ms),
+        check_user=single_user(OPERATOR, password),
     )
-    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Lax")
-    return response
-
-
-def _logout() -> ResponseReturnValue:
-    sessions().drop(request.cookies.get(COOKIE))
-    response = redirect(url_for("login"))
-    response.delete_cookie(COOKIE)
-    return response
-
-
-def _system_error(error: Exception) -> ResponseReturnValue:
-    return render_template("error.html"), 500
+    app = make_app(__name__, site, admin, pages)
+    app.extensions["servicedesk.desk"] = Desk(Path(db_path))
+    return app
 
 
 def serve(*, host: str = "127.0.0.1", port: int = 8602, db: Path, **options: Any) -> None:
     """Serve the console with a threaded werkzeug server until interrupted (blocking)."""
     app = create_app(db_path=Path(db), **options)
-    server = make_server(host, port, app, threaded=True)
-    print(f"servicedesk console on http://{host}:{server.port}/ (tickets {db})", flush=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    run(app, host=host, port=port, about=f"tickets {db}")

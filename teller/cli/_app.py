@@ -1,4 +1,4 @@
-"""The ``teller`` commands: run, resume, runs, approvals, consoles, sample, demo."""
+"""The ``teller`` commands: run, resume, runs, approvals, audit, report, consoles, sample, demo."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import typer
 from loguru import logger
 
 from teller._errors import ConfigError
-from teller.cli import _approvals, _demo, _schedule
+from teller.cli import _approvals, _audit, _demo, _schedule
 from teller.cli._common import ProjectOption, clear_errors, console, open_project, operator
 from teller.cli._show import items_table, progress_bar, run_summary, runs_table, stages_table
 from teller.flow import Flow, console_entry, load_flow
@@ -32,6 +32,8 @@ app.add_typer(_approvals.app, name="approvals")
 app.add_typer(consoles_app, name="consoles")
 app.add_typer(_schedule.schedule_app, name="schedule")
 app.add_typer(_schedule.scheduler_app, name="scheduler")
+app.add_typer(_audit.audit_app, name="audit")
+app.add_typer(_audit.report_app, name="report")
 app.command("demo")(_demo.demo)
 
 

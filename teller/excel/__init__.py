@@ -21,7 +21,7 @@ from teller.excel._styles import (
     register_styles,
 )
 from teller.excel._tables import Column, Field, Table, write_key_values, write_table
-from teller.excel._values import Kind, is_formula_like, money, safe_text, set_value
+from teller.excel._values import Kind, Link, is_formula_like, money, safe_text, set_value
 
 __all__ = [
     "DATETIME_FORMAT",
@@ -33,6 +33,7 @@ __all__ = [
     "Column",
     "Field",
     "Kind",
+    "Link",
     "Table",
     "add_chart",
     "file_sha256",

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from openpyxl import Workbook
 
 from teller.excel._styles import register_styles
+from teller.integrity import file_sha256, write_manifest
 
 __all__ = ["LARGE_TABLE_ROWS", "file_sha256", "new_workbook", "save"]
 
@@ -34,29 +34,19 @@ def new_workbook(*, write_only: bool = False) -> Workbook:
     return wb
 
 
-def save(wb: Workbook, path: Path, *, manifest: bool = False) -> Path:
+def save(wb: Workbook, path: Path, *, manifest: bool = False, sources: Sequence[Path] = ()) -> Path:
     """Write ``wb`` to ``path`` atomically and return the path.
 
     The workbook goes to a temporary file in the same folder and replaces ``path`` only once
     complete, so a reader never sees half a report. With ``manifest`` a ``<name>.sha256`` file
-    in ``sha256sum`` format is written next to it, for an auditor to check later.
+    in ``sha256sum`` format is written next to it, listing the SHA-256 of ``sources`` (what
+    the report was made from) and of the report, for an auditor to check later.
     """
     path = Path(path)
     _replace_atomically(path, lambda tmp: wb.save(tmp))
     if manifest:
-        line = f"{file_sha256(path)}  {path.name}\n"
-        manifest_path = path.with_name(path.name + ".sha256")
-        _replace_atomically(manifest_path, lambda tmp: Path(tmp).write_text(line, "utf-8"))
+        write_manifest(path, sources=sources)
     return path
-
-
-def file_sha256(path: Path) -> str:
-    """Return the hex SHA-256 of the file at ``path``."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _replace_atomically(path: Path, write: Callable[[str], object]) -> None:

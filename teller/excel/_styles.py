@@ -12,6 +12,7 @@ __all__ = [
     "DATETIME_FORMAT",
     "HEADER",
     "LABEL",
+    "LINK",
     "MONEY",
     "MONEY_FORMAT",
     "PERCENT",
@@ -32,6 +33,7 @@ DATE = "Teller Date"
 DATETIME = "Teller Datetime"
 PERCENT = "Teller Percent"
 TEXT = "Teller Text"
+LINK = "Teller Link"
 
 
 def _styles() -> list[NamedStyle]:
@@ -50,6 +52,8 @@ def _styles() -> list[NamedStyle]:
         NamedStyle(name=PERCENT, number_format=PERCENT_FORMAT),
         # "@" is Excel's text format: an edited cell stays text instead of being evaluated.
         NamedStyle(name=TEXT, number_format="@"),
+        # Excel's own look for a hyperlink, so a reader sees the cell can be clicked.
+        NamedStyle(name=LINK, font=Font(color="0563C1", underline="single")),
     ]
 
 

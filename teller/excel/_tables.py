@@ -14,7 +14,14 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from teller.excel._charts import Chart, add_chart
 from teller.excel._styles import HEADER, LABEL
-from teller.excel._values import Kind, display_width, is_formula_like, safe_text, set_value
+from teller.excel._values import (
+    Kind,
+    Link,
+    display_width,
+    is_formula_like,
+    safe_text,
+    set_value,
+)
 
 __all__ = ["Column", "Field", "Table", "write_key_values", "write_table"]
 
@@ -151,7 +158,7 @@ def _streamed_values(
     for column, value in zip(columns, row, strict=True):
         # Plain text and integers go in bare: a styled cell object per value costs about
         # twice the time, which matters at a million cells.
-        if column.kind == "text" and value is not None:
+        if column.kind == "text" and value is not None and not isinstance(value, Link):
             text = safe_text(value)
             if not is_formula_like(text) and text not in ERROR_CODES:
                 yield text

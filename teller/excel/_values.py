@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from openpyxl.cell.cell import Cell
 
-from teller.excel._styles import DATE, DATETIME, MONEY, PERCENT, TEXT
+from teller.excel._styles import DATE, DATETIME, LINK, MONEY, PERCENT, TEXT
 
 __all__ = [
     "Kind",
+    "Link",
     "display_width",
     "is_formula_like",
     "money",
@@ -34,6 +36,20 @@ MAX_TEXT = 32_767  # Excel refuses longer cell text
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML 1.0 cannot carry; openpyxl raises on them and would kill the whole report.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+@dataclass(frozen=True)
+class Link:
+    """Text that opens ``target`` when clicked: a hyperlink attribute on a text cell, never a formula.
+
+    Put it in a ``text`` column; the text is stored like any other text (never evaluated).
+    """
+
+    text: str
+    target: str
+
+    def __str__(self) -> str:
+        return self.text
 
 
 def safe_text(value: object) -> str:
@@ -58,7 +74,9 @@ def set_value(cell: Cell, value: object, kind: Kind = "text") -> None:
     """Put ``value`` into ``cell`` as ``kind``, with its named style; ``None`` leaves it empty."""
     if value is None:
         return
-    if kind == "text":
+    if kind == "text" and isinstance(value, Link):
+        _set_link(cell, value)
+    elif kind == "text":
         _set_text(cell, value)
     elif kind == "money":
         _set_decimal(cell, money(value), MONEY)
@@ -121,6 +139,14 @@ def _set_text(cell: Cell, value: object) -> None:
         # quotePrefix keeps it text even when someone edits the cell in Excel later.
         cell.style = TEXT
         cell.quotePrefix = True
+
+
+def _set_link(cell: Cell, link: Link) -> None:
+    _set_text(cell, link.text)
+    # A hyperlink lives in the sheet's relationships, not in the cell: nothing to evaluate.
+    cell.hyperlink = link.target
+    if not is_formula_like(safe_text(link.text)):  # formula-like text keeps its text style
+        cell.style = LINK
 
 
 def _set_decimal(cell: Cell, amount: Decimal, style: str) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from teller.store._audit import AuditEntry, AuditProblem
 from teller.store._states import FINAL, TODO, TRANSITIONS, State, allowed
 from teller.store._store import NewItem, Store, content_hash, now
-from teller.store._tables import Event, Item, Run
+from teller.store._tables import AuditRecord, Event, Item, Run
 
 __all__ = [
+    "AuditEntry",
+    "AuditProblem",
+    "AuditRecord",
     "FINAL",
     "TODO",
     "TRANSITIONS",

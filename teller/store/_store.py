@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from teller._errors import StateError
+from teller.store._audit import AuditEntry, AuditProblem, append, ensure_head, verify
 from teller.store._states import allowed
-from teller.store._tables import Base, Event, Item, Run
+from teller.store._tables import AuditRecord, Base, Event, Item, Run
 from teller.store._upgrade import add_missing_columns
 
 __all__ = ["NewItem", "Store", "content_hash", "now"]
@@ -73,6 +74,8 @@ class Store:
         Base.metadata.create_all(self.engine)
         add_missing_columns(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        with self._session() as session:
+            ensure_head(session)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -128,15 +131,15 @@ class Store:
                         )
                     )
                 session.flush()
+                reason = f"{len(items)} items from {input_file}"
                 session.add(
                     Event(
-                        run_id=run_id,
-                        at=stamp,
-                        actor=submitted_by,
-                        target="loaded",
-                        reason=f"{len(items)} items from {input_file}",
+                        run_id=run_id, at=stamp, actor=submitted_by, target="loaded", reason=reason
                     )
                 )
+                session.flush()
+                detail = f"{reason} (batch {batch_id}, SHA-256 {input_sha256})"
+                append(session, [AuditEntry(stamp, submitted_by, "loaded", run_id, "", detail)])
         except IntegrityError:
             existing = self.find_run(flow=flow, batch_id=batch_id)
             if existing is None:
@@ -170,9 +173,30 @@ class Store:
             session.execute(update(Run).where(Run.id == run_id).values(**fields))
 
     def note(self, run_id: str, *, actor: str, what: str, reason: str = "") -> None:
-        """An event of the run itself (started, resumed, report written)."""
+        """An event of the run itself (started, resumed, report written), and its audit record."""
+        stamp = now()
         with self._session() as session:
-            session.add(Event(run_id=run_id, at=now(), actor=actor, target=what, reason=reason))
+            session.add(Event(run_id=run_id, at=stamp, actor=actor, target=what, reason=reason))
+            session.flush()
+            append(session, [AuditEntry(stamp, actor, what, run_id, "", reason)])
+
+    def audit(self, entry: AuditEntry) -> None:
+        """An audit record of something that is no item's or run's event (a console login)."""
+        with self._session() as session:
+            append(session, [entry])
+
+    def audit_records(self, *, run_id: str | None = None) -> list[AuditRecord]:
+        """The audit trail in order, or the records of one run."""
+        query = select(AuditRecord).order_by(AuditRecord.seq)
+        if run_id is not None:
+            query = query.where(AuditRecord.run_id == run_id)
+        with self._session() as session:
+            return list(session.scalars(query))
+
+    def verify_audit(self) -> tuple[int, AuditProblem | None]:
+        """Walk the audit chain: records found sound, and the first problem, if any."""
+        with self._session() as session:
+            return verify(session)
 
     # items ------------------------------------------------------------------
 
@@ -232,6 +256,9 @@ class Store:
                 )
             )
             session.flush()
+            detail = reason + _figures(fields)
+            entry = AuditEntry(stamp, actor, f"{source} -> {target}", item.run_id, item.key, detail)
+            append(session, [entry])
             session.refresh(item)
             return item
 
@@ -313,17 +340,23 @@ class Store:
             )
             if seen is not None:
                 return False
+            stamp = now()
             session.add(
                 Event(
                     run_id=item.run_id,
                     item_id=item_id,
-                    at=now(),
+                    at=stamp,
                     actor=actor,
                     target=stage,
                     reason=reason,
                     kind="stage",
                     data=data or {},
                 )
+            )
+            session.flush()
+            detail = reason + _figures(data or {})
+            append(
+                session, [AuditEntry(stamp, actor, f"stage {stage}", item.run_id, item.key, detail)]
             )
             return True
 
@@ -337,3 +370,15 @@ class Store:
             query = query.where(Event.item_id == item_id)
         with self._session() as session:
             return list(session.scalars(query))
+
+
+# What an audit record keeps of a transition's changed fields: the gate's rule list is long
+# and kept in the item; its outcome, the approvals and the receipts are what an auditor asks.
+_UNAUDITED = frozenset({"rules", "lease_owner", "lease_until"})
+
+
+def _figures(fields: dict[str, Any]) -> str:
+    kept = {k: v for k, v in sorted(fields.items()) if k not in _UNAUDITED and v is not None}
+    if not kept:
+        return ""
+    return " " + json.dumps(kept, ensure_ascii=False, sort_keys=True, default=str)

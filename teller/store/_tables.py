@@ -10,7 +10,7 @@ from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, TypeDecor
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["Base", "Event", "Item", "Money", "Run"]
+__all__ = ["AuditHead", "AuditRecord", "Base", "Event", "Item", "Money", "Run"]
 
 
 class Money(TypeDecorator[Decimal]):
@@ -87,3 +87,31 @@ class Event(Base):
     kind: Mapped[str] = mapped_column(String(10), default="")
     # a stage's figures as its console recorded them (time, reference)
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class AuditRecord(Base):
+    """One record of the audit trail: append-only, each carrying the hash of the one before.
+
+    ``hash`` is the SHA-256 of the record's fields and ``prev``; changing, removing or
+    reordering a record breaks the chain at that record (``teller audit verify``).
+    """
+
+    __tablename__ = "audit"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))  # UTC, ISO 8601 to the microsecond
+    actor: Mapped[str] = mapped_column(String(200))
+    run_id: Mapped[str] = mapped_column(String(40), default="")
+    item_key: Mapped[str] = mapped_column(String(80), default="")
+    what: Mapped[str] = mapped_column(String(40))  # e.g. "in_flight -> done", "login", "report"
+    detail: Mapped[str] = mapped_column(Text, default="")
+    prev: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The chain's last sequence number and hash, in one row: appenders queue on it."""
+
+    __tablename__ = "audit_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

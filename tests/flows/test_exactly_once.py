@@ -182,6 +182,9 @@ def _figures(report: Path) -> dict[str, object]:
         "Pay date",
         "Debit account",
         "Submitted by",
+        # a killed run's trail is longer: its restarts and in-doubt lookups are recorded too
+        "Audit entries",
+        "Last audit hash",
     }
     return {r[0]: r[1:] for r in sheet.iter_rows(values_only=True) if r[0] and r[0] not in skip}
 

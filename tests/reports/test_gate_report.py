@@ -169,6 +169,7 @@ def _table(ws: Worksheet) -> list[dict[str, object]]:
 
 def test_the_public_names() -> None:
     assert reports.reconciliation.__all__ == [
+        "AuditLine",
         "FiredRuleView",
         "LineOutcome",
         "Reconciliation",
@@ -222,7 +223,7 @@ def test_held_and_rejected_sheet(
 ) -> None:
     path, _ = report
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Lines", "Held and rejected", "Exceptions"]
+    assert wb.sheetnames[:4] == ["Summary", "Lines", "Held and rejected", "Exceptions"]
     ws = wb["Held and rejected"]
     rows = {row["Employee id"]: row for row in _table(ws)}
     assert list(rows) == ["E002", "E003", "E004", "E005"]  # the auto-approved line is not here

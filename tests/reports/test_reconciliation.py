@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from itertools import takewhile
 from pathlib import Path
@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from reports.reconciliation import (
+    AuditLine,
     LineOutcome,
     ReconciliationFigures,
     RunInfo,
@@ -28,6 +29,16 @@ from teller.excel import file_sha256
 DEBIT = "6222 0000 1111 2222"  # printed with spaces, as consoles do
 BATCH = "PAY-2024-01"
 INJECTION = '=HYPERLINK("http://x","y")'
+SHEETS = [
+    "Summary",
+    "Lines",
+    "Held and rejected",
+    "Exceptions",
+    "Mismatches",
+    "Missing in console",
+    "Unexpected in console",
+    "Audit",
+]
 
 # Full account numbers (16 and 19 digits) that must never appear in the workbook.
 ACCOUNTS = {
@@ -249,7 +260,7 @@ def test_summary_sheet(
     path = tmp_path / "r.xlsx"
     write_reconciliation(path, run, lines, statement, write_only=write_only)
     wb = load_workbook(path)
-    assert wb.sheetnames == ["Summary", "Lines", "Held and rejected", "Exceptions"]
+    assert wb.sheetnames == SHEETS
     ws = wb["Summary"]
     summary = _by_label(ws)
     assert summary["Run id"] == "run-7"
@@ -315,6 +326,7 @@ def test_exceptions_sheet(report: tuple[Path, ReconciliationFigures]) -> None:
     failed = next(row for row in rows if row["Issue"] == "failed_business")
     assert failed["Detail"] == "account ****0007 is closed"
     assert failed["Evidence"] == "evidence/run-7/E007/screen.png"
+    assert [row["Evidence"] for row in rows if row["Evidence"]] == [failed["Evidence"]]
     stranger = rows[-1]
     assert stranger["Account"] == "****9999" and _d(stranger["Amount"]) == Decimal("1000.00")
 
@@ -347,12 +359,20 @@ def test_sheets_are_frozen_filtered_and_protected(
 ) -> None:
     path, _ = report
     wb = load_workbook(path)
-    for title, last in (("Lines", "N11"), ("Held and rejected", "N3"), ("Exceptions", "L11")):
+    tables = {
+        "Lines": "N11",
+        "Held and rejected": "N3",
+        "Exceptions": "L11",
+        "Mismatches": "N4",
+        "Missing in console": "J2",
+        "Unexpected in console": "J4",
+        "Audit": "G1",
+    }
+    for title, last in tables.items():
         ws = wb[title]
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{last}"
-        assert ws.protection.sheet
-    assert wb["Summary"].protection.sheet
+    assert all(ws.protection.sheet for ws in wb.worksheets)
 
 
 def test_manifest_matches_the_report(report: tuple[Path, ReconciliationFigures]) -> None:
@@ -367,3 +387,159 @@ def test_empty_run(tmp_path: Path, run: RunInfo) -> None:
     wb = load_workbook(tmp_path / "empty.xlsx")
     assert wb["Lines"].max_row == 1 and wb["Exceptions"].max_row == 1
     assert wb["Held and rejected"].max_row == 1 and figures.by_rule == {}
+    assert all(wb[title].max_row == 1 for title in SHEETS[4:])
+    assert _by_label(wb["Summary"])["Audit entries"] == 0
+
+
+# --- The sheets of disagreement, evidence links, the audit trail, and hostile text everywhere.
+
+AUDIT = [
+    AuditLine(1, T0, "ops.wang", "run-7", "submitted", "payroll-2024-01.xlsx", "cd" * 32),
+    AuditLine(
+        2,
+        datetime(2024, 1, 31, 22, 5, tzinfo=timezone(timedelta(hours=8))),
+        "runner",
+        f"{BATCH}:E007",
+        "failed_business",
+        f"account {ACCOUNTS['E007']} is closed",
+        "ef" * 32,
+    ),
+]
+
+
+def test_mismatches_sheet_shows_both_sides(report: tuple[Path, ReconciliationFigures]) -> None:
+    path, _ = report
+    rows = {row["Employee id"]: row for row in _table(load_workbook(path)["Mismatches"])}
+    assert list(rows) == ["E003", "E004", "E010"]
+    amount, account, txn = rows["E003"], rows["E004"], rows["E010"]
+    assert amount["Differs in"] == "amount" and amount["Name"] == "Employee 3"
+    assert (_d(amount["Teller amount"]), _d(amount["Statement amount"])) == (
+        Decimal("1500.00"),
+        Decimal("1500.50"),
+    )
+    assert amount["Note"] == "amount 1,500.50 paid, 1,500.00 expected"
+    assert account["Differs in"] == "account"
+    assert (account["Teller account"], account["Statement account"]) == ("****0004", "****9999")
+    assert txn["Differs in"] == "txn no"
+    assert (txn["Teller txn no"], txn["Statement txn no"]) == ("T010", "T999")
+    assert txn["Posted at (UTC)"] == datetime(2024, 1, 31, 14, 10)
+
+
+def test_missing_in_console_sheet(report: tuple[Path, ReconciliationFigures]) -> None:
+    path, _ = report
+    rows = _table(load_workbook(path)["Missing in console"])
+    assert [(row["Reference"], row["Account"], _d(row["Amount"])) for row in rows] == [
+        (f"{BATCH}:E002", "****0002", Decimal("2000.00"))
+    ]
+    assert rows[0]["Teller txn no"] == "T002" and rows[0]["Note"] == "done but not on the statement"
+
+
+def test_unexpected_in_console_sheet(report: tuple[Path, ReconciliationFigures]) -> None:
+    path, figures = report
+    rows = _table(load_workbook(path)["Unexpected in console"])
+    found = [(row["Txn no"], row["Reference"], row["Reason"], row["Line seq"]) for row in rows]
+    assert found == [
+        ("T905", f"{BATCH}:E005", "duplicate", 5),
+        ("X006", f"{BATCH}:E006", "line_not_done", 6),
+        ("T001", f"{BATCH}:E999", "unknown_reference", None),
+    ]
+    assert rows[-1]["Credit account"] == "****9999" and rows[-1]["Payee name"] == "?"
+    assert sum(_d(row["Amount"]) for row in rows) == figures.unexpected_total
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["normal", "write_only"])
+def test_evidence_is_a_relative_file_link(
+    tmp_path: Path,
+    run: RunInfo,
+    lines: list[LineOutcome],
+    statement: list[StatementLine],
+    write_only: bool,
+) -> None:
+    # As the runner records it: an absolute folder under the run's folder, beside the report.
+    folder = tmp_path / "run-7" / "evidence" / "00002-a1"
+    lines[1] = replace(lines[1], evidence=str(folder))
+    path = tmp_path / "run-7" / "reconciliation.xlsx"
+    path.parent.mkdir()
+    write_reconciliation(path, run, lines, statement, write_only=write_only)
+    wb = load_workbook(path)
+    for title in ("Exceptions", "Missing in console"):
+        ws = wb[title]
+        column = [cell.value for cell in ws[1]].index("Evidence")
+        links = {row[column].value: row[column].hyperlink for row in ws.iter_rows(min_row=2)}
+        assert links[str(folder)] is not None, title
+        assert links[str(folder)].target == "file:evidence/00002-a1"
+        assert wb[title].cell(2, column + 1).font.underline == "single"
+    exceptions = {row["Employee id"]: row for row in _table(wb["Exceptions"])}
+    assert exceptions["E007"]["Evidence"] == "evidence/run-7/E007/screen.png"
+    cell = next(row[11] for row in wb["Exceptions"].iter_rows(min_row=2) if row[3].value == "E007")
+    assert cell.hyperlink.target == "file:evidence/run-7/E007/screen.png"
+    assert cell.data_type == "s"
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["normal", "write_only"])
+def test_audit_sheet_one_row_per_entry(
+    tmp_path: Path,
+    run: RunInfo,
+    lines: list[LineOutcome],
+    statement: list[StatementLine],
+    write_only: bool,
+) -> None:
+    path = tmp_path / "r.xlsx"
+    write_reconciliation(path, run, lines, statement, audit=AUDIT, write_only=write_only)
+    wb = load_workbook(path)
+    rows = list(wb["Audit"].iter_rows(values_only=True))
+    assert rows == [
+        ("Seq", "At (UTC)", "Actor", "Item", "What", "Detail", "Hash"),
+        (1, datetime(2024, 1, 31, 14), "ops.wang", "run-7", "submitted", "payroll-2024-01.xlsx")
+        + ("cd" * 32,),
+        (2, datetime(2024, 1, 31, 14, 5), "runner", f"{BATCH}:E007", "failed_business")
+        + ("account ****0007 is closed", "ef" * 32),
+    ]
+    assert wb["Audit"]["B2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    summary = _by_label(wb["Summary"])
+    assert summary["Audit entries"] == 2 and summary["Last audit hash"] == "ef" * 32
+
+
+def test_manifest_lists_the_sources_then_the_report(
+    tmp_path: Path, run: RunInfo, lines: list[LineOutcome], statement: list[StatementLine]
+) -> None:
+    source = tmp_path / "payroll-2024-01.xlsx"
+    source.write_bytes(b"input")
+    path = tmp_path / "r.xlsx"
+    write_reconciliation(path, run, lines, statement, sources=[source])
+    manifest = path.with_name("r.xlsx.sha256").read_text("utf-8")
+    assert manifest == f"{file_sha256(source)}  {source.name}\n{file_sha256(path)}  r.xlsx\n"
+
+
+@pytest.mark.parametrize("write_only", [False, True], ids=["normal", "write_only"])
+def test_hostile_text_is_plain_text_in_every_sheet(
+    tmp_path: Path,
+    run: RunInfo,
+    lines: list[LineOutcome],
+    statement: list[StatementLine],
+    write_only: bool,
+) -> None:
+    hostile = [replace(line, name=INJECTION, evidence=INJECTION) for line in lines]
+    paid = [replace(posting, payee_name=INJECTION) for posting in statement]
+    audit = [replace(entry, detail=INJECTION, actor="@admin") for entry in AUDIT]
+    path = tmp_path / "r.xlsx"
+    write_reconciliation(path, run, hostile, paid, audit=audit, write_only=write_only)
+    wb = load_workbook(path)
+    assert wb.sheetnames == SHEETS
+    name_columns = {"Name", "Payee name", "Payee on statement", "Detail", "Actor", "Evidence"}
+    for ws in wb.worksheets:
+        titles = [cell.value for cell in ws[1]]
+        hostile_cells = [
+            row[index]
+            for row in ws.iter_rows(min_row=2)
+            for index, title in enumerate(titles)
+            if title in name_columns and row[index].value in (INJECTION, "@admin")
+        ]
+        assert ws.title == "Summary" or hostile_cells, ws.title  # names reach every table
+        assert all(cell.data_type == "s" and cell.quotePrefix for cell in hostile_cells)
+        formulas = [c.coordinate for row in ws.iter_rows() for c in row if c.data_type == "f"]
+        assert formulas == [], ws.title
+    with zipfile.ZipFile(path) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert not re.search(r"<f[ >]", archive.read(name).decode()), name

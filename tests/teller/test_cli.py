@@ -24,11 +24,12 @@ pytestmark = pytest.mark.e2e
 
 
 def teller(
-    project: Path, *args: str, check: bool = True, answer: str | None = None
+    project: Path | None, *args: str, check: bool = True, answer: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "COLUMNS": "200", "TELLER_USER": "alice"}
+    where = ["--project", str(project)] if project else []
     done = subprocess.run(
-        [sys.executable, "-m", "teller", *args, "--project", str(project)],
+        [sys.executable, "-m", "teller", *args, *where],
         capture_output=True,
         input=answer,
         text=True,
@@ -131,6 +132,27 @@ def test_readme_workflow(wired: Path, corebank: Server, tmp_path: Path) -> None:
     assert "****" in log  # accounts were logged, masked
     report = next((wired / "var" / "runs" / run_id).glob("reconciliation-*.xlsx"))
     assert load_workbook(report)["Lines"].max_row == 13
+    _check_integrity(wired, run_id, report, book)
+
+
+def _check_integrity(project: Path, run_id: str, report: Path, book: Path) -> None:
+    """The auditor's checks: the trail is sound, the report and its sources match."""
+    assert "audit trail sound" in teller(project, "audit", "verify").stdout
+    trail = teller(project, "audit", "show", "--run", run_id, "--last", "500").stdout
+    assert "login" in trail and "needs_approval -> approved" in trail and "bob" in trail
+    checked = teller(None, "report", "verify", str(report)).stdout
+    assert f"{book}: OK" in checked and "statement" in checked and f"{report.name}: OK" in checked
+    data = bytearray(report.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one byte of the report
+    report.write_bytes(bytes(data))
+    changed = teller(None, "report", "verify", str(report), check=False)
+    assert changed.returncode == 1 and f"{report.name}: CHANGED" in changed.stdout
+    store = sqlite3.connect(project / "var" / "teller.db")
+    with store:
+        store.execute("UPDATE audit SET detail = detail || ' ' WHERE seq = 7")
+    store.close()
+    broken = teller(project, "audit", "verify", check=False)
+    assert broken.returncode == 1 and "audit record 7 changed" in broken.stderr
 
 
 def test_a_bad_workbook_is_refused_whole(wired: Path, corebank: Server, tmp_path: Path) -> None:

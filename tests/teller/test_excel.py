@@ -75,6 +75,7 @@ def test_exported_names() -> None:
         "Column",
         "Field",
         "Kind",
+        "Link",
         "Table",
         "add_chart",
         "file_sha256",

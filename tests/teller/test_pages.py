@@ -13,7 +13,7 @@ from typing import TypeVar
 import pytest
 from playwright.async_api import Page, async_playwright
 
-from teller import ConsoleError, ConsoleTimeout, SessionExpired
+from teller import ConsoleError, ConsoleTimeout, InDoubt, SessionExpired
 from teller.browser import launch
 from teller.locators import LocatorRepository
 from teller.pages import PageObject
@@ -34,6 +34,10 @@ screens:
         note: only its loose fallback matches, as a login page's submit matches a form's
       message: {strategies: [{css: "#message"}]}
       never: {strategies: [{css: "#never"}]}
+      submit: {strategies: [{css: "#submit"}]}
+      rows: {strategies: [{css: "#grid tbody tr"}]}
+      col_no: {strategies: [{css: "#h-no"}]}
+      col_name: {strategies: [{css: "#h-name"}]}
 """
 T = TypeVar("T")
 
@@ -191,6 +195,41 @@ def test_message_masks_secrets_and_long_numbers(locators: LocatorRepository) -> 
     message, raw = on_page(locators, html, scenario)
     assert message == "Password ****** refused for ****4567"
     assert "hunter2" in raw  # only _message is fit for an exception
+
+
+@pytest.mark.e2e
+def test_table_places_columns_by_header_and_skips_the_no_records_row(
+    locators: LocatorRepository,
+) -> None:
+    html = (
+        '<table id="grid"><thead><tr><th id="h-name">Name</th><th>Note</th><th id="h-no">No</th>'
+        "</tr></thead><tbody><tr><td>Wang</td><td>x</td><td>7</td></tr>"
+        '<tr><td colspan="3">No records</td></tr></tbody></table>'
+    )
+
+    async def scenario(bot: Demo, page: Page) -> list[dict[str, str]]:
+        return await bot._table("form", "rows", {"no": "col_no", "name": "col_name"})
+
+    assert on_page(locators, html, scenario) == [{"no": "7", "name": "Wang"}]
+
+
+@pytest.mark.e2e
+def test_submit_confirmed_is_in_doubt_only_once_the_post_may_be_gone(
+    locators: LocatorRepository,
+) -> None:
+    form = '<form method="post" action="https://demo.test/post"><input id="submit" type="submit"'
+
+    async def scenario(bot: Demo, page: Page, onclick: str) -> None:
+        await page.route("https://demo.test/post", lambda route: route.abort("connectionreset"))
+        await page.set_content(f'{form} onclick="{onclick}"></form>')
+        button = await bot._find("form", "submit")
+        await bot._submit_confirmed(button, "form", "REF-1", in_doubt_after_click=False)
+
+    with pytest.raises(InDoubt) as caught:
+        on_page(locators, "", lambda bot, page: scenario(bot, page, "return confirm('Sure?')"))
+    assert caught.value.reference == "REF-1"
+    with pytest.raises(ConsoleTimeout):  # the click sent nothing: safe to retry
+        on_page(locators, "", lambda b, p: scenario(b, p, "return false"), timeout=0.5)
 
 
 def test_pages_imports_nothing_from_bots_flows_or_reports() -> None:
