@@ -6,21 +6,18 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import TypeVar
 
 import pytest
-from playwright.async_api import Route, async_playwright
+from playwright.async_api import Route
 
 from bots.cardadmin import Account, Action, Card, CardAdmin
 from teller import ConsoleError, ConsoleRefused, InDoubt, SessionExpired
-from teller.browser import launch, new_context
-from teller.locators import LocatorRepository
 from tests._console_server import Server
+from tests.bots._drive import drive_bot
 
 pytestmark = pytest.mark.e2e
 
-SELECTORS = Path(__file__).resolve().parents[2] / "selectors" / "cardadmin.yaml"
 CARD, FROZEN, CLOSED = "6222000011112222", "6222000033334444", "6222000055556666"
 ACCOUNT, FROZEN_ACCOUNT = "6222100000000001", "6222100000000002"
 SEED = {
@@ -56,21 +53,7 @@ def drive(
     timeout: float = 10,
 ) -> T:
     """Run ``scenario`` with a bot on a fresh Chromium page (logged in unless told not to)."""
-
-    async def main() -> T:
-        locators = LocatorRepository.load(SELECTORS)
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                page = await (await new_context(browser)).new_page()
-                bot = CardAdmin(page, base_url=server.base_url, locators=locators, timeout=timeout)
-                if login:
-                    await bot.login(server.user, server.password)
-                return await scenario(bot)
-            finally:
-                await browser.close()
-
-    return asyncio.run(main())
+    return drive_bot(CardAdmin, server, scenario, login=login, timeout=timeout)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from teller import ConsoleError, SessionExpired
 from teller.browser import launch, new_context
 from teller.locators import LocatorRepository
 from tests._console_server import Server
+from tests.bots._drive import drive_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -65,22 +66,8 @@ def server(cif: Server) -> Server:
 def drive(
     server: Server, scenario: Callable[[Cif, Page], Awaitable[T]], *, login: bool = True
 ) -> T:
-    """Run ``scenario`` with a bot on a fresh Chromium page (logged in unless told not to)."""
-
-    async def main() -> T:
-        locators = LocatorRepository.load(SELECTORS)
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                page = await (await new_context(browser)).new_page()
-                bot = Cif(page, base_url=server.base_url, locators=locators, timeout=10)
-                if login:
-                    await bot.login(server.user, server.password)
-                return await scenario(bot, page)
-            finally:
-                await browser.close()
-
-    return asyncio.run(main())
+    """Run ``scenario`` with a bot and its page (logged in unless told not to)."""
+    return drive_bot(Cif, server, lambda bot: scenario(bot, bot._page), login=login)
 
 
 def from_database(server: Server, id_number: str) -> Customer:

@@ -24,6 +24,7 @@ from teller import (
 from teller.browser import launch, new_context
 from teller.locators import LocatorRepository
 from tests._console_server import Server, start_corebank
+from tests.bots._drive import drive_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -45,22 +46,7 @@ T = TypeVar("T")
 
 def drive(server: Server, scenario: Callable[[CoreBank], Awaitable[T]], *, login: bool = True) -> T:
     """Run ``scenario`` with a bot on a fresh Chromium page (logged in unless told not to)."""
-
-    async def main() -> T:
-        locators = LocatorRepository.load(SELECTORS)
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                context = await new_context(browser)
-                page = await context.new_page()
-                bot = CoreBank(page, base_url=server.base_url, locators=locators, timeout=10)
-                if login:
-                    await bot.login(server.user, server.password)
-                return await scenario(bot)
-            finally:
-                await browser.close()
-
-    return asyncio.run(main())
+    return drive_bot(CoreBank, server, scenario, login=login, timeout=10)
 
 
 def pay(bot: CoreBank, reference: str, **changes: Any) -> Awaitable[str]:

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from playwright.async_api import Route, async_playwright
+from playwright.async_api import Route
 
 from bots.servicedesk import QueueRow, ServiceDesk, Ticket
 from teller import ConsoleError, ConsoleRefused, InDoubt, SessionExpired
-from teller.browser import launch, new_context
-from teller.locators import LocatorRepository
 from tests._console_server import Server
+from tests.bots._drive import drive_bot
 
 pytestmark = pytest.mark.e2e
 
-SELECTORS = Path(__file__).resolve().parents[2] / "selectors" / "servicedesk.yaml"
 ID_NUMBER = "11010519491231002X"
 CARD = "6222020200001234567"
 CHANNELS = ("phone", "branch", "app", "web")
@@ -46,21 +42,7 @@ def drive(
     server: Server, scenario: Callable[[ServiceDesk], Awaitable[T]], *, login: bool = True
 ) -> T:
     """Run ``scenario`` with a bot on a fresh Chromium page (logged in unless told not to)."""
-
-    async def main() -> T:
-        locators = LocatorRepository.load(SELECTORS)
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                page = await (await new_context(browser)).new_page()
-                bot = ServiceDesk(page, base_url=server.base_url, locators=locators, timeout=5)
-                if login:
-                    await bot.login(server.user, server.password)
-                return await scenario(bot)
-            finally:
-                await browser.close()
-
-    return asyncio.run(main())
+    return drive_bot(ServiceDesk, server, scenario, login=login, timeout=5)
 
 
 def state(server: Server, ticket_id: str) -> tuple[Any, ...]:

@@ -1,0 +1,47 @@
+"""Drive a bot on a fresh Chromium page against a sandbox console, for the bot tests."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
+from playwright.async_api import async_playwright
+
+from teller.browser import launch, new_context
+from teller.locators import LocatorRepository
+from teller.pages import PageObject
+from tests._console_server import Server
+
+__all__ = ["drive_bot"]
+
+SELECTORS = Path(__file__).resolve().parents[2] / "selectors"
+B = TypeVar("B", bound=PageObject)
+T = TypeVar("T")
+
+
+def drive_bot(
+    bot_type: type[B],
+    server: Server,
+    scenario: Callable[[B], Awaitable[T]],
+    *,
+    login: bool = True,
+    timeout: float = 10,
+) -> T:
+    """Run ``scenario`` with a ``bot_type`` bot (logged in unless told not to); its result."""
+
+    async def main() -> T:
+        locators = LocatorRepository.load(SELECTORS / f"{bot_type.console}.yaml")
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                page = await (await new_context(browser)).new_page()
+                bot = bot_type(page, base_url=server.base_url, locators=locators, timeout=timeout)
+                if login:
+                    await bot.login(server.user, server.password)  # type: ignore[attr-defined]
+                return await scenario(bot)
+            finally:
+                await browser.close()
+
+    return asyncio.run(main())
