@@ -176,23 +176,32 @@ def consoles_serve(
 
 @app.command("sample")
 def sample(
-    flow_name: str = typer.Argument(..., metavar="FLOW", help="e.g. payroll"),
-    lines: int = typer.Option(200, help="Number of lines."),
-    out: Path = typer.Option(..., "--out", "-o", help="Workbook to write (.xlsx or .xls)."),
+    flow_name: str = typer.Argument(..., metavar="FLOW", help="e.g. payroll, account-loss"),
+    lines: int = typer.Option(200, help="Number of lines (tickets, for account-loss)."),
+    out: Path | None = typer.Option(
+        None, "--out", "-o", help="Workbook to write (.xlsx or .xls), for payroll."
+    ),
     over_limit: int = typer.Option(0, help="Lines above the auto-approval limit."),
     refused: int = typer.Option(
         0, help="Lines the console will refuse (closed or unknown account)."
     ),
-    seed: int = typer.Option(0, help="Seed, for a reproducible workbook."),
+    seed: int = typer.Option(0, help="Seed, for a reproducible sample."),
     no_console: bool = typer.Option(
         False, "--no-console", help="Do not open the accounts on the sandbox console."
     ),
     project: Path | None = ProjectOption,
 ) -> None:
-    """Write a realistic input workbook and make its accounts exist on the sandbox console."""
+    """Make sample work: a payroll workbook (and its accounts on the sandbox console), or
+    loss tickets on the account-loss sandbox consoles."""
     with clear_errors():
         settings, _ = open_project(project)
         flow = load_flow(flow_name)
+        if flow.takes_intake:  # its work waits in a console's queue: put it there
+            urls = {name: settings.console(name).base_url for name in flow.sandbox}
+            console.print(flow.seed_sandbox(urls, items=lines, seed=seed))
+            return
+        if out is None:
+            raise ConfigError("command line", f"flow {flow_name!r} needs --out FILE")
         url = None if no_console else settings.console("corebank").base_url
         made = flow.sample(
             out,

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import tomllib
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Protocol
 
 import chinese_calendar
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from teller._errors import ConfigError
 
-__all__ = ["BankingCalendar", "Calendar", "EveryDay", "load_calendar"]
+__all__ = ["BankYears", "BankingCalendar", "Calendar", "EveryDay", "load_calendar"]
 
 
 class Calendar(Protocol):
@@ -33,16 +34,58 @@ class _Closure(BaseModel):
     reason: str
 
 
+class _Holiday(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: date
+    name: str
+
+
+class _WorkingDay(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: date
+    reason: str
+
+
 class _Closures(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    # years the bank enters itself, from the State Council's notice, before chinesecalendar has them
+    years: list[int] = []
     closure: list[_Closure] = []
+    holiday: list[_Holiday] = []
+    working_day: list[_WorkingDay] = []
+
+    @model_validator(mode="after")
+    def _in_declared_years(self) -> _Closures:
+        for day in [h.date for h in self.holiday] + [w.date for w in self.working_day]:
+            if day.year not in self.years:
+                raise ValueError(f"{day} is in {day.year}, which years does not list")
+        return self
+
+
+@dataclass(frozen=True)
+class BankYears:
+    """Public holidays and adjusted working weekends of years the bank entered itself."""
+
+    years: frozenset[int] = frozenset()
+    holidays: dict[date, str] = field(default_factory=dict)
+    working_days: dict[date, str] = field(default_factory=dict)
+
+    def closed(self, day: date) -> str | None:
+        if day in self.working_days:
+            return None
+        if day in self.holidays:
+            return f"public holiday ({self.holidays[day]})"
+        return "weekend" if day.weekday() >= 5 else None
 
 
 class BankingCalendar:
     """Working days of a bank in China: the State Council's calendar plus the bank's own closures."""
 
-    def __init__(self, closures: dict[date, str] | None = None) -> None:
+    def __init__(
+        self, closures: dict[date, str] | None = None, *, entered: BankYears | None = None
+    ) -> None:
         self.closures = dict(closures or {})
+        self.entered = entered or BankYears()
 
     def closed(self, day: date) -> str | None:
         if day in self.closures:
@@ -50,8 +93,13 @@ class BankingCalendar:
         try:
             working = chinese_calendar.is_workday(day)
         except NotImplementedError:
+            if day.year in self.entered.years:
+                return self.entered.closed(day)
             # the package knows only the years the State Council has published: refuse to guess
-            return f"no holiday calendar for {day.year}: update chinesecalendar"
+            return (
+                f"no holiday calendar for {day.year}: update chinesecalendar, or enter the "
+                f"year's holidays in schedules/closures.toml"
+            )
         if working:
             return None
         _, name = chinese_calendar.get_holiday_detail(day)
@@ -70,4 +118,9 @@ def load_calendar(path: Path) -> BankingCalendar:
         error = exc.errors()[0]
         field = ".".join(str(p) for p in error["loc"])
         raise ConfigError(str(path), f"field {field}: {error['msg']}") from None
-    return BankingCalendar({c.date: c.reason for c in data.closure})
+    entered = BankYears(
+        frozenset(data.years),
+        {h.date: h.name for h in data.holiday},
+        {w.date: w.reason for w in data.working_day},
+    )
+    return BankingCalendar({c.date: c.reason for c in data.closure}, entered=entered)

@@ -259,3 +259,9 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
     for ticket_id, reason in handed.items():  # a person can act on it; no full number in it
         assert words[made.case[ticket_id]] in reason, reason
         assert re.search(r"(?<!\w)\d{10,}", reason) is None, reason
+
+    # more sample work for a sandbox, as the README shows: tickets wait in the queue
+    said = _cli(project, "sample", "account-loss", "--lines", "12", "--seed", "5")
+    assert "12 loss tickets on servicedesk" in said
+    new = desk.rows("SELECT count(*) FROM tickets WHERE status = 'new'")[0][0]
+    assert new == 12  # the earlier unfreeze is closed by now: only the fresh twelve are new

@@ -83,6 +83,28 @@ def test_bank_closures_file_closes_a_working_day(tmp_path: Path) -> None:
     assert times == [at("2026-10-09 22:00")]
 
 
+def test_a_year_the_package_lacks_is_closed_until_the_bank_enters_it(tmp_path: Path) -> None:
+    new_year, saturday_worked, monday = date(2027, 1, 1), date(2027, 2, 6), date(2027, 1, 4)
+    unknown = BankingCalendar()
+    assert "no holiday calendar for 2027" in (unknown.closed(monday) or "")
+    closures = tmp_path / "closures.toml"
+    closures.write_text(
+        "years = [2027]\n"
+        '[[holiday]]\ndate = 2027-01-01\nname = "New Year"\n'
+        '[[working_day]]\ndate = 2027-02-06\nreason = "Spring Festival"\n',
+        encoding="utf-8",
+    )
+    entered = load_calendar(closures)
+    assert entered.closed(new_year) == "public holiday (New Year)"
+    assert entered.closed(monday) is None
+    assert entered.closed(saturday_worked) is None
+    assert entered.closed(date(2027, 1, 2)) == "weekend"
+    assert entered.closed(date(2026, 10, 1)) is not None  # known years still come from the package
+    closures.write_text('years = []\n[[holiday]]\ndate = 2027-01-01\nname = "x"\n')
+    with pytest.raises(ConfigError, match="years does not list"):
+        load_calendar(closures)
+
+
 def test_interval_fire_times_are_the_same_in_every_process() -> None:
     every = nightly(cron=None, interval=900, calendar="every_day")
     first = next_fire_times(every, at("2026-10-01 09:07"), 2, BankingCalendar())
