@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, event, or_, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from teller._errors import StateError
@@ -62,6 +63,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_tables(engine: Engine, *, tries: int = 5) -> None:
+    """Create the missing tables; two processes opening a new store at once both get there.
+
+    ``create_all`` checks, then creates: a second process (two schedulers starting together)
+    can lose that race and hear "already exists". It then checks again and finds them.
+    """
+    for attempt in range(1, tries + 1):
+        try:
+            Base.metadata.create_all(engine)
+            return
+        except DBAPIError as exc:
+            said = str(exc.orig).lower()
+            if attempt == tries or not ("already exists" in said or "duplicate" in said):
+                raise
+            time.sleep(0.05 * attempt)
+
+
 class Store:
     """Durable state of runs and items; every item transition is one committed event."""
 
@@ -71,7 +89,7 @@ class Store:
         self.engine: Engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        _create_tables(self.engine)
         add_missing_columns(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         with self._session() as session:

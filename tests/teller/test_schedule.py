@@ -404,10 +404,14 @@ def test_catch_up_with_skip_policy_runs_nothing_but_says_all(store: Store, tmp_p
 
 def test_readme_examples_load(tmp_path: Path) -> None:
     text = (ROOT / "schedules" / "README.md").read_text(encoding="utf-8")
-    schedule_toml, closures_toml = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
+    schedule_toml, closures_toml, new_year_toml = re.findall(r"```toml\n(.*?)```", text, flags=re.S)
     (tmp_path / "s.toml").write_text(schedule_toml, encoding="utf-8")
     assert load_schedule(tmp_path / "s.toml").name == "payroll-nightly"
     (tmp_path / "closures.toml").write_text(textwrap.dedent(closures_toml), encoding="utf-8")
     assert load_calendar(tmp_path / "closures.toml").closed(date(2026, 12, 31)) == (
         "bank closure: year-end closing of the books"
     )
+    (tmp_path / "closures.toml").write_text(textwrap.dedent(new_year_toml), encoding="utf-8")
+    entered = load_calendar(tmp_path / "closures.toml")
+    assert entered.closed(date(2027, 1, 1)) == "public holiday (New Year's Day)"
+    assert entered.closed(date(2027, 2, 7)) is None  # the Sunday worked

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -122,3 +125,17 @@ def test_known_keys_and_items_of_a_flow(store: Store) -> None:
     assert [i.key for i, _ in store.items_of("payroll", since=created)] == ["B1:E1", "B1:E2"]
     assert store.items_of("account-loss", since=created) == []
     assert store.items_of("payroll", since=created, states=("done",)) == []
+
+
+def test_two_processes_opening_a_new_store_at_once_both_succeed(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code = "import sys; from teller.store import Store; Store(sys.argv[1]).close()"
+    for _ in range(5):  # the race is narrow: give it a few chances
+        (tmp_path / "fresh.db").unlink(missing_ok=True)
+        starters = [
+            subprocess.Popen([sys.executable, "-c", code, url], stderr=subprocess.PIPE)
+            for _ in range(3)
+        ]
+        for starter in starters:
+            _, said = starter.communicate(timeout=60)
+            assert starter.returncode == 0, said.decode()
