@@ -129,7 +129,7 @@ class AccountLossFlow(Flow):
             locators=env.locators(name),
             timeout=settings.timeout,
         )
-        await bot.login(settings.user, settings.password.get_secret_value())  # type: ignore[attr-defined]
+        await bot.login(settings.user, settings.password.get_secret_value())
         env.audit("login", f"{name} as {settings.user}")
         return bot
 

@@ -212,6 +212,10 @@ class PageObject:
 
     # -- the steps every console has ---------------------------------------------
 
+    async def login(self, user: str, password: str) -> None:
+        """Log in as an operator; every bot says how (most call ``_log_in``)."""
+        raise NotImplementedError(f"{type(self).__name__} has no login")
+
     async def _log_in(self, user: str, password: str, *, landing: Key) -> None:
         """Log in on the ``login`` screen and wait for ``landing``; a refusal is a ConsoleError.
 

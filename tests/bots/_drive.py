@@ -39,7 +39,7 @@ def drive_bot(
                 page = await (await new_context(browser)).new_page()
                 bot = bot_type(page, base_url=server.base_url, locators=locators, timeout=timeout)
                 if login:
-                    await bot.login(server.user, server.password)  # type: ignore[attr-defined]
+                    await bot.login(server.user, server.password)
                 return await scenario(bot)
             finally:
                 await browser.close()
