@@ -28,22 +28,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flows.payroll import PayrollFlow  # noqa: E402
+from bench._lines import LABELS, check_ledger, payroll_lines  # noqa: E402
 from tests._console_server import Server, start_corebank  # noqa: E402
 
 _TOKEN = re.compile(r'name="_token" value="([^"]+)"')
 _LABEL = re.compile(r'<label for="([^"]+)">([^<]+)</label>')
 _INPUT = re.compile(r'<input type="text" id="([^"]+)" name="([^"]+)"')
 _TXN = re.compile(r'<span id="txn-no">([^<]+)</span>')
-# the label of each transfer field, as the console shows it
-LABELS = {
-    "debit_account": "付款賬號 Debit Account",
-    "credit_account": "收款賬號 Credit Account",
-    "payee_name": "收款戶名 Payee Name",
-    "amount": "金額 Amount",
-    "reference": "參考號 Reference",
-    "memo": "備注 Memo",
-}
 
 
 async def _login(client: httpx.AsyncClient, server: Server) -> None:
@@ -91,26 +82,12 @@ def measure(lines: int, concurrency: int, latency_ms: int) -> dict[str, object]:
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
         with start_corebank(folder, latency_ms=latency_ms) as server:
-            flow = PayrollFlow()
-            made = flow.sample(folder / "pay.xlsx", lines=lines, console_url=server.base_url)
-            batch = flow.load(made.path)
-            work = [
-                {
-                    "debit_account": i.payload["debit_account"],
-                    "credit_account": i.payload["account_no"],
-                    "payee_name": i.payload["name"],
-                    "amount": i.payload["amount"],
-                    "reference": i.key,
-                    "memo": i.payload["memo"],
-                }
-                for i in batch.items
-                if i.amount is not None and i.amount <= 50_000
-            ]
+            work = payroll_lines(folder, lines, server)
             started = time.perf_counter()
             paid = asyncio.run(_run(server, work, concurrency))
             seconds = time.perf_counter() - started
-            posted = server.rows("SELECT reference, COUNT(*) FROM transfers GROUP BY reference")
-            assert all(n == 1 for _, n in posted) and len(posted) == len(paid) == len(work)
+            check_ledger(server, [line["reference"] for line in work])
+            assert len(paid) == len(work)
     return {
         "client": "httpx",
         "concurrency": concurrency,

@@ -1,7 +1,10 @@
 """Evidence of failed attempts: a screenshot and the HTML of every frame, and a Playwright trace.
 
 Tracing runs in chunks, one per attempt, started after the console login; a chunk is
-written only when its attempt fails. Every text file of a saved trace is scrubbed of
+written only when its attempt fails. It records the actions, their timing and the network
+(requests, responses, bodies), without DOM snapshots or screencast pictures: those cost
+about 40% of all CPU per transfer (bench/README.md), and the screenshot and frames' HTML
+saved at the failure show what the page held. Every text file of a saved trace is scrubbed of
 the given secrets (passwords, full account numbers), as are the saved HTML pages.
 """
 
@@ -37,7 +40,8 @@ class Tracer:
     async def start(self) -> None:
         """Start recording; call it after logging in, so no login is ever in a chunk."""
         if self.enabled:
-            await self.context.tracing.start(screenshots=True, snapshots=True, sources=False)
+            # no snapshots, no screenshots: see the module's docstring
+            await self.context.tracing.start(screenshots=False, snapshots=False, sources=False)
             await self.context.tracing.stop_chunk()  # drop whatever start() caught
 
     async def begin(self) -> None:

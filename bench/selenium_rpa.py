@@ -1,0 +1,141 @@
+"""The Selenium baseline: the payroll paid the rpaframework way, ``RPA.Browser.Selenium`` keywords.
+
+What an RPA developer writes with rpaframework and Debian's ``chromium-driver``: one
+headless Chromium opened through ``Open Browser`` (Debian's ``/usr/bin/chromedriver``,
+the same ``chromium-headless-shell`` binary Teller drives), log in once, then per line open
+the transfer form, ``Input Text`` each field by a locator built from its label, ``Click
+Button``, ``Handle Alert`` to accept the ``confirm()``, wait for the receipt and ``Get Text``
+its transaction number. Sequential, one browser. The flags are the ones a root, offline
+Chromium needs (no sandbox, no GPU, no background calls home, no first-run).
+
+    .venv/bin/python bench/selenium_rpa.py --lines 1000 --latency-ms 0 150 --record
+
+The lines are the sample payroll batch every benchmark pays (``bench/_lines.py``). The time
+and CPU (``bench/_cpu.py``) cover the paying only: launch, login, every line, close. Every
+measurement checks the console's ledger: each line paid once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from RPA.Browser.Selenium import Selenium
+from selenium.webdriver.chrome.service import Service
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench._cpu import CpuMeter  # noqa: E402
+from bench._lines import LABELS, check_ledger, payroll_lines  # noqa: E402
+from tests._console_server import start_corebank  # noqa: E402
+
+CLIENT = "rpaframework selenium"
+RESULTS = Path(__file__).resolve().parent / "results" / f"{Path(__file__).stem}.jsonl"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+# Teller's binary (what teller.browser.find_chromium picks here), else the full Chromium
+CHROMIUM = next(
+    (p for p in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if os.access(p, os.X_OK)),
+    "/usr/bin/chromium",
+)
+FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def by_label(label: str) -> str:
+    """The locator of the input a label is for (the console draws input ids per session)."""
+    return f'xpath://input[@id=//label[normalize-space()="{label}"]/@for]'
+
+
+def pay(base_url: str, user: str, password: str, lines: list[dict[str, str]]) -> list[str]:
+    """Pay every line, one after the other; return the transaction numbers."""
+    txn_numbers = []
+    browser = Selenium(run_on_failure="Nothing")  # no failure screenshots into the repo
+    browser.open_browser(
+        f"{base_url}/login",
+        browser="chrome",
+        options={"binary_location": CHROMIUM, "arguments": FLAGS},
+        service=Service(executable_path=CHROMEDRIVER),
+    )
+
+    browser.input_text(by_label("用戶名 Username"), user)
+    # Input Password needs a running Robot Framework (it mutes Robot's log): plain Python here
+    browser.input_text(by_label("密碼 Password"), password)
+    browser.click_button("登錄 Login")
+    browser.wait_until_location_is(f"{base_url}/")
+
+    for line in lines:
+        browser.go_to(f"{base_url}/transfer")
+        for field, label in LABELS.items():
+            browser.input_text(by_label(label), line[field])
+        browser.click_button("提交 Submit")
+        browser.handle_alert("ACCEPT")
+        browser.wait_until_element_is_visible("id:txn-no")
+        txn_numbers.append(browser.get_text("id:txn-no"))
+
+    browser.close_browser()
+    return txn_numbers
+
+
+def measure(lines: int, latency_ms: int) -> dict[str, Any]:
+    """Pay a fresh batch of ``lines`` on a fresh console; time, CPU and the ledger check."""
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
+        with start_corebank(folder, latency_ms=latency_ms) as server:
+            work = payroll_lines(folder, lines, server)
+            with CpuMeter() as meter:
+                started = time.perf_counter()
+                paid = pay(server.base_url, server.user, server.password, work)
+                seconds = time.perf_counter() - started
+            check_ledger(server, [line["reference"] for line in work])
+            assert len(paid) == len(work) and all(paid), "a receipt without a transaction number"
+    return result(CHROMIUM, latency_ms, len(work), seconds, meter.seconds)
+
+
+def result(
+    browser: str, latency_ms: int, lines: int, seconds: float, cpu: dict[str, float]
+) -> dict[str, Any]:
+    """One measurement as a JSON-ready dict; CPU per item, the python split left out of the total."""
+    total = sum(v for k, v in cpu.items() if not k.startswith("python: "))
+    return {
+        "client": CLIENT,
+        "browser": browser,
+        "concurrency": 1,
+        "latency_ms": latency_ms,
+        "lines": lines,
+        "seconds": round(seconds, 2),
+        "items_per_s": round(lines / seconds, 2),
+        "cpu_s_per_item": round(total / lines, 3),
+        "cpu": {k: round(v / lines, 3) for k, v in cpu.items()},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1000)
+    parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 150])
+    parser.add_argument("--record", action="store_true", help=f"also append to {RESULTS}")
+    args = parser.parse_args()
+    for latency in args.latency_ms:
+        line = json.dumps(measure(args.lines, latency), ensure_ascii=False)
+        print(line, flush=True)
+        if args.record:
+            RESULTS.parent.mkdir(exist_ok=True)
+            with RESULTS.open("a", encoding="utf-8") as out:
+                out.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,126 @@
+"""Teller's payroll flow over 1,000 lines at 1, 2, 4 and 8 contexts, console at 0 and 150 ms.
+
+    .venv/bin/python bench/teller_payroll.py --lines 1000 --contexts 1 2 4 8 --latency-ms 0 150
+
+Each measurement: a fresh sandbox console and SQLite store, the same sample batch as the
+floor and the alternatives (`bench/_lines.py`), loaded and gated as `teller run` does,
+then the runner with a run log at DEBUG, as the command line writes one. ``seconds`` is
+from the runner's start (browser launch, logins) to the last line settled; the statement
+download and the reconciliation report after it are ``finish_s``. CPU is of the whole
+process tree by process kind, Python split by py-spy (`bench/_cpu.py`). Every
+measurement ends with the console's ledger: each line paid once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from loguru import logger  # noqa: E402
+
+from bench._cpu import CpuMeter  # noqa: E402
+from bench._lines import check_ledger, sample_batch  # noqa: E402
+from flows.payroll import PayrollFlow  # noqa: E402
+from teller.logs import add_run_log, configure  # noqa: E402
+from teller.runner import Runner  # noqa: E402
+from teller.runs import gate_for, start_run  # noqa: E402
+from teller.settings import load_settings  # noqa: E402
+from teller.store import Item, Store  # noqa: E402
+from tests._console_server import start_corebank  # noqa: E402
+
+
+def measure(contexts: int, lines: int, latency_ms: int, **overrides: Any) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        (tmp / "selectors").symlink_to(ROOT / "selectors")
+        with start_corebank(tmp, latency_ms=latency_ms) as server:
+            settings = load_settings(
+                ROOT,
+                consoles={
+                    "corebank": {
+                        "base_url": server.base_url,
+                        "user": server.user,
+                        "password": server.password,
+                    }
+                },
+                database_url=f"sqlite:///{tmp / 'teller.db'}",
+                contexts=contexts,
+                **overrides,
+            )
+            # the run folder (run log, evidence, report) goes to the temp folder
+            settings = settings.model_copy(update={"project": tmp})
+            flow = PayrollFlow()
+            path = sample_batch(tmp, lines, server)
+            store = Store(settings.store_url)
+            run_id = start_run(
+                store, flow, flow.load(path), gate_for(settings, store, flow), submitted_by="bench"
+            )
+            sink = add_run_log(settings.run_folder(run_id) / "run.log.jsonl")
+            last = [0.0]
+
+            def settled(item: Item) -> None:
+                last[0] = time.perf_counter()
+
+            runner = Runner(settings=settings, store=store, flow=flow, on_item=settled)
+            with CpuMeter() as meter:
+                started = time.perf_counter()
+                asyncio.run(runner.run(run_id))
+                ended = time.perf_counter()
+            logger.remove(sink)
+            items = store.items(run_id)
+            done = [i.key for i in items if i.state == "done"]
+            check_ledger(server, done)
+            store.close()
+    seconds = last[0] - started
+    python_split = {k: v for k, v in meter.seconds.items() if k.startswith("python: ")}
+    processes = {k: v for k, v in meter.seconds.items() if not k.startswith("python: ")}
+    total = sum(processes.values())
+    return {
+        "client": "teller",
+        "concurrency": contexts,
+        "latency_ms": latency_ms,
+        "lines": len(items),
+        "done": len(done),
+        "not_done": {i.key: i.state for i in items if i.state != "done"},
+        "seconds": round(seconds, 2),
+        "finish_s": round(ended - last[0], 2),
+        "items_per_s": round(len(done) / seconds, 2),
+        "cpu_s_per_item": round(total / len(done), 3),
+        "cpu": {k: round(v / len(done), 4) for k, v in {**processes, **python_split}.items()},
+        **({"settings": overrides} if overrides else {}),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lines", type=int, default=1000)
+    parser.add_argument("--contexts", type=int, nargs="+", default=[1, 2, 4, 8])
+    parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 150])
+    parser.add_argument("--no-trace", action="store_true", help="trace_failures = false")
+    parser.add_argument("--record", action="store_true", help="append to bench/results/")
+    args = parser.parse_args()
+    configure(level="WARNING")
+    overrides = {"trace_failures": False} if args.no_trace else {}
+    for latency in args.latency_ms:
+        for contexts in args.contexts:
+            result = measure(contexts, args.lines, latency, **overrides)
+            line = json.dumps(result, ensure_ascii=False)
+            print(line, flush=True)
+            if args.record:
+                out = ROOT / "bench" / "results" / "teller_payroll.jsonl"
+                out.parent.mkdir(exist_ok=True)
+                with out.open("a", encoding="utf-8") as file:
+                    file.write(line + "\n")
+
+
+if __name__ == "__main__":
+    main()
