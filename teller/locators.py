@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 from loguru import logger
-from playwright.async_api import FrameLocator, Locator, Page
+from playwright.async_api import Frame, FrameLocator, Locator, Page
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from teller._errors import ConfigError, SelectorNotFound
@@ -55,7 +55,7 @@ class Strategy(BaseModel):
             return f"role={self.role} name={self.name!r}"
         return f"{self.kind}={getattr(self, self.kind)!r}"
 
-    def locate(self, root: Page | FrameLocator) -> Locator:
+    def locate(self, root: Page | Frame | FrameLocator) -> Locator:
         """Build the Playwright locator for this strategy under ``root``."""
         if self.role is not None:
             return root.get_by_role(self.role, name=self.name, exact=self.exact)  # type: ignore[arg-type]
@@ -138,11 +138,21 @@ class LocatorRepository:
             raise SelectorNotFound(self.console, screen, "(screen)")
         return self.screens[screen].url
 
-    def _root(self, page: Page, screen: str, element: Element) -> Page | FrameLocator:
-        frame = element.frame or self.screens[screen].frame
-        if frame is None:
+    def _root(self, page: Page, screen: str, element: Element) -> Page | Frame | FrameLocator:
+        """Where the element lives: the page, its named frame, or a wait for that frame.
+
+        A frame the page has now is searched directly: a frame locator would find the
+        frame element in the top document again on every call, which costs a third of
+        the browser's protocol calls per transfer. Until the frame exists (a frameset
+        still loading) a frame locator waits for it.
+        """
+        name = element.frame or self.screens[screen].frame
+        if name is None:
             return page
-        return page.frame_locator(f'frame[name="{frame}"], iframe[name="{frame}"]')
+        frame = page.frame(name=name)
+        if frame is not None and not frame.is_detached():
+            return frame
+        return page.frame_locator(f'frame[name="{name}"], iframe[name="{name}"]')
 
     def candidates(self, page: Page, screen: str, key: str) -> list[Locator]:
         """The locators of every strategy of an element, in priority order."""
