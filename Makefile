@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup chromium libreoffice lint clean
+.PHONY: demo test bench setup chromium libreoffice lint clean
 
 setup: $(STAMP) chromium
 
@@ -36,6 +36,15 @@ test: setup libreoffice
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+# All of BENCHMARKS.md (about two hours; a quiet machine): rpaframework's Selenium needs
+# Debian's chromium-driver, the CPU figures psutil and py-spy.
+bench: setup
+	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev,bench]'
+	@command -v chromedriver >/dev/null 2>&1 || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-driver >/dev/null; }
+	sh bench/all.sh
+	$(PY) bench/plot.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check --fix .

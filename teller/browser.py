@@ -1,4 +1,4 @@
-"""Find a Chromium, launch it for bots, open light contexts, keep evidence of failures."""
+"""Find a Chromium, launch it light for bots (no pictures, no web fonts), keep evidence of failures."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route
+from playwright.async_api import Browser, BrowserContext, Page, Playwright
 
 from teller._errors import ConfigError
 from teller._masking import mask_text
@@ -25,10 +25,12 @@ LAUNCH_ARGS = [
     "--disable-quic",
     "--disable-extensions",
     "--disable-dev-shm-usage",
+    # A bot never looks at pictures or web fonts: Chromium does not even request them. A
+    # request filter (context.route) would do the same, but pauses every request for a
+    # round trip to Python, documents included.
+    "--blink-settings=imagesEnabled=false",
+    "--disable-remote-fonts",
 ]
-
-# A bot never looks at these; not loading them saves Chromium CPU on every page.
-_BLOCKED_RESOURCES = frozenset({"image", "font", "media"})
 
 _DEBIAN = ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium")
 
@@ -74,19 +76,9 @@ async def launch(
     )
 
 
-async def _skip_heavy(route: Route) -> None:
-    if route.request.resource_type in _BLOCKED_RESOURCES:
-        await route.abort()
-    else:
-        await route.continue_()
-
-
-async def new_context(browser: Browser, *, block_heavy: bool = True) -> BrowserContext:
+async def new_context(browser: Browser) -> BrowserContext:
     """A fresh, isolated context (one console session) that accepts downloads."""
-    context = await browser.new_context(accept_downloads=True, locale="zh-CN")
-    if block_heavy:
-        await context.route("**/*", _skip_heavy)
-    return context
+    return await browser.new_context(accept_downloads=True, locale="zh-CN")
 
 
 async def save_evidence(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from loguru import logger
@@ -89,6 +89,14 @@ class Screen(BaseModel):
     model_config = ConfigDict(extra="forbid")
     frame: str | None = None
     url: str | None = None
+    input: Literal["fill", "simulate"] = "fill"
+    """How the bot types and clicks on this screen. ``fill``: Playwright's ``fill`` and
+    mouse click, each waiting until the element is visible, enabled and stable.
+    ``simulate`` (UiPath's word): one call per field that sets its value and sends the
+    input and change events, and one call per click that runs the element's ``click()``;
+    a disabled, read-only or too-long field, or a disabled button, is refused. About a
+    third less CPU per transfer (BENCHMARKS.md); a screen whose fields react to each
+    keystroke, or that checks for real mouse events, needs ``fill``."""
     elements: dict[str, Element]
 
 

@@ -48,6 +48,26 @@ __all__ = ["Key", "PageObject"]
 Key = tuple[str, str]
 """An element as the selector file names it: (screen, element key)."""
 
+# A screen's ``input: simulate``: the value goes in as a person's paste would, with the events a
+# page listens to; a field a person could not type into, or that would cut the value
+# short (maxlength, a select without that option), is refused before anything is sent.
+_SET_VALUE = """(field, value) => {
+    if (!["INPUT", "TEXTAREA", "SELECT"].includes(field.tagName))
+        throw new Error(`not a form field: ${field.tagName}`);
+    if (field.disabled || field.readOnly) throw new Error("the field is disabled or read-only");
+    if (field.maxLength >= 0 && value.length > field.maxLength)
+        throw new Error(`the field takes at most ${field.maxLength} characters`);
+    field.focus();
+    field.value = value;
+    if (field.value !== value) throw new Error("the field did not take the value");
+    field.dispatchEvent(new Event("input", {bubbles: true}));
+    field.dispatchEvent(new Event("change", {bubbles: true}));
+}"""
+_CLICK = """element => {
+    if (element.disabled) throw new Error("the element is disabled");
+    element.click();
+}"""
+
 
 class PageObject:
     """One session on one console, in one browser page; subclass it once per console."""
@@ -92,9 +112,26 @@ class PageObject:
         return False
 
     async def _fill(self, screen: str, **values: str) -> None:
-        """Fill each field named by key with its value, in the order given."""
+        """Fill each field named by key with its value, in the order given.
+
+        As the screen's ``input`` says (selector file): Playwright's ``fill``, or
+        (``simulate``) the value set in one call per field.
+        """
+        direct = self._locators.screens[screen].input == "simulate"
         for key, value in values.items():
-            await (await self._find(screen, key)).fill(value, timeout=self._timeout_ms)
+            field = await self._find(screen, key)
+            if direct:
+                await field.evaluate(_SET_VALUE, value, timeout=self._timeout_ms)
+            else:
+                await field.fill(value, timeout=self._timeout_ms)
+
+    async def _click(self, element: Locator, screen: str) -> None:
+        """Click as the screen's ``input`` says: Playwright's mouse click, or (``simulate``)
+        the element's own ``click()`` in one call, refused if the element is disabled."""
+        if self._locators.screens[screen].input == "simulate":
+            await element.evaluate(_CLICK, timeout=self._timeout_ms)
+        else:
+            await element.click(timeout=self._timeout_ms)
 
     async def _text(self, locator: Locator, screen: str) -> str:
         """The element's text; if it is still empty, once more after its page is parsed."""
@@ -159,7 +196,7 @@ class PageObject:
         frame = self._frame(screen)  # no frameset: SessionExpired now, not a selector timeout
         target = await self._find(*key)
         async with frame.expect_navigation(wait_until="commit", timeout=self._timeout_ms) as nav:
-            await target.click(timeout=self._timeout_ms)
+            await self._click(target, key[0])
         response = await nav.value
         self._check_status(response, screen)
         return response
@@ -273,7 +310,7 @@ class PageObject:
             async with frame.expect_navigation(
                 wait_until="commit", timeout=self._timeout_ms
             ) as nav:
-                await button.click(timeout=self._timeout_ms)
+                await self._click(button, screen)
                 sent = sent or in_doubt_after_click
             return await nav.value
         except PlaywrightError as exc:

@@ -1,0 +1,126 @@
+"""A screen's ``input: simulate``: one call per field or click, with the page's events; refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page
+
+from teller import ConsoleError
+from teller.locators import LocatorRepository
+from tests.teller.test_pages import Demo, on_page
+
+SELECTORS = """
+console: demo
+version: "1.0"
+screens:
+  {screen}:
+    input: {input}
+    elements:
+      name: {{strategies: [{{label: Name}}]}}
+      code: {{strategies: [{{css: "#code"}}]}}
+      kind: {{strategies: [{{css: "#kind"}}]}}
+      locked: {{strategies: [{{css: "#locked"}}]}}
+      disabled: {{strategies: [{{css: "#off"}}]}}
+      label: {{strategies: [{{css: "#label"}}]}}
+      pay: {{strategies: [{{css: "#pay"}}]}}
+      frozen: {{strategies: [{{css: "#frozen"}}]}}
+"""
+FORM = """<form><label for="n">Name</label><input id="n">
+<input id="code" maxlength="4"><select id="kind"><option>A</option><option>B</option></select>
+<input id="locked" readonly><input id="off" disabled><span id="label">x</span>
+<button type="button" id="pay" onclick="seen.push('pay:' + confirm('Pay?'))">Pay</button>
+<button type="button" id="frozen" disabled onclick="seen.push('frozen')">Frozen</button></form>
+<script>
+window.seen = [];
+for (const field of document.querySelectorAll("input, select"))
+  for (const type of ["input", "change"])
+    field.addEventListener(type, () => window.seen.push(`${field.id}:${type}:${field.value}`));
+</script>"""
+
+
+def repository(tmp_path: Path, input_mode: str) -> LocatorRepository:
+    path = tmp_path / "demo.yaml"
+    path.write_text(SELECTORS.format(screen="form", input=input_mode), encoding="utf-8")
+    return LocatorRepository.load(path)
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["simulate", "fill"])
+def test_both_modes_enter_values_and_send_the_events_a_page_listens_to(
+    tmp_path: Path, mode: str
+) -> None:
+    async def scenario(bot: Demo, page: Page) -> tuple[list[str], list[str]]:
+        await bot._fill("form", name="張三 Zhang", code="A12")
+        values = [await page.input_value(s) for s in ("#n", "#code")]
+        return values, await page.evaluate("window.seen")
+
+    values, seen = on_page(repository(tmp_path, mode), FORM, scenario)
+    assert values == ["張三 Zhang", "A12"]
+    for event in ("n:input:張三 Zhang", "n:change:張三 Zhang", "code:input:A12"):
+        assert event in seen, seen
+
+
+@pytest.mark.e2e
+def test_simulate_chooses_an_option_of_a_select(tmp_path: Path) -> None:
+    async def scenario(bot: Demo, page: Page) -> tuple[str, list[str]]:
+        await bot._fill("form", kind="B")
+        return await page.input_value("#kind"), await page.evaluate("window.seen")
+
+    value, seen = on_page(repository(tmp_path, "simulate"), FORM, scenario)
+    assert value == "B" and "kind:change:B" in seen
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"code": "A1234"}, "at most 4 characters"),
+        ({"kind": "C"}, "did not take the value"),
+        ({"locked": "x"}, "disabled or read-only"),
+        ({"disabled": "x"}, "disabled or read-only"),
+        ({"label": "x"}, "not a form field: SPAN"),
+    ],
+)
+def test_simulate_refuses_what_a_person_could_not_type_and_changes_nothing(
+    tmp_path: Path, fields: dict[str, str], words: str
+) -> None:
+    async def scenario(bot: Demo, page: Page) -> None:
+        async with bot._translate("form"):
+            await bot._fill("form", **fields)
+
+    with pytest.raises(ConsoleError) as caught:
+        on_page(repository(tmp_path, "simulate"), FORM, scenario)
+    assert words in caught.value.detail
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["simulate", "fill"])
+def test_both_modes_click_and_the_confirm_is_answered(tmp_path: Path, mode: str) -> None:
+    async def scenario(bot: Demo, page: Page) -> list[str]:
+        page.on("dialog", lambda dialog: dialog.accept())
+        await bot._click(await bot._find("form", "pay"), "form")
+        seen: list[str] = await page.evaluate("window.seen")
+        return seen
+
+    assert on_page(repository(tmp_path, mode), FORM, scenario) == ["pay:true"]
+
+
+@pytest.mark.e2e
+def test_simulate_refuses_to_click_a_disabled_button(tmp_path: Path) -> None:
+    async def scenario(bot: Demo, page: Page) -> None:
+        async with bot._translate("form"):
+            await bot._click(await bot._find("form", "frozen"), "form")
+
+    with pytest.raises(ConsoleError) as caught:
+        on_page(repository(tmp_path, "simulate"), FORM, scenario)
+    assert "the element is disabled" in caught.value.detail
+
+
+def test_a_screen_fills_unless_its_file_says_simulate(tmp_path: Path) -> None:
+    assert repository(tmp_path, "fill").screens["form"].input == "fill"
+    path = tmp_path / "bad.yaml"
+    path.write_text(SELECTORS.format(screen="form", input="type"), encoding="utf-8")
+    with pytest.raises(Exception, match="input"):
+        LocatorRepository.load(path)
