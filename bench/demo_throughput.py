@@ -5,8 +5,8 @@
 Each measurement gets a fresh sandbox console and store: the sample batch (a few lines
 above the limit, a few the console refuses) is loaded, gated, paid by the runner and
 reconciled, exactly as `teller demo` does. Wall time covers the runner's whole run
-(browser start, logins, transfers, statement download, report). CPU time is of this
-process tree (Python, Playwright's driver, Chromium, the console), from /proc.
+(browser start, logins, transfers, statement download, report). CPU time is of the
+whole process tree (Python, Playwright's driver, Chromium, the console; bench/_cpu.py).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import resource
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench._cpu import CpuMeter  # noqa: E402
 from flows.payroll import PayrollFlow  # noqa: E402
 from teller.logs import configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
@@ -30,13 +30,6 @@ from teller.runs import gate_for, start_run  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
 from teller.store import Store  # noqa: E402
 from tests._console_server import start_corebank  # noqa: E402
-
-
-def _cpu_seconds() -> float:
-    """CPU of this process and its waited-for children (the console is measured apart)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def measure(contexts: int, lines: int, latency_ms: int) -> dict[str, float]:
@@ -76,11 +69,11 @@ def measure(contexts: int, lines: int, latency_ms: int) -> dict[str, float]:
             # the run folder would land in the repository's var/: keep it in the temp folder
             settings = settings.model_copy(update={"project": tmp})
             (tmp / "selectors").symlink_to(ROOT / "selectors")
-            cpu = _cpu_seconds()
-            started = time.perf_counter()
-            asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
-            wall = time.perf_counter() - started
-            cpu = _cpu_seconds() - cpu
+            with CpuMeter(split_python=False) as meter:
+                started = time.perf_counter()
+                asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
+                wall = time.perf_counter() - started
+            cpu = sum(meter.seconds.values())
             worked = len([i for i in store.items(run_id) if i.state != "needs_approval"])
             paid = server.rows(
                 "SELECT COUNT(*) FROM transfers WHERE reference LIKE ?", (f"{sample.batch_id}:%",)
@@ -93,7 +86,7 @@ def measure(contexts: int, lines: int, latency_ms: int) -> dict[str, float]:
         "paid": paid,
         "seconds": round(wall, 2),
         "items_per_s": round(worked / wall, 2),
-        "cpu_s_per_item_this_process": round(cpu / worked, 3),
+        "cpu_s_per_item": round(cpu / worked, 3),
     }
 
 

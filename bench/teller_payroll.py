@@ -7,8 +7,10 @@ floor and the alternatives (`bench/_lines.py`), loaded and gated as `teller run`
 then the runner with a run log at DEBUG, as the command line writes one. ``seconds`` is
 from the runner's start (browser launch, logins) to the last line settled; the statement
 download and the reconciliation report after it are ``finish_s``. CPU is of the whole
-process tree by process kind, Python split by py-spy (`bench/_cpu.py`). Every
-measurement ends with the console's ledger: each line paid once.
+process tree by process kind, Python split by py-spy (`bench/_cpu.py`). ``store_wall_s``
+is the wall time per item spent inside the store's calls while the runner works (the
+store is synchronous: all contexts wait while it commits). Every measurement ends with
+the console's ledger: each line paid once.
 """
 
 from __future__ import annotations
@@ -36,6 +38,23 @@ from teller.runs import gate_for, start_run  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
 from teller.store import Item, Store  # noqa: E402
 from tests._console_server import start_corebank  # noqa: E402
+
+_TIMED = ("claim", "release", "move", "item", "items", "note", "run", "update_run", "audit")
+
+
+def _time_store(store: Store, spent: list[float]) -> None:
+    """Add the wall time of every call of the store's item and run methods to ``spent``."""
+    for name in _TIMED:
+        method = getattr(store, name)
+
+        def timed(*args: Any, _method: Any = method, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                spent[0] += time.perf_counter() - started
+
+        setattr(store, name, timed)
 
 
 def measure(contexts: int, lines: int, latency_ms: int, **overrides: Any) -> dict[str, Any]:
@@ -71,6 +90,8 @@ def measure(contexts: int, lines: int, latency_ms: int, **overrides: Any) -> dic
                 last[0] = time.perf_counter()
 
             runner = Runner(settings=settings, store=store, flow=flow, on_item=settled)
+            spent = [0.0]
+            _time_store(store, spent)
             with CpuMeter() as meter:
                 started = time.perf_counter()
                 asyncio.run(runner.run(run_id))
@@ -95,6 +116,7 @@ def measure(contexts: int, lines: int, latency_ms: int, **overrides: Any) -> dic
         "finish_s": round(ended - last[0], 2),
         "items_per_s": round(len(done) / seconds, 2),
         "cpu_s_per_item": round(total / len(done), 3),
+        "store_wall_s_per_item": round(spent[0] / len(done), 4),
         "cpu": {k: round(v / len(done), 4) for k, v in {**processes, **python_split}.items()},
         **({"settings": overrides} if overrides else {}),
     }

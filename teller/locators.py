@@ -187,6 +187,12 @@ class LocatorRepository:
             if found is None:
                 raise SelectorNotFound(self.console, screen, key, tried=len(candidates))
         index, locator = found
+        if index > 0:
+            # A page still being parsed can show a fallback's element a moment before the
+            # first strategy's: ask the better strategies once more before calling it drift.
+            better = await self._first_present(candidates[:index])
+            if better is not None:
+                index, locator = better
         if index > 0 and (screen, key, index) not in self._drift_seen:
             self._drift_seen.add((screen, key, index))
             strategy = self.element(screen, key).strategies[index]
