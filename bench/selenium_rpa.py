@@ -38,9 +38,20 @@ from tests._console_server import start_corebank  # noqa: E402
 CLIENT = "rpaframework selenium"
 RESULTS = Path(__file__).resolve().parent / "results" / f"{Path(__file__).stem}.jsonl"
 CHROMEDRIVER = "/usr/bin/chromedriver"
-# Teller's binary (what teller.browser.find_chromium picks here), else the full Chromium
+# Teller's binary (what teller.browser.find_chromium picks here), else the full Chromium.
+# The real binaries, not Debian's /usr/bin wrappers: a wrapper runs Chromium without exec,
+# so chromedriver's quit ends the wrapper and Chromium lived on, busy, after the run.
 CHROMIUM = next(
-    (p for p in ("/usr/bin/chromium-headless-shell", "/usr/bin/chromium") if os.access(p, os.X_OK)),
+    (
+        p
+        for p in (
+            "/usr/lib/chromium/chromium-headless-shell",
+            "/usr/bin/chromium-headless-shell",
+            "/usr/lib/chromium/chromium",
+            "/usr/bin/chromium",
+        )
+        if os.access(p, os.X_OK)
+    ),
     "/usr/bin/chromium",
 )
 FLAGS = [
