@@ -17,23 +17,17 @@ measurement checks the console's ledger: each line paid once.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
-import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 from RPA.Browser.Selenium import Selenium
 from selenium.webdriver.chrome.service import Service
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench._cpu import CpuMeter  # noqa: E402
-from bench._lines import LABELS, check_ledger, payroll_lines  # noqa: E402
-from tests._console_server import start_corebank  # noqa: E402
+from bench._lines import LABELS  # noqa: E402
+from bench._sequential import main  # noqa: E402
 
 CLIENT = "rpaframework selenium"
 RESULTS = Path(__file__).resolve().parent / "results" / f"{Path(__file__).stem}.jsonl"
@@ -100,53 +94,5 @@ def pay(base_url: str, user: str, password: str, lines: list[dict[str, str]]) ->
     return txn_numbers
 
 
-def measure(lines: int, latency_ms: int) -> dict[str, Any]:
-    """Pay a fresh batch of ``lines`` on a fresh console; time, CPU and the ledger check."""
-    with tempfile.TemporaryDirectory() as name:
-        folder = Path(name)
-        with start_corebank(folder, latency_ms=latency_ms) as server:
-            work = payroll_lines(folder, lines, server)
-            with CpuMeter() as meter:
-                started = time.perf_counter()
-                paid = pay(server.base_url, server.user, server.password, work)
-                seconds = time.perf_counter() - started
-            check_ledger(server, [line["reference"] for line in work])
-            assert len(paid) == len(work) and all(paid), "a receipt without a transaction number"
-    return result(CHROMIUM, latency_ms, len(work), seconds, meter.seconds)
-
-
-def result(
-    browser: str, latency_ms: int, lines: int, seconds: float, cpu: dict[str, float]
-) -> dict[str, Any]:
-    """One measurement as a JSON-ready dict; CPU per item, the python split left out of the total."""
-    total = sum(v for k, v in cpu.items() if not k.startswith("python: "))
-    return {
-        "client": CLIENT,
-        "browser": browser,
-        "concurrency": 1,
-        "latency_ms": latency_ms,
-        "lines": lines,
-        "seconds": round(seconds, 2),
-        "items_per_s": round(lines / seconds, 2),
-        "cpu_s_per_item": round(total / lines, 3),
-        "cpu": {k: round(v / lines, 3) for k, v in cpu.items()},
-    }
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--lines", type=int, default=1000)
-    parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 150])
-    parser.add_argument("--record", action="store_true", help=f"also append to {RESULTS}")
-    args = parser.parse_args()
-    for latency in args.latency_ms:
-        line = json.dumps(measure(args.lines, latency), ensure_ascii=False)
-        print(line, flush=True)
-        if args.record:
-            RESULTS.parent.mkdir(exist_ok=True)
-            with RESULTS.open("a", encoding="utf-8") as out:
-                out.write(line + "\n")
-
-
 if __name__ == "__main__":
-    main()
+    main(__doc__, CLIENT, CHROMIUM, pay, RESULTS)
