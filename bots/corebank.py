@@ -91,8 +91,7 @@ class CoreBank(PageObject):
                 reference=reference,
                 memo=memo,
             )
-            submit = await self._find("transfer", "submit")
-        response = await self._submit_confirmed(submit, "transfer", reference)
+        response = await self._submit_confirmed(("transfer", "submit"), "transfer", reference)
         txn_no = await self._read_outcome(response, reference)
         self._on_receipt = True
         logger.debug(

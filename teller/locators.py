@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from teller._errors import ConfigError, SelectorNotFound
 
-__all__ = ["Element", "LocatorRepository", "Screen", "Strategy"]
+__all__ = ["Element", "LocatorRepository", "Screen", "Strategy", "on_first"]
 
 _KINDS = ("role", "label", "test_id", "text", "placeholder", "css", "xpath")
 
@@ -170,48 +170,104 @@ class LocatorRepository:
 
     async def find(self, page: Page, screen: str, key: str, *, timeout: float = 10.0) -> Locator:
         """Return the element found by the first strategy that matches, waiting up to ``timeout``."""
+        found = await self.find_now(page, screen, key)
+        if found is not None:
+            return found
         candidates = self.candidates(page, screen, key)
-        found = await self._first_present(candidates)
+        either = candidates[0]
+        for other in candidates[1:]:
+            either = either.or_(other)
+        try:
+            await either.first.wait_for(state="attached", timeout=timeout * 1000)
+        except Exception:
+            raise SelectorNotFound(self.console, screen, key, tried=len(candidates)) from None
+        found = await self.find_now(page, screen, key)
+        if found is None:  # it came and went: a page in the middle of navigating
+            await asyncio.sleep(0.05)
+            found = await self.find_now(page, screen, key)
         if found is None:
-            either = candidates[0]
-            for other in candidates[1:]:
-                either = either.or_(other)
-            try:
-                await either.first.wait_for(state="attached", timeout=timeout * 1000)
-            except Exception:
-                raise SelectorNotFound(self.console, screen, key, tried=len(candidates)) from None
-            found = await self._first_present(candidates)
-            if found is None:  # it came and went: a page in the middle of navigating
-                await asyncio.sleep(0.05)
-                found = await self._first_present(candidates)
-            if found is None:
-                raise SelectorNotFound(self.console, screen, key, tried=len(candidates))
+            raise SelectorNotFound(self.console, screen, key, tried=len(candidates))
+        return found
+
+    async def find_now(
+        self, page: Page, screen: str, key: str, *, first_strategy: bool = False
+    ) -> Locator | None:
+        """The element found by the first strategy that matches right now, or None; no wait.
+
+        ``first_strategy``: only the element's first strategy is asked.
+        """
+        candidates = self.candidates(page, screen, key)
+        if first_strategy:
+            candidates = candidates[:1]
+        found = await _first_present(candidates)
+        if found is None:
+            return None
         index, locator = found
         if index > 0:
             # A page still being parsed can show a fallback's element a moment before the
             # first strategy's: ask the better strategies once more before calling it drift.
-            better = await self._first_present(candidates[:index])
+            better = await _first_present(candidates[:index])
             if better is not None:
                 index, locator = better
-        if index > 0 and (screen, key, index) not in self._drift_seen:
-            self._drift_seen.add((screen, key, index))
-            strategy = self.element(screen, key).strategies[index]
-            logger.warning(
-                "selector drift: {}/{}/{} matched by fallback #{} ({})",
-                self.console,
-                screen,
-                key,
-                index + 1,
-                strategy.describe(),
-            )
+        self._note_drift(screen, key, index)
         return locator.first
 
-    @staticmethod
-    async def _first_present(candidates: list[Locator]) -> tuple[int, Locator] | None:
+    async def run(
+        self, page: Page, screen: str, key: str, script: str, arg: Any, *, timeout: float = 10.0
+    ) -> Any:
+        """Run ``script`` (``(element, arg) => ...``) on the element; its result.
+
+        One call to the browser when the element is there: each strategy in turn is asked
+        to run the script on its first match. Otherwise it waits as ``find`` does. An error
+        the script throws is raised, as Playwright's ``Error``.
+        """
+        candidates = self.candidates(page, screen, key)
         for index, locator in enumerate(candidates):
-            try:
-                if await locator.count() > 0:
-                    return index, locator
-            except Exception:  # a frame detached mid-navigation counts as not there yet
-                continue
-        return None
+            answer = await locator.evaluate_all(on_first(script), arg)
+            if answer[0]:
+                if index > 0 and await _first_present(candidates[:index]) is None:
+                    self._note_drift(screen, key, index)
+                return answer[1]
+        element = await self.find(page, screen, key, timeout=timeout)
+        return await element.evaluate(script, arg, timeout=timeout * 1000)
+
+    def _note_drift(self, screen: str, key: str, index: int) -> None:
+        """Log selector drift once when a fallback strategy (not the first) matched."""
+        if index == 0 or (screen, key, index) in self._drift_seen:
+            return
+        self._drift_seen.add((screen, key, index))
+        strategy = self.element(screen, key).strategies[index]
+        logger.warning(
+            "selector drift: {}/{}/{} matched by fallback #{} ({})",
+            self.console,
+            screen,
+            key,
+            index + 1,
+            strategy.describe(),
+        )
+
+
+def on_first(script: str) -> str:
+    """A script for ``evaluate_all`` that runs ``script`` on the first element found, if any:
+    it answers ``[true, result]``, or ``[false]`` when nothing matched."""
+    return f"(found, arg) => found.length ? [true, ({script})(found[0], arg)] : [false]"
+
+
+async def _first_present(candidates: list[Locator]) -> tuple[int, Locator] | None:
+    for index, locator in enumerate(candidates):
+        if await _count(locator):
+            return index, locator
+    return None
+
+
+async def _count(locator: Locator) -> int:
+    """How many elements match now; a frame detached mid-navigation counts as none.
+
+    Asked in the page's own JavaScript world, where ``run`` and reading texts work too, so a
+    fresh page needs Playwright's helper script in one world only, not two.
+    """
+    try:
+        found: int = await locator.evaluate_all("found => found.length")
+    except Exception:
+        return 0
+    return found

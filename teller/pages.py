@@ -41,7 +41,7 @@ from teller._errors import (
     TellerError,
 )
 from teller._masking import mask_text
-from teller.locators import LocatorRepository
+from teller.locators import LocatorRepository, on_first
 
 __all__ = ["Key", "PageObject"]
 
@@ -67,6 +67,7 @@ _CLICK = """element => {
     if (element.disabled) throw new Error("the element is disabled");
     element.click();
 }"""
+_TEXT = "element => element.innerText ?? element.textContent"
 
 
 class PageObject:
@@ -106,10 +107,10 @@ class PageObject:
 
     async def _present(self, screen: str, key: str) -> bool:
         """Whether the element is there right now, without waiting (see ``_settled``)."""
-        for locator in self._locators.candidates(self._page, screen, key):
-            if await locator.count() > 0:
-                return True
-        return False
+        return await self._locators.find_now(self._page, screen, key) is not None
+
+    def _simulated(self, screen: str) -> bool:
+        return self._locators.screens[screen].input == "simulate"
 
     async def _fill(self, screen: str, **values: str) -> None:
         """Fill each field named by key with its value, in the order given.
@@ -117,24 +118,33 @@ class PageObject:
         As the screen's ``input`` says (selector file): Playwright's ``fill``, or
         (``simulate``) the value set in one call per field.
         """
-        direct = self._locators.screens[screen].input == "simulate"
         for key, value in values.items():
-            field = await self._find(screen, key)
-            if direct:
-                await field.evaluate(_SET_VALUE, value, timeout=self._timeout_ms)
+            if self._simulated(screen):
+                await self._locators.run(
+                    self._page, screen, key, _SET_VALUE, value, timeout=self._timeout
+                )
             else:
+                field = await self._find(screen, key)
                 await field.fill(value, timeout=self._timeout_ms)
 
-    async def _click(self, element: Locator, screen: str) -> None:
-        """Click as the screen's ``input`` says: Playwright's mouse click, or (``simulate``)
-        the element's own ``click()`` in one call, refused if the element is disabled."""
-        if self._locators.screens[screen].input == "simulate":
-            await element.evaluate(_CLICK, timeout=self._timeout_ms)
-        else:
+    async def _click(self, element: Locator | Key, screen: str) -> None:
+        """Click an element (a found locator, or a key on ``screen``) as the screen's
+        ``input`` says: Playwright's mouse click, or (``simulate``) the element's own
+        ``click()`` in one call, refused if the element is disabled."""
+        if not self._simulated(screen):
+            if isinstance(element, tuple):
+                element = await self._find(*element)
             await element.click(timeout=self._timeout_ms)
+        elif isinstance(element, tuple):
+            await self._locators.run(self._page, *element, _CLICK, None, timeout=self._timeout)
+        elif not (await element.evaluate_all(on_first(_CLICK), None))[0]:
+            await element.evaluate(_CLICK, timeout=self._timeout_ms)  # gone: wait for it
 
     async def _text(self, locator: Locator, screen: str) -> str:
         """The element's text; if it is still empty, once more after its page is parsed."""
+        text = await locator.evaluate_all(on_first(_TEXT), None)
+        if text[0] and text[1].strip():
+            return str(text[1]).strip()
         text = (await locator.inner_text(timeout=self._timeout_ms)).strip()
         if not text:
             await self._settled(screen)
@@ -194,9 +204,8 @@ class PageObject:
     async def _click_and_load(self, key: Key, screen: str) -> Response | None:
         """Click ``key``, wait until the page it loads in ``screen``'s frame commits; 5xx: ConsoleError."""
         frame = self._frame(screen)  # no frameset: SessionExpired now, not a selector timeout
-        target = await self._find(*key)
         async with frame.expect_navigation(wait_until="commit", timeout=self._timeout_ms) as nav:
-            await self._click(target, key[0])
+            await self._click(key, key[0])
         response = await nav.value
         self._check_status(response, screen)
         return response
@@ -226,6 +235,10 @@ class PageObject:
         loose fallback strategy finds (a login form's submit taken for the transfer form's)
         must not beat one its first strategy finds.
         """
+        if extra is None:  # the first key, found by its first strategy, wins: one call, no race
+            found = await self._locators.find_now(self._page, *keys[0], first_strategy=True)
+            if found is not None:
+                return keys[0], found
         tasks: dict[asyncio.Future[Any], Key | Literal["extra"]] = {
             asyncio.ensure_future(self._find(*key)): key for key in keys
         }
@@ -277,14 +290,15 @@ class PageObject:
 
     async def _submit_confirmed(
         self,
-        button: Locator,
+        button: Locator | Key,
         screen: str,
         reference: str,
         *,
         in_doubt_after_click: bool = True,
         await_error_page: bool = False,
     ) -> Response | None:
-        """Click ``button``, accept any ``confirm()``, and return the answer's response.
+        """Click ``button`` (a locator, or a key on ``screen``), accept any ``confirm()``, and
+        return the answer's response.
 
         A failure is translated as ``_translate`` does until the POST may be on its way (a
         confirm() accepted, a POST navigation gone, or ``in_doubt_after_click`` the click
