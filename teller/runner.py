@@ -159,6 +159,7 @@ class Runner:
                 return
             if not self.store.claim(item_id, worker.owner, seconds=self.settings.lease_seconds):
                 continue  # another runner holds it
+            item = None
             try:
                 item = await self._settle(worker, env, self.store.item(item_id))
                 self.on_item(item)
@@ -170,10 +171,12 @@ class Runner:
                 )
                 return
             finally:
-                self.store.release(item_id, worker.owner)
+                if item is None or item.state in TODO:  # a move out of TODO freed the lease
+                    self.store.release(item_id, worker.owner)
 
     async def _settle(self, worker: _Worker, env: FlowEnv, item: Item) -> Item:
         """Drive one item until it is final, parked for a person, or no longer ours to do."""
+        renew = False  # the lease was just taken: renewed before each later attempt
         while item.state in TODO:
             with logger.contextualize(item=item.key):
                 if item.state == "in_flight":  # left by a runner that died mid-attempt
@@ -185,9 +188,12 @@ class Runner:
                     )
                 if item.state == "in_doubt":
                     item = await self._resolve(worker, env, item)
+                    renew = True
                     continue
-                # renew the lease before each attempt: a slow item stays ours
-                self.store.claim(item.id, worker.owner, seconds=self.settings.lease_seconds)
+                # renew the lease before each later attempt: a slow item stays ours
+                if renew:
+                    self.store.claim(item.id, worker.owner, seconds=self.settings.lease_seconds)
+                renew = True
                 item = await self._attempt(worker, env, item)
                 if item.state == "retry_wait":
                     await asyncio.sleep(self.retry.delay(item.attempts))

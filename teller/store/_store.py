@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from teller._errors import StateError
 from teller.store._audit import AuditEntry, AuditProblem, append, ensure_head, verify
-from teller.store._states import allowed
+from teller.store._states import TODO, allowed
 from teller.store._tables import AuditRecord, Base, Event, Item, Run
 from teller.store._upgrade import add_missing_columns
 
@@ -242,7 +242,8 @@ class Store:
         """Move an item to ``target`` if the state machine allows it, with its event, atomically.
 
         The update is conditional on the state read, so two processes cannot both move
-        the same item out of the same state.
+        the same item out of the same state. A move out of the to-do states frees the
+        item's lease in the same commit: no runner works it any more.
         """
         with self._session() as session:
             item = session.get(Item, item_id)
@@ -254,10 +255,11 @@ class Store:
                     f"item {item_id} ({item.key}): {source} -> {target} is not allowed"
                 )
             stamp = now()
+            lease = {} if target in TODO else {"lease_owner": None, "lease_until": None}
             result = session.execute(
                 update(Item)
                 .where(Item.id == item_id, Item.state == source)
-                .values(state=target, updated_at=stamp, **fields)
+                .values(state=target, updated_at=stamp, **lease, **fields)
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]

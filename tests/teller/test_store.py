@@ -86,6 +86,23 @@ def test_leases_keep_two_owners_apart(store: Store) -> None:
     assert store.claim(item.id, "robot-b", seconds=60)
 
 
+def test_a_move_out_of_the_to_do_states_frees_the_lease_in_the_same_commit(
+    store: Store,
+) -> None:
+    item = store.items(_run(store))[0]
+    store.move(item.id, "auto_approved", actor="gate")
+    assert store.claim(item.id, "robot-a", seconds=60)
+    moved = store.move(item.id, "in_flight", actor="robot-a", attempts=1)
+    assert moved.lease_owner == "robot-a"  # still to do: still robot-a's
+    moved = store.move(item.id, "in_doubt", actor="robot-a")
+    assert moved.lease_owner == "robot-a"
+    moved = store.move(item.id, "needs_review", actor="robot-a")
+    assert (moved.lease_owner, moved.lease_until) == (None, None)
+    assert "lease" not in store.audit_records()[-1].detail
+    store.move(item.id, "retry_wait", actor="approver")  # a person sends it back
+    assert store.claim(item.id, "robot-b", seconds=60)
+
+
 def test_an_expired_lease_is_taken_over(store: Store) -> None:
     item = store.items(_run(store))[0]
     assert store.claim(item.id, "robot-a", seconds=-1)  # already expired
