@@ -173,7 +173,7 @@ class CoreBank(PageObject):
                 raise InDoubt(self.console, reference, "no receipt after submit")
             which, element = found
             if which == ("receipt", "txn_no"):
-                txn_no = await self._text(element, "receipt")
+                txn_no = await self._read("receipt", "txn_no")
                 if not txn_no:
                     raise InDoubt(self.console, reference, "receipt without a txn number")
                 return txn_no

@@ -20,6 +20,7 @@ from teller._errors import ConfigError, SelectorNotFound
 
 __all__ = ["Element", "LocatorRepository", "Screen", "Strategy", "on_first"]
 
+_FINDER = Path(__file__).with_name("finder.js").read_text(encoding="utf-8")
 _KINDS = ("role", "label", "test_id", "text", "placeholder", "css", "xpath")
 
 
@@ -199,6 +200,12 @@ class LocatorRepository:
         candidates = self.candidates(page, screen, key)
         if first_strategy:
             candidates = candidates[:1]
+        quick = await self._quick(page, screen, key, "() => true", None, len(candidates))
+        if quick is not None and quick[0] == "absent":
+            return None
+        if quick is not None and quick[0] == "found":
+            self._note_drift(screen, key, quick[1])
+            return candidates[quick[1]].first
         found = await _first_present(candidates)
         if found is None:
             return None
@@ -217,19 +224,60 @@ class LocatorRepository:
     ) -> Any:
         """Run ``script`` (``(element, arg) => ...``) on the element; its result.
 
-        One call to the browser when the element is there: each strategy in turn is asked
-        to run the script on its first match. Otherwise it waits as ``find`` does. An error
-        the script throws is raised, as Playwright's ``Error``.
+        One call to the browser when the element is there: Teller's quick finder runs it
+        on the first match of the first strategy that matches or, where the finder cannot
+        tell, each strategy in turn through Playwright. Otherwise it waits as ``find``
+        does. An error the script throws is raised, as Playwright's ``Error``.
         """
         candidates = self.candidates(page, screen, key)
-        for index, locator in enumerate(candidates):
-            answer = await locator.evaluate_all(on_first(script), arg)
-            if answer[0]:
-                if index > 0 and await _first_present(candidates[:index]) is None:
-                    self._note_drift(screen, key, index)
-                return answer[1]
+        quick = await self._quick(page, screen, key, script, arg, raise_errors=True)
+        if quick is not None and quick[0] == "found":
+            self._note_drift(screen, key, quick[1])
+            return quick[2]
+        if quick is None:  # the quick finder cannot tell: each strategy through Playwright
+            for index, locator in enumerate(candidates):
+                answer = await locator.evaluate_all(on_first(script), arg)
+                if answer[0]:
+                    if index > 0 and await _first_present(candidates[:index]) is None:
+                        self._note_drift(screen, key, index)
+                    return answer[1]
         element = await self.find(page, screen, key, timeout=timeout)
         return await element.evaluate(script, arg, timeout=timeout * 1000)
+
+    async def _quick(
+        self,
+        page: Page,
+        screen: str,
+        key: str,
+        script: str,
+        arg: Any,
+        strategies: int | None = None,
+        *,
+        raise_errors: bool = False,
+    ) -> tuple[Literal["found", "absent"], int, Any] | None:
+        """Ask Teller's quick finder (teller/finder.js) in one call: ("found", index, what
+        ``script`` answered), or ("absent", -1, None); None where it cannot tell for sure
+        (a frame still loading, a strategy it does not know), so Playwright must be asked.
+
+        Errors of ``script`` are raised with ``raise_errors``; otherwise any error means None.
+        """
+        element = self.element(screen, key)
+        root = self._root(page, screen, element)
+        if isinstance(root, FrameLocator):
+            return None
+        plain = [s.model_dump(exclude_none=True) for s in element.strategies[:strategies]]
+        call = f"([strategies, arg]) => ({_FINDER})(strategies, {script}, arg)"
+        try:
+            answer = await root.evaluate(call, [plain, arg])
+        except Exception:
+            if raise_errors:
+                raise
+            return None
+        if answer["status"] == "found":
+            return "found", answer["index"], answer.get("result")
+        if answer["status"] == "absent":
+            return "absent", -1, None
+        return None
 
     def _note_drift(self, screen: str, key: str, index: int) -> None:
         """Log selector drift once when a fallback strategy (not the first) matched."""

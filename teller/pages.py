@@ -153,7 +153,10 @@ class PageObject:
 
     async def _read(self, screen: str, key: str) -> str:
         """The text of the element ``key`` on ``screen``, once it is there."""
-        return await self._text(await self._find(screen, key), screen)
+        text = await self._locators.run(self._page, screen, key, _TEXT, None, timeout=self._timeout)
+        if str(text or "").strip():
+            return str(text).strip()
+        return await self._text(await self._find(screen, key), screen)  # once parsed
 
     async def _message(self, locator: Locator, screen: str) -> str:
         """A console message, fit for an exception: long numbers and secrets masked."""
@@ -230,15 +233,13 @@ class PageObject:
         """Wait until one of the elements (or ``extra``) is there: (which, what), or None.
 
         ``what`` is the element's locator, or ``extra``'s result; None means none came in
-        time. Elements found in the same moment go to the first in ``keys`` (``extra``
-        last). Otherwise the first found wins, even if ranked lower: an element only a
-        loose fallback strategy finds (a login form's submit taken for the transfer form's)
-        must not beat one its first strategy finds.
+        time. Of the elements there at the same moment, one its first strategy finds goes
+        before one only a fallback finds (a login form's submit, taken by a loose fallback
+        for the transfer form's, must not win), then the first in ``keys``; ``extra`` last.
         """
-        if extra is None:  # the first key, found by its first strategy, wins: one call, no race
-            found = await self._locators.find_now(self._page, *keys[0], first_strategy=True)
-            if found is not None:
-                return keys[0], found
+        found = await self._first_now(keys)
+        if found is not None:
+            return found
         tasks: dict[asyncio.Future[Any], Key | Literal["extra"]] = {
             asyncio.ensure_future(self._find(*key)): key for key in keys
         }
@@ -252,13 +253,30 @@ class PageObject:
                 winners = [t for t in done if not t.cancelled() and t.exception() is None]
                 if winners:
                     winner = min(winners, key=list(tasks).index)
-                    return tasks[winner], winner.result()
+                    if tasks[winner] == "extra":
+                        return "extra", winner.result()
+                    # the page has come: what else is there with it decides, as above
+                    return await self._first_now(keys) or (tasks[winner], winner.result())
             return None
         finally:
             for task in pending:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+
+    async def _first_now(self, keys: tuple[Key, ...]) -> tuple[Key, Locator] | None:
+        """Of the elements there now, the first in ``keys`` its first strategy finds, else the
+        first any strategy finds; None if none is there. One call per key on a plain page."""
+        for first_strategy in (True, False):
+            for key in keys:
+                if not first_strategy and len(self._locators.element(*key).strategies) == 1:
+                    continue  # asked already
+                found = await self._locators.find_now(
+                    self._page, *key, first_strategy=first_strategy
+                )
+                if found is not None:
+                    return key, found
+        return None
 
     # -- the steps every console has ---------------------------------------------
 
