@@ -3,6 +3,10 @@
 Each element is a list of strategies in priority order (role+name, label, test id,
 text, placeholder, CSS, XPath). The first strategy that matches wins; when it is not
 the first, the repository logs it once, so selector drift is seen before it breaks.
+
+Questions that need no waiting (is it there, set this value, click this) go first to
+Teller's quick finder (``finder.js``), in one call; where it cannot tell for sure,
+Playwright's locators answer.
 """
 
 from __future__ import annotations

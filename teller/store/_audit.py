@@ -18,12 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from teller._errors import StateError
-from teller.store._tables import AuditHead, AuditRecord
+from teller.store._tables import AuditHead, AuditRecord, Base
 
 __all__ = [
     "GENESIS",
@@ -36,6 +36,8 @@ __all__ = [
 ]
 
 GENESIS = "0" * 64
+_HEAD = Base.metadata.tables["audit_head"]
+_RECORDS = Base.metadata.tables["audit"]
 
 
 @dataclass(frozen=True)
@@ -91,33 +93,35 @@ def append(session: Session, entries: Iterable[AuditEntry]) -> None:
         return
     # the UPDATE first: it takes the lock before the head is read, so the read is current
     moved = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + len(entries))
+        update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + len(entries))
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise StateError("the audit trail has no head row")
-    head = session.execute(select(AuditHead.seq, AuditHead.hash).where(AuditHead.id == 1)).one()
+    head = session.execute(select(_HEAD.c.seq, _HEAD.c.hash).where(_HEAD.c.id == 1)).one()
     seq, prev = head.seq - len(entries), head.hash
+    records = []
     for entry in entries:
         seq += 1
         at = entry.at.isoformat(timespec="microseconds")
         digest = record_hash(
             seq, at, entry.actor, entry.run_id, entry.item_key, entry.what, entry.detail, prev
         )
-        session.add(
-            AuditRecord(
-                seq=seq,
-                at=at,
-                actor=entry.actor,
-                run_id=entry.run_id,
-                item_key=entry.item_key,
-                what=entry.what,
-                detail=entry.detail,
-                prev=prev,
-                hash=digest,
-            )
+        records.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": entry.actor,
+                "run_id": entry.run_id,
+                "item_key": entry.item_key,
+                "what": entry.what,
+                "detail": entry.detail,
+                "prev": prev,
+                "hash": digest,
+            }
         )
         prev = digest
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=prev))
+    session.execute(insert(_RECORDS), records)
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(hash=prev))
 
 
 def verify(session: Session, *, batch: int = 5_000) -> tuple[int, AuditProblem | None]:
