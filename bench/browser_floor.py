@@ -1,12 +1,17 @@
 """What Chromium and Playwright cost per transfer before any bot's own work: the browser's floor.
 
     .venv/bin/python bench/browser_floor.py --lines 100 --mode navigate minimal frame-locator
+    .venv/bin/python bench/browser_floor.py --lines 60 --mode navigate navigate-evaluate navigate-locator
     .venv/bin/python bench/browser_floor.py --lines 100 --mode minimal -- --in-process-gpu
 
 Modes, each logged in once on a fresh console, one page, sequential, 0 ms latency:
 
 * ``navigate``: two ``page.goto`` of the transfer form per line, nothing typed (what two
   navigations cost; nothing is paid);
+* ``navigate-evaluate``: the same, and one ``page.evaluate`` (a plain ``querySelectorAll``)
+  on each new page;
+* ``navigate-locator``: the same, and one Playwright locator question (``evaluate_all`` of
+  a CSS locator) on each new page, which makes Playwright send its helper script there;
 * ``minimal``: the least Playwright needs to pay a line through the frameset: the menu
   link, the form's fields by label with ``fill``, Submit, wait for the receipt;
 * ``minimal-set``: the same, the six values set in one ``evaluate``;
@@ -36,7 +41,15 @@ from bench._lines import LABELS, check_ledger, payroll_lines  # noqa: E402
 from teller.browser import LAUNCH_ARGS, find_chromium  # noqa: E402
 from tests._console_server import Server, start_corebank  # noqa: E402
 
-MODES = ("navigate", "minimal", "minimal-set", "frame-locator")
+MODES = (
+    "navigate",
+    "navigate-evaluate",
+    "navigate-locator",
+    "minimal",
+    "minimal-set",
+    "frame-locator",
+)
+_SUBMITS = "input[type=submit]"
 _SET_ALL = """values => { for (const [label, value] of values) {
     const found = [...document.querySelectorAll("label")].find(l => l.textContent.trim() === label);
     const field = document.getElementById(found.htmlFor);
@@ -79,9 +92,13 @@ async def _run(server: Server, mode: str, work: list[dict[str, str]], flags: lis
         page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
         await _log_in(page, server)
         for line in work:
-            if mode == "navigate":
-                await page.goto(server.base_url + "/transfer")
-                await page.goto(server.base_url + "/transfer")
+            if mode.startswith("navigate"):
+                for _ in range(2):
+                    await page.goto(server.base_url + "/transfer")
+                    if mode == "navigate-evaluate":
+                        await page.evaluate(f"document.querySelectorAll('{_SUBMITS}').length")
+                    if mode == "navigate-locator":
+                        await page.locator(_SUBMITS).evaluate_all("found => found.length")
             else:
                 await _pay(page, mode, line)
         await browser.close()
@@ -95,7 +112,7 @@ def measure(mode: str, lines: int, flags: list[str]) -> dict[str, Any]:
                 started = time.perf_counter()
                 asyncio.run(_run(server, mode, work, flags))
                 seconds = time.perf_counter() - started
-            if mode != "navigate":
+            if not mode.startswith("navigate"):
                 check_ledger(server, [line["reference"] for line in work])
     return {
         "mode": mode,

@@ -14,9 +14,11 @@ import re
 import secrets
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from loguru import logger
 from playwright.async_api import Browser, BrowserContext, async_playwright
@@ -37,6 +39,8 @@ from teller.settings import Settings
 from teller.store import FINAL, TODO, Item, Store, now
 
 __all__ = ["Runner"]
+
+_T = TypeVar("_T")
 
 # States the runner leaves for a person; reported to on_item like final ones.
 _PARKED = frozenset({"needs_review"})
@@ -88,13 +92,17 @@ class Runner:
         todo = [i.id for i in self.store.items(run_id, states=TODO)]
         self.store.update_run(run_id, status="running")
         self.store.note(run_id, actor=self.actor, what="started", reason=f"{len(todo)} items to do")
-        with logger.contextualize(run_id=run_id):
-            async with async_playwright() as playwright:
-                browser = await chromium.launch(playwright, executable=self.settings.chromium)
-                try:
-                    report = await self._work(browser, env, todo)
-                finally:
-                    await browser.close()
+        self._store_thread = ThreadPoolExecutor(1, thread_name_prefix="teller-store")
+        try:
+            with logger.contextualize(run_id=run_id):
+                async with async_playwright() as playwright:
+                    browser = await chromium.launch(playwright, executable=self.settings.chromium)
+                    try:
+                        report = await self._work(browser, env, todo)
+                    finally:
+                        await browser.close()
+        finally:
+            self._store_thread.shutdown()
         return report
 
     async def _work(self, browser: Browser, env: FlowEnv, todo: list[int]) -> Path | None:
@@ -157,11 +165,13 @@ class Runner:
                 item_id = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            if not self.store.claim(item_id, worker.owner, seconds=self.settings.lease_seconds):
+            if not await self._db(
+                self.store.claim, item_id, worker.owner, seconds=self.settings.lease_seconds
+            ):
                 continue  # another runner holds it
             item = None
             try:
-                item = await self._settle(worker, env, self.store.item(item_id))
+                item = await self._settle(worker, env, await self._db(self.store.item, item_id))
                 self.on_item(item)
             except Exception as exc:
                 # this worker cannot go on (its console login fails, its browser is gone);
@@ -172,7 +182,7 @@ class Runner:
                 return
             finally:
                 if item is None or item.state in TODO:  # a move out of TODO freed the lease
-                    self.store.release(item_id, worker.owner)
+                    await self._db(self.store.release, item_id, worker.owner)
 
     async def _settle(self, worker: _Worker, env: FlowEnv, item: Item) -> Item:
         """Drive one item until it is final, parked for a person, or no longer ours to do."""
@@ -180,7 +190,8 @@ class Runner:
         while item.state in TODO:
             with logger.contextualize(item=item.key):
                 if item.state == "in_flight":  # left by a runner that died mid-attempt
-                    item = self.store.move(
+                    item = await self._db(
+                        self.store.move,
                         item.id,
                         "in_doubt",
                         actor=self.actor,
@@ -192,7 +203,9 @@ class Runner:
                     continue
                 # renew the lease before each later attempt: a slow item stays ours
                 if renew:
-                    self.store.claim(item.id, worker.owner, seconds=self.settings.lease_seconds)
+                    await self._db(
+                        self.store.claim, item.id, worker.owner, seconds=self.settings.lease_seconds
+                    )
                 renew = True
                 item = await self._attempt(worker, env, item)
                 if item.state == "retry_wait":
@@ -203,12 +216,21 @@ class Runner:
         why_not = cleared(item, self._submitted_by)
         if why_not is not None:  # whatever the store says: unpaid unless the gate passed it
             logger.error("item {} not paid: {}", item.key, why_not)
-            return self.store.move(
-                item.id, "needs_approval", actor=self.actor, reason=f"not paid: {why_not}"
+            return await self._db(
+                self.store.move,
+                item.id,
+                "needs_approval",
+                actor=self.actor,
+                reason=f"not paid: {why_not}",
             )
         attempt = item.attempts + 1
-        item = self.store.move(
-            item.id, "in_flight", actor=self.actor, reason=f"attempt {attempt}", attempts=attempt
+        item = await self._db(
+            self.store.move,
+            item.id,
+            "in_flight",
+            actor=self.actor,
+            reason=f"attempt {attempt}",
+            attempts=attempt,
         )
         try:
             await worker.tracer.begin()
@@ -232,7 +254,8 @@ class Runner:
             await self._renew(worker, env)
             return moved
         logger.debug("item {} done: receipt {}", item.key, receipt)
-        return self.store.move(
+        return await self._db(
+            self.store.move,
             item.id,
             "done",
             actor=self.actor,
@@ -240,6 +263,13 @@ class Runner:
             receipt=receipt,
             error=None,
         )
+
+    async def _db(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+        """A store call in the store's own thread: a commit never holds the event loop, and
+        with it every other context, while it waits for the disk. One thread, so the
+        runner's calls keep their order."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._store_thread, partial(call, *args, **kwargs))
 
     def _retry_or_fail(self, item: Item) -> str:
         return "retry_wait" if item.attempts < self.retry.attempts else "failed_system"
@@ -261,7 +291,8 @@ class Runner:
                 logger.warning("lookup of {} failed (try {}): {}", item.key, tries, _short(exc))
                 await self._renew(worker, env)
         else:
-            return self.store.move(
+            return await self._db(
+                self.store.move,
                 item.id,
                 "needs_review",
                 actor=self.actor,
@@ -269,7 +300,8 @@ class Runner:
             )
         if receipt is not None:
             logger.info("item {} recovered by lookup: receipt {}", item.key, receipt)
-            return self.store.move(
+            return await self._db(
+                self.store.move,
                 item.id,
                 "done",
                 actor=self.actor,
@@ -282,8 +314,11 @@ class Runner:
                 if must_find
                 else "in doubt, not on the console, attempts used up"
             )
-            return self.store.move(item.id, "needs_review", actor=self.actor, reason=why)
-        return self.store.move(
+            return await self._db(
+                self.store.move, item.id, "needs_review", actor=self.actor, reason=why
+            )
+        return await self._db(
+            self.store.move,
             item.id,
             "retry_wait",
             actor=self.actor,
@@ -304,8 +339,14 @@ class Runner:
             evidence = item.evidence
         message = _short(exc)
         logger.warning("item {} attempt {}: {} -> {}", item.key, item.attempts, message, target)
-        return self.store.move(
-            item.id, target, actor=self.actor, reason=message, error=message, evidence=evidence
+        return await self._db(
+            self.store.move,
+            item.id,
+            target,
+            actor=self.actor,
+            reason=message,
+            error=message,
+            evidence=evidence,
         )
 
 
