@@ -7,6 +7,7 @@ A scripted flow stands in for a console here (a fake, not a patch): it records w
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 from decimal import Decimal
 from pathlib import Path
@@ -194,3 +195,44 @@ def test_an_expired_lease_of_a_vanished_runner_is_taken_over(store: Store, tmp_p
     assert store.claim(item.id, "far-host:1:abc-0", seconds=-1)  # its lease has run out
     _work(store, tmp_path, flow, run_id)
     assert _states(store, run_id) == {"held": "done"} and flow.payments["held"] == 1
+
+
+class SlowDisk(Store):
+    """A real store on a disk that takes 0.2 s to commit each move."""
+
+    def move(self, *args: Any, **kwargs: Any) -> Item:
+        time.sleep(0.2)
+        return super().move(*args, **kwargs)
+
+
+class BeatingFlow(ScriptedFlow):
+    """Beats every 10 ms in the runner's event loop while it works: the other contexts' turn."""
+
+    beats: list[float]
+
+    async def open(self, context: BrowserContext, env: FlowEnv) -> Any:
+        if not hasattr(self, "beats"):
+            self.beats = []
+            self._beating = asyncio.ensure_future(self._beat())
+        return await super().open(context, env)
+
+    async def _beat(self) -> None:
+        while True:
+            self.beats.append(time.monotonic())
+            await asyncio.sleep(0.01)
+
+    async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path | None:
+        self._beating.cancel()
+        return None
+
+
+def test_a_slow_commit_does_not_hold_the_other_contexts(tmp_path: Path) -> None:
+    store = SlowDisk(f"sqlite:///{tmp_path / 'teller.db'}")
+    flow = BeatingFlow({f"K{n}": ["ok"] for n in range(4)})
+    run_id = _work(store, tmp_path, flow)
+    assert set(_states(store, run_id).values()) == {"done"} and len(flow.ledger) == 4
+    gaps = [later - earlier for earlier, later in zip(flow.beats, flow.beats[1:], strict=False)]
+    # 8 moves of 0.2 s (in_flight and done of 4 items) went by, yet the loop beat on
+    assert flow.beats[-1] - flow.beats[0] > 1.0
+    assert max(gaps) < 0.15, max(gaps)
+    store.close()
