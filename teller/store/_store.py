@@ -259,7 +259,7 @@ class Store:
             lease = {} if target in TODO else {"lease_owner": None, "lease_until": None}
             values = {"state": target, "updated_at": stamp, **lease, **fields}
             # Core statements on the tables, not the ORM's unit of work: half the Python
-            # per move, and a move is three of a transfer's store calls (BENCHMARKS.md)
+            # per move, and two of a transfer's four store calls are moves (BENCHMARKS.md)
             result = session.execute(
                 update(_ITEMS)
                 .where(_ITEMS.c.id == item_id, _ITEMS.c.state == source)
