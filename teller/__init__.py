@@ -8,6 +8,7 @@ build on it. Browser-facing parts live in ``teller.browser``, ``teller.locators`
 from __future__ import annotations
 
 from teller._errors import (
+    BatchAlreadyLoaded,
     BusinessError,
     ConfigError,
     ConsoleError,
@@ -16,17 +17,22 @@ from teller._errors import (
     InDoubt,
     InputError,
     InputProblem,
+    ItemNotFound,
+    LostLease,
     PaymentRefused,
     ReferenceAlreadyUsed,
+    RunNotFound,
     SelectorNotFound,
     SessionExpired,
     StateError,
     TellerError,
     TellerSystemError,
+    TransitionRefused,
 )
 from teller._masking import mask_account, mask_text
 
 __all__ = [
+    "BatchAlreadyLoaded",
     "BusinessError",
     "ConfigError",
     "ConsoleError",
@@ -35,13 +41,17 @@ __all__ = [
     "InDoubt",
     "InputError",
     "InputProblem",
+    "ItemNotFound",
+    "LostLease",
     "PaymentRefused",
     "ReferenceAlreadyUsed",
+    "RunNotFound",
     "SelectorNotFound",
     "SessionExpired",
     "StateError",
     "TellerError",
     "TellerSystemError",
+    "TransitionRefused",
     "mask_account",
     "mask_text",
 ]

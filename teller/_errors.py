@@ -13,7 +13,13 @@ TellerError
 │   └── ReferenceAlreadyUsed the console refused a reused reference: confirm by lookup
 ├── InputError               a bad input file; lists every problem by file, sheet, row, column
 ├── ConfigError              a bad settings, policy, selector or schedule file
-└── StateError               a forbidden item transition or an unknown run or item
+└── StateError               the store cannot do what was asked
+    ├── RunNotFound          no run of that id
+    ├── ItemNotFound         no item of that id
+    ├── TransitionRefused    the state machine forbids the move (or the item is not where
+    │                        the caller thought)
+    ├── LostLease            a stale owner: another worker claimed the item since (a lost race)
+    └── BatchAlreadyLoaded   the batch (or one of its keys) is already in a run
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "BatchAlreadyLoaded",
     "BusinessError",
     "ConfigError",
     "ConsoleError",
@@ -29,13 +36,17 @@ __all__ = [
     "InDoubt",
     "InputError",
     "InputProblem",
+    "ItemNotFound",
+    "LostLease",
     "PaymentRefused",
     "ReferenceAlreadyUsed",
+    "RunNotFound",
     "SelectorNotFound",
     "SessionExpired",
     "StateError",
     "TellerError",
     "TellerSystemError",
+    "TransitionRefused",
 ]
 
 
@@ -165,4 +176,62 @@ class ConfigError(TellerError):
 
 
 class StateError(TellerError):
-    """A forbidden transition, or a run or item that does not exist."""
+    """The store cannot do what was asked; its subclasses say why, in fields."""
+
+
+class RunNotFound(StateError):
+    """No run has this id."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        super().__init__(f"no run {run_id!r}")
+
+
+class ItemNotFound(StateError):
+    """No item has this id."""
+
+    def __init__(self, item_id: int) -> None:
+        self.item_id = item_id
+        super().__init__(f"no item {item_id}")
+
+
+class TransitionRefused(StateError):
+    """The item is not in a state from which ``target`` may be reached."""
+
+    def __init__(self, item_id: int, key: str, source: str, target: str, *, why: str = "") -> None:
+        self.item_id = item_id
+        self.key = key
+        self.source = source
+        self.target = target
+        why = why or "is not allowed"
+        super().__init__(f"item {item_id} ({key}): {source} -> {target} {why}")
+
+
+class LostLease(StateError):
+    """A stale owner: another worker claimed the item since this one did (a lost race).
+
+    Harmless by design: the move was not made, and the item's new owner settles it.
+    """
+
+    def __init__(self, item_id: int, key: str, owner: str, fence: int) -> None:
+        self.item_id = item_id
+        self.key = key
+        self.owner = owner
+        self.fence = fence
+        super().__init__(f"item {item_id} ({key}): lease {fence} of {owner} was lost")
+
+
+class BatchAlreadyLoaded(StateError):
+    """The batch was loaded before (``run_id``), or one of its keys belongs to another run."""
+
+    def __init__(self, batch_id: str, run_id: str | None) -> None:
+        self.batch_id = batch_id
+        self.run_id = run_id
+        if run_id is None:
+            detail = (
+                "an item key is already used by another run "
+                "(idempotency keys are unique across the store)"
+            )
+        else:
+            detail = f"was already loaded as run {run_id}; use `teller resume {run_id}`"
+        super().__init__(f"batch {batch_id!r}: {detail}")

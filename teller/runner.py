@@ -27,16 +27,18 @@ from teller import browser as chromium
 from teller._errors import (
     BusinessError,
     InDoubt,
+    LostLease,
     ReferenceAlreadyUsed,
     SessionExpired,
     TellerError,
     TellerSystemError,
 )
+from teller._hold import Hold
 from teller.evidence import Tracer, collect
 from teller.flow import Flow, FlowEnv
 from teller.runs import cleared
 from teller.settings import Settings
-from teller.store import FINAL, TODO, Item, Store, now
+from teller.store import FINAL, TODO, Item, Lease, Store, now
 
 __all__ = ["Runner"]
 
@@ -141,7 +143,7 @@ class Runner:
             owner = item.lease_owner or ""
             parts = owner.split(":")
             if len(parts) == 3 and parts[0] == host and not _alive(int(parts[1])):
-                self.store.release(item.id, owner)
+                self.store.release(item.id, Lease(owner, item.fence))
 
     async def _open_worker(self, browser: Browser, env: FlowEnv, number: int) -> _Worker:
         context = await chromium.new_context(browser)
@@ -165,14 +167,20 @@ class Runner:
                 item_id = queue.get_nowait()
             except asyncio.QueueEmpty:
                 return
-            if not await self._db(
-                self.store.claim, item_id, worker.owner, seconds=self.settings.lease_seconds
-            ):
+            seconds = self.settings.lease_seconds
+            lease = await self._db(self.store.claim, item_id, worker.owner, seconds=seconds)
+            if lease is None:
                 continue  # another runner holds it
             item = None
             try:
-                item = await self._settle(worker, env, await self._db(self.store.item, item_id))
+                item = await self._db(self.store.item, item_id)
+                hold = Hold(self.store, self._db, item_id, item.key, lease, seconds=seconds)
+                async with hold.kept():
+                    item = await self._settle(worker, env, hold, item)
                 self.on_item(item)
+            except LostLease as exc:  # another worker took the item over: it settles it
+                await self._lost(env, worker, exc)
+                continue
             except Exception as exc:
                 # this worker cannot go on (its console login fails, its browser is gone);
                 # the item keeps its committed state and the next resume settles it
@@ -182,53 +190,51 @@ class Runner:
                 return
             finally:
                 if item is None or item.state in TODO:  # a move out of TODO freed the lease
-                    await self._db(self.store.release, item_id, worker.owner)
+                    await self._db(self.store.release, item_id, lease)
 
-    async def _settle(self, worker: _Worker, env: FlowEnv, item: Item) -> Item:
+    async def _lost(self, env: FlowEnv, worker: _Worker, exc: LostLease) -> None:
+        """A stale owner's outcome: nothing moved, the item skipped, the event on record."""
+        logger.warning("worker {} skips item {}: {}", worker.number, exc.key, exc)
+        why = f"item {exc.key}: lease {exc.fence} of {exc.owner} taken over; this worker skipped it"
+        await self._db(self.store.note, env.run_id, actor=self.actor, what="lease lost", reason=why)
+
+    async def _settle(self, worker: _Worker, env: FlowEnv, hold: Hold, item: Item) -> Item:
         """Drive one item until it is final, parked for a person, or no longer ours to do."""
-        renew = False  # the lease was just taken: renewed before each later attempt
         while item.state in TODO:
             with logger.contextualize(item=item.key):
                 if item.state == "in_flight":  # left by a runner that died mid-attempt
-                    item = await self._db(
-                        self.store.move,
-                        item.id,
+                    item = await self._move(
+                        hold,
                         "in_doubt",
-                        actor=self.actor,
                         reason="found in_flight: a past attempt may have reached the console",
                     )
                 if item.state == "in_doubt":
-                    item = await self._resolve(worker, env, item)
-                    renew = True
+                    item = await self._resolve(worker, env, hold, item)
                     continue
-                # renew the lease before each later attempt: a slow item stays ours
-                if renew:
-                    await self._db(
-                        self.store.claim, item.id, worker.owner, seconds=self.settings.lease_seconds
-                    )
-                renew = True
-                item = await self._attempt(worker, env, item)
+                item = await self._attempt(worker, env, hold, item)
                 if item.state == "retry_wait":
                     await asyncio.sleep(self.retry.delay(item.attempts))
         return item
 
-    async def _attempt(self, worker: _Worker, env: FlowEnv, item: Item) -> Item:
+    async def _move(self, hold: Hold, target: str, **fields: Any) -> Item:
+        """Move the held item; LostLease if another worker claimed it since (nothing moved)."""
+        return await self._db(
+            self.store.move, hold.item_id, target, actor=self.actor, lease=hold.lease, **fields
+        )
+
+    async def _attempt(self, worker: _Worker, env: FlowEnv, hold: Hold, item: Item) -> Item:
         why_not = cleared(item, self._submitted_by)
         if why_not is not None:  # whatever the store says: unpaid unless the gate passed it
             logger.error("item {} not paid: {}", item.key, why_not)
-            return await self._db(
-                self.store.move,
-                item.id,
+            return await self._move(
+                hold,
                 "needs_approval",
-                actor=self.actor,
                 reason=f"not paid: {why_not}",
             )
         attempt = item.attempts + 1
-        item = await self._db(
-            self.store.move,
-            item.id,
+        item = await self._move(
+            hold,
             "in_flight",
-            actor=self.actor,
             reason=f"attempt {attempt}",
             attempts=attempt,
         )
@@ -236,33 +242,33 @@ class Runner:
             await worker.tracer.begin()
             receipt = await self.flow.process(worker.session, item, env)
             await worker.tracer.drop()
+        except LostLease:
+            raise  # the guard stopped it before the effect: nothing was sent
         except BusinessError as exc:
-            return await self._fail(worker, env, item, "failed_business", exc)
+            return await self._fail(worker, env, hold, item, "failed_business", exc)
         except ReferenceAlreadyUsed as exc:
-            item = await self._fail(worker, env, item, "in_doubt", exc)
-            return await self._resolve(worker, env, item, must_find=True)
+            item = await self._fail(worker, env, hold, item, "in_doubt", exc)
+            return await self._resolve(worker, env, hold, item, must_find=True)
         except InDoubt as exc:
-            return await self._fail(worker, env, item, "in_doubt", exc)
+            return await self._fail(worker, env, hold, item, "in_doubt", exc)
         except SessionExpired as exc:
-            moved = await self._fail(worker, env, item, self._retry_or_fail(item), exc)
+            moved = await self._fail(worker, env, hold, item, self._retry_or_fail(item), exc)
             await self.flow.reopen(worker.session, env)
             return moved
         except TellerSystemError as exc:
-            return await self._fail(worker, env, item, self._retry_or_fail(item), exc)
+            return await self._fail(worker, env, hold, item, self._retry_or_fail(item), exc)
         except Exception as exc:  # unknown failure, possibly after submit: never retry blind
-            moved = await self._fail(worker, env, item, "in_doubt", exc)
+            moved = await self._fail(worker, env, hold, item, "in_doubt", exc)
             await self._renew(worker, env)
             return moved
         logger.debug("item {} done: receipt {}", item.key, receipt)
-        return await self._db(
-            self.store.move,
-            item.id,
-            "done",
-            actor=self.actor,
-            reason="console confirmed",
-            receipt=receipt,
-            error=None,
-        )
+        try:
+            return await self._move(
+                hold, "done", reason="console confirmed", receipt=receipt, error=None
+            )
+        except LostLease:  # paid, then taken over: the new owner's lookup finds the receipt
+            logger.error("item {} paid as {} after its lease was lost", item.key, receipt)
+            raise
 
     async def _db(self, call: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         """A store call in the store's own thread: a commit never holds the event loop, and
@@ -275,11 +281,16 @@ class Runner:
         return "retry_wait" if item.attempts < self.retry.attempts else "failed_system"
 
     async def _resolve(
-        self, worker: _Worker, env: FlowEnv, item: Item, *, must_find: bool = False
+        self, worker: _Worker, env: FlowEnv, hold: Hold, item: Item, *, must_find: bool = False
     ) -> Item:
-        """Settle an in-doubt item by looking it up on the console, never by a blind retry."""
+        """Settle an in-doubt item by looking it up on the console, never by a blind retry.
+
+        A lookup that fails is tried again after the console's backoff, up to its attempts.
+        """
         receipt = None
         for tries in range(1, self.retry.attempts + 1):
+            if tries > 1:
+                await asyncio.sleep(self.retry.delay(tries - 1))
             try:
                 receipt = await self.flow.lookup(worker.session, item, env)
                 break
@@ -291,20 +302,16 @@ class Runner:
                 logger.warning("lookup of {} failed (try {}): {}", item.key, tries, _short(exc))
                 await self._renew(worker, env)
         else:
-            return await self._db(
-                self.store.move,
-                item.id,
+            return await self._move(
+                hold,
                 "needs_review",
-                actor=self.actor,
                 reason="in doubt and the console could not be searched",
             )
         if receipt is not None:
             logger.info("item {} recovered by lookup: receipt {}", item.key, receipt)
-            return await self._db(
-                self.store.move,
-                item.id,
+            return await self._move(
+                hold,
                 "done",
-                actor=self.actor,
                 reason="in doubt; found on the console by its reference",
                 receipt=receipt,
             )
@@ -314,19 +321,21 @@ class Runner:
                 if must_find
                 else "in doubt, not on the console, attempts used up"
             )
-            return await self._db(
-                self.store.move, item.id, "needs_review", actor=self.actor, reason=why
-            )
-        return await self._db(
-            self.store.move,
-            item.id,
+            return await self._move(hold, "needs_review", reason=why)
+        return await self._move(
+            hold,
             "retry_wait",
-            actor=self.actor,
             reason="in doubt; not on the console, so safe to retry",
         )
 
     async def _fail(
-        self, worker: _Worker, env: FlowEnv, item: Item, target: str, exc: BaseException
+        self,
+        worker: _Worker,
+        env: FlowEnv,
+        hold: Hold,
+        item: Item,
+        target: str,
+        exc: BaseException,
     ) -> Item:
         """Keep evidence of a failed attempt, then move the item with the error's words."""
         folder = env.folder / "evidence" / f"{item.seq:05d}-a{item.attempts}"
@@ -339,11 +348,9 @@ class Runner:
             evidence = item.evidence
         message = _short(exc)
         logger.warning("item {} attempt {}: {} -> {}", item.key, item.attempts, message, target)
-        return await self._db(
-            self.store.move,
-            item.id,
+        return await self._move(
+            hold,
             target,
-            actor=self.actor,
             reason=message,
             error=message,
             evidence=evidence,

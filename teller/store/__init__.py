@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from teller.store._audit import AuditEntry, AuditProblem
 from teller.store._states import FINAL, TODO, TRANSITIONS, State, allowed
-from teller.store._store import NewItem, Store, content_hash, now
+from teller.store._store import Lease, NewItem, Store, content_hash, now
 from teller.store._tables import AuditRecord, Event, Item, Run
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "TRANSITIONS",
     "Event",
     "Item",
+    "Lease",
     "NewItem",
     "Run",
     "State",

@@ -20,13 +20,19 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
 
-from teller._errors import StateError
+from teller._errors import (
+    BatchAlreadyLoaded,
+    ItemNotFound,
+    LostLease,
+    RunNotFound,
+    TransitionRefused,
+)
 from teller.store._audit import AuditEntry, AuditProblem, append, ensure_head, verify
 from teller.store._states import TODO, allowed
 from teller.store._tables import AuditRecord, Base, Event, Item, Run
 from teller.store._upgrade import add_missing_columns
 
-__all__ = ["NewItem", "Store", "content_hash", "now"]
+__all__ = ["Lease", "NewItem", "Store", "content_hash", "now"]
 
 
 def now() -> datetime:
@@ -43,6 +49,18 @@ class NewItem:
     amount: Decimal | None
     payload: dict[str, Any] = field(default_factory=dict)
     label: str = ""
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A worker's hold on an item: its owner name and the fencing token its claim got.
+
+    Every claim raises the item's token, so a worker that lost its lease (paused past its
+    expiry, then taken over) holds an old token, and every move it tries is refused.
+    """
+
+    owner: str
+    fence: int
 
 
 def content_hash(key: str, amount: Decimal | None, payload: dict[str, Any]) -> str:
@@ -161,15 +179,7 @@ class Store:
                 append(session, [AuditEntry(stamp, submitted_by, "loaded", run_id, "", detail)])
         except IntegrityError:
             existing = self.find_run(flow=flow, batch_id=batch_id)
-            if existing is None:
-                raise StateError(
-                    f"batch {batch_id!r}: an item key is already used by another run "
-                    "(idempotency keys are unique across the store)"
-                ) from None
-            raise StateError(
-                f"batch {batch_id!r} was already loaded as run {existing.id}; "
-                f"use `teller resume {existing.id}`"
-            ) from None
+            raise BatchAlreadyLoaded(batch_id, existing.id if existing else None) from None
         return run_id
 
     def find_run(self, *, flow: str, batch_id: str) -> Run | None:
@@ -180,7 +190,7 @@ class Store:
         with self._session() as session:
             run = session.get(Run, run_id)
         if run is None:
-            raise StateError(f"no run {run_id!r}")
+            raise RunNotFound(run_id)
         return run
 
     def runs(self, *, limit: int = 50) -> list[Run]:
@@ -234,39 +244,51 @@ class Store:
         with self._session() as session:
             item = session.get(Item, item_id)
         if item is None:
-            raise StateError(f"no item {item_id}")
+            raise ItemNotFound(item_id)
         return item
 
     def move(
-        self, item_id: int, target: str, *, actor: str, reason: str = "", **fields: Any
+        self,
+        item_id: int,
+        target: str,
+        *,
+        actor: str,
+        reason: str = "",
+        lease: Lease | None = None,
+        **fields: Any,
     ) -> Item:
         """Move an item to ``target`` if the state machine allows it, with its event, atomically.
 
-        The update is conditional on the state read, so two processes cannot both move
-        the same item out of the same state. A move out of the to-do states frees the
-        item's lease in the same commit: no runner works it any more.
+        The UPDATE is conditional on the state read, so two processes cannot both move the
+        same item out of the same state. A worker passes its ``lease``: the UPDATE then
+        also names the lease's owner and fencing token, and a stale owner's move is
+        refused with ``LostLease`` (nothing written). A move made without a lease (a
+        person's, the gate's) raises the token, so no worker still holding the item can
+        move it afterwards. A move out of the to-do states frees the lease.
         """
         with self._session() as session:
             item = session.get(Item, item_id)
             if item is None:
-                raise StateError(f"no item {item_id}")
+                raise ItemNotFound(item_id)
             source = item.state
+            if lease is not None and (item.lease_owner, item.fence) != (lease.owner, lease.fence):
+                raise LostLease(item_id, item.key, lease.owner, lease.fence)
             if not allowed(source, target):
-                raise StateError(
-                    f"item {item_id} ({item.key}): {source} -> {target} is not allowed"
-                )
+                raise TransitionRefused(item_id, item.key, source, target)
             stamp = now()
-            lease = {} if target in TODO else {"lease_owner": None, "lease_until": None}
-            values = {"state": target, "updated_at": stamp, **lease, **fields}
+            values: dict[str, Any] = {"state": target, "updated_at": stamp, **fields}
+            if target not in TODO:
+                values.update(lease_owner=None, lease_until=None)
+            condition = [_ITEMS.c.id == item_id, _ITEMS.c.state == source]
+            if lease is None:
+                values.update(lease_owner=None, lease_until=None, fence=_ITEMS.c.fence + 1)
+            else:
+                condition += [_ITEMS.c.lease_owner == lease.owner, _ITEMS.c.fence == lease.fence]
             # Core statements on the tables, not the ORM's unit of work: half the Python
-            # per move, and two of a transfer's four store calls are moves (BENCHMARKS.md)
-            result = session.execute(
-                update(_ITEMS)
-                .where(_ITEMS.c.id == item_id, _ITEMS.c.state == source)
-                .values(values)
-            )
+            # per move, and two of a transfer's store calls are moves (BENCHMARKS.md)
+            result = session.execute(update(_ITEMS).where(*condition).values(values))
             if result.rowcount != 1:  # type: ignore[attr-defined]
-                raise StateError(f"item {item_id} changed state under us (was {source})")
+                self._refused(session, item_id, item.key, source, target, lease)
             session.execute(
                 insert(_EVENTS).values(
                     run_id=item.run_id,
@@ -281,30 +303,75 @@ class Store:
             detail = reason + _figures(fields)
             entry = AuditEntry(stamp, actor, f"{source} -> {target}", item.run_id, item.key, detail)
             append(session, [entry])
+            if lease is None:  # the token went up by one in the UPDATE
+                values["fence"] = item.fence + 1
             for name, value in values.items():  # what the UPDATE wrote, without reading it back
                 set_committed_value(item, name, value)
             return item
 
-    def claim(self, item_id: int, owner: str, *, seconds: float) -> bool:
-        """Take a lease on an item; False if another live owner holds it."""
+    @staticmethod
+    def _refused(
+        session: Session, item_id: int, key: str, source: str, target: str, lease: Lease | None
+    ) -> None:
+        """Why a conditional UPDATE matched no row: another worker's claim, or a changed state."""
+        row = session.execute(
+            select(_ITEMS.c.state, _ITEMS.c.lease_owner, _ITEMS.c.fence).where(
+                _ITEMS.c.id == item_id
+            )
+        ).one()
+        if lease is not None and (row.lease_owner, row.fence) != (lease.owner, lease.fence):
+            raise LostLease(item_id, key, lease.owner, lease.fence)
+        why = f"is refused: the item moved to {row.state} meanwhile"
+        raise TransitionRefused(item_id, key, source, target, why=why)
+
+    def claim(self, item_id: int, owner: str, *, seconds: float) -> Lease | None:
+        """Take a lease on an item with a new fencing token; None if another live owner holds it.
+
+        An owner's own lease is taken again too, with a new token: whatever that owner
+        was still doing under the old one can no longer move the item.
+        """
         stamp = now()
         lease = _ITEMS.c.lease_owner, _ITEMS.c.lease_until
         with self._session() as session:
-            result = session.execute(
+            fence = session.scalar(
                 update(_ITEMS)
                 .where(
                     _ITEMS.c.id == item_id,
                     or_(lease[0].is_(None), lease[0] == owner, lease[1] < stamp),
                 )
-                .values(lease_owner=owner, lease_until=stamp + timedelta(seconds=seconds))
+                .values(
+                    lease_owner=owner,
+                    lease_until=stamp + timedelta(seconds=seconds),
+                    fence=_ITEMS.c.fence + 1,
+                )
+                .returning(_ITEMS.c.fence)
+            )
+            return None if fence is None else Lease(owner, fence)
+
+    def renew(self, item_id: int, lease: Lease, *, seconds: float) -> bool:
+        """Extend a lease still held (same owner, same token); False if it was taken over."""
+        with self._session() as session:
+            result = session.execute(
+                update(_ITEMS)
+                .where(
+                    _ITEMS.c.id == item_id,
+                    _ITEMS.c.lease_owner == lease.owner,
+                    _ITEMS.c.fence == lease.fence,
+                )
+                .values(lease_until=now() + timedelta(seconds=seconds))
             )
             return result.rowcount == 1  # type: ignore[attr-defined]
 
-    def release(self, item_id: int, owner: str) -> None:
+    def release(self, item_id: int, lease: Lease) -> None:
+        """Give a lease up; nothing happens if it was taken over meanwhile."""
         with self._session() as session:
             session.execute(
                 update(_ITEMS)
-                .where(_ITEMS.c.id == item_id, _ITEMS.c.lease_owner == owner)
+                .where(
+                    _ITEMS.c.id == item_id,
+                    _ITEMS.c.lease_owner == lease.owner,
+                    _ITEMS.c.fence == lease.fence,
+                )
                 .values(lease_owner=None, lease_until=None)
             )
 
@@ -350,7 +417,7 @@ class Store:
         with self._session() as session:
             item = session.get(Item, item_id)
             if item is None:
-                raise StateError(f"no item {item_id}")
+                raise ItemNotFound(item_id)
             seen = session.scalar(
                 select(Event.id).where(
                     Event.item_id == item_id, Event.kind == "stage", Event.target == stage
@@ -394,7 +461,7 @@ class Store:
 # and kept in the item; its outcome, the approvals and the receipts are what an auditor asks.
 _ITEMS = Base.metadata.tables["items"]
 _EVENTS = Base.metadata.tables["events"]
-_UNAUDITED = frozenset({"rules", "lease_owner", "lease_until"})
+_UNAUDITED = frozenset({"rules", "lease_owner", "lease_until", "fence"})
 
 
 def _figures(fields: dict[str, Any]) -> str:

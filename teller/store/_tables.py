@@ -70,6 +70,9 @@ class Item(Base):
     evidence: Mapped[str | None] = mapped_column(Text, default=None)
     lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
+    # the fencing token: raised by every claim and every move a person makes, so a worker
+    # whose lease was taken over cannot move the item (its UPDATE names the old token)
+    fence: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime]
 
 

@@ -7,6 +7,7 @@ import teller
 
 def test_exported_names() -> None:
     assert teller.__all__ == [
+        "BatchAlreadyLoaded",
         "BusinessError",
         "ConfigError",
         "ConsoleError",
@@ -15,13 +16,17 @@ def test_exported_names() -> None:
         "InDoubt",
         "InputError",
         "InputProblem",
+        "ItemNotFound",
+        "LostLease",
         "PaymentRefused",
         "ReferenceAlreadyUsed",
+        "RunNotFound",
         "SelectorNotFound",
         "SessionExpired",
         "StateError",
         "TellerError",
         "TellerSystemError",
+        "TransitionRefused",
         "mask_account",
         "mask_text",
     ]
@@ -32,6 +37,12 @@ def test_error_families_decide_retries() -> None:
     assert issubclass(teller.SessionExpired, teller.TellerSystemError)
     assert issubclass(teller.ReferenceAlreadyUsed, teller.InDoubt)
     assert not issubclass(teller.InDoubt, teller.TellerSystemError)
+    # a lost race is told apart from a refused transition, and neither is retried as a
+    # system error: the item is skipped (stale owner) or the caller is told why
+    assert not issubclass(teller.LostLease, teller.TransitionRefused)
+    assert not issubclass(teller.LostLease, teller.TellerSystemError)
+    for name in ("RunNotFound", "ItemNotFound", "TransitionRefused", "LostLease"):
+        assert issubclass(getattr(teller, name), teller.StateError)
     problem = teller.InputProblem("pay.xlsx", "Payroll", 7, "Amount", "a positive amount", "-5")
     assert str(problem) == (
         "pay.xlsx, sheet 'Payroll', row 7, column 'Amount': expected a positive amount (found '-5')"

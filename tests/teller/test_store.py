@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from teller import StateError
-from teller.store import NewItem, Store
+from teller import BatchAlreadyLoaded, LostLease, StateError, TransitionRefused
+from teller.store import Lease, NewItem, Store
 
 
 def _run(store: Store, batch: str = "B1", amounts: tuple[str, ...] = ("10.50", "50000.01")) -> str:
@@ -73,17 +73,19 @@ def test_forbidden_transitions_are_refused(
 
 def test_a_batch_loads_once(store: Store) -> None:
     first = _run(store, "PAY-1")
-    with pytest.raises(StateError, match=first):
+    with pytest.raises(BatchAlreadyLoaded, match=first) as loaded:
         _run(store, "PAY-1")
+    assert loaded.value.run_id == first
     assert len(store.runs()) == 1
 
 
 def test_leases_keep_two_owners_apart(store: Store) -> None:
     item = store.items(_run(store))[0]
-    assert store.claim(item.id, "robot-a", seconds=60)
-    assert not store.claim(item.id, "robot-b", seconds=60)
-    store.release(item.id, "robot-a")
-    assert store.claim(item.id, "robot-b", seconds=60)
+    lease = store.claim(item.id, "robot-a", seconds=60)
+    assert lease is not None
+    assert store.claim(item.id, "robot-b", seconds=60) is None
+    store.release(item.id, lease)
+    assert store.claim(item.id, "robot-b", seconds=60) is not None
 
 
 def test_a_move_out_of_the_to_do_states_frees_the_lease_in_the_same_commit(
@@ -91,23 +93,79 @@ def test_a_move_out_of_the_to_do_states_frees_the_lease_in_the_same_commit(
 ) -> None:
     item = store.items(_run(store))[0]
     store.move(item.id, "auto_approved", actor="gate")
-    assert store.claim(item.id, "robot-a", seconds=60)
-    moved = store.move(item.id, "in_flight", actor="robot-a", attempts=1)
+    lease = store.claim(item.id, "robot-a", seconds=60)
+    moved = store.move(item.id, "in_flight", actor="robot-a", lease=lease, attempts=1)
     assert moved.lease_owner == "robot-a"  # still to do: still robot-a's
-    moved = store.move(item.id, "in_doubt", actor="robot-a")
+    moved = store.move(item.id, "in_doubt", actor="robot-a", lease=lease)
     assert moved.lease_owner == "robot-a"
-    moved = store.move(item.id, "needs_review", actor="robot-a")
+    moved = store.move(item.id, "needs_review", actor="robot-a", lease=lease)
     assert (moved.lease_owner, moved.lease_until) == (None, None)
+    assert store.item(item.id).lease_owner is None  # in the store, not only in the answer
     assert "lease" not in store.audit_records()[-1].detail
     store.move(item.id, "retry_wait", actor="approver")  # a person sends it back
-    assert store.claim(item.id, "robot-b", seconds=60)
+    assert store.claim(item.id, "robot-b", seconds=60) is not None
 
 
 def test_an_expired_lease_is_taken_over(store: Store) -> None:
     item = store.items(_run(store))[0]
-    assert store.claim(item.id, "robot-a", seconds=-1)  # already expired
-    assert store.claim(item.id, "robot-b", seconds=60)
+    assert store.claim(item.id, "robot-a", seconds=-1) is not None  # already expired
+    assert store.claim(item.id, "robot-b", seconds=60) is not None
     assert store.item(item.id).lease_owner == "robot-b"
+
+
+def _in_flight(store: Store, owner: str) -> tuple[int, Lease]:
+    item = store.items(_run(store))[0]
+    store.move(item.id, "auto_approved", actor="gate")
+    lease = store.claim(item.id, owner, seconds=-1)  # expired at once: free to take over
+    assert lease is not None
+    store.move(item.id, "in_flight", actor=owner, lease=lease, attempts=1)
+    return item.id, lease
+
+
+def test_a_stale_owner_cannot_move_the_item_after_a_takeover(store: Store) -> None:
+    """The ABA of issue 14: A's late "done" must not match B's new in_flight."""
+    item_id, stale = _in_flight(store, "robot-a")
+    fresh = store.claim(item_id, "robot-b", seconds=60)
+    assert fresh is not None and fresh.fence > stale.fence
+    for target in ("in_doubt", "retry_wait", "in_flight"):
+        store.move(item_id, target, actor="robot-b", lease=fresh)
+    events = len(store.events(store.item(item_id).run_id))
+    with pytest.raises(LostLease) as lost:
+        store.move(item_id, "done", actor="robot-a", lease=stale, receipt="TX-A")
+    assert (lost.value.owner, lost.value.fence) == ("robot-a", stale.fence)
+    item = store.item(item_id)
+    assert (item.state, item.receipt, item.lease_owner) == ("in_flight", None, "robot-b")
+    assert len(store.events(item.run_id)) == events  # nothing written
+    assert not store.renew(item_id, stale, seconds=60)
+    store.release(item_id, stale)  # harmless
+    assert store.item(item_id).lease_owner == "robot-b"
+    assert store.renew(item_id, fresh, seconds=60)
+    store.move(item_id, "done", actor="robot-b", lease=fresh, receipt="TX-B")
+    assert store.item(item_id).receipt == "TX-B"
+
+
+def test_the_same_owner_claiming_again_fences_its_earlier_claim(store: Store) -> None:
+    item_id, first = _in_flight(store, "robot-a")
+    second = store.claim(item_id, "robot-a", seconds=60)
+    assert second is not None and second.fence == first.fence + 1
+    with pytest.raises(LostLease):
+        store.move(item_id, "in_doubt", actor="robot-a", lease=first)
+
+
+def test_a_persons_move_fences_out_the_worker_holding_the_item(store: Store) -> None:
+    item_id, lease = _in_flight(store, "robot-a")
+    store.move(item_id, "in_doubt", actor="robot-a", lease=lease)
+    store.move(item_id, "needs_review", actor="robot-a", lease=lease)
+    store.move(item_id, "retry_wait", actor="checker")  # settled "not paid" by a person
+    with pytest.raises(LostLease):
+        store.move(item_id, "in_flight", actor="robot-a", lease=lease)
+
+
+def test_a_refused_transition_says_which(store: Store) -> None:
+    item = store.items(_run(store))[0]
+    with pytest.raises(TransitionRefused) as refused:
+        store.move(item.id, "done", actor="t")
+    assert (refused.value.source, refused.value.target) == ("new", "done")
 
 
 def test_filters_items_by_state(store: Store) -> None:
