@@ -1,7 +1,10 @@
 """The runner keeps the effect protocol: no item twice, none lost, none without the gate.
 
 A scripted flow stands in for a console here (a fake, not a patch): it records what it
-"paid" in its own ledger, so the tests check that ledger, not the runner's word.
+"paid" in its own ledger, so the tests check that ledger, not the runner's word. It also
+writes down, in ``violations``, every call that breaks the protocol. A raise would not
+do: the runner takes any unknown exception for an in-doubt attempt and looks it up, so
+a tripwire that raises is swallowed and the test stays green.
 """
 
 from __future__ import annotations
@@ -15,17 +18,24 @@ from typing import Any
 
 from playwright.async_api import BrowserContext
 
-from teller import ConsoleError, InDoubt, PaymentRefused, ReferenceAlreadyUsed
+from teller import ConsoleError, InDoubt, PaymentRefused, ReferenceAlreadyUsed, SessionExpired
 from teller.flow import Batch, Flow, FlowEnv
 from teller.gate import Gate, Policy
 from teller.runner import Runner
-from teller.runs import start_run
+from teller.runs import cleared, start_run
 from teller.settings import Settings
 from teller.store import Item, NewItem, Run, Store
 
+# Outcomes after which the attempt may have reached the console: only a lookup may follow.
+_UNCLEAR = frozenset({"paid-then-lost", "lost-before-commit", "reference-used", "crash-after-pay"})
+
 
 class ScriptedFlow(Flow):
-    """Each key has a script of outcomes, one per attempt; ``ledger`` is the fake console."""
+    """Each key has a script of outcomes, one per attempt; ``ledger`` is the fake console.
+
+    ``calls`` and ``lookups`` count what the runner asked, per key; ``violations`` holds
+    every process call the effect protocol forbids, whatever the runner made of it.
+    """
 
     name = "scripted"
 
@@ -33,6 +43,12 @@ class ScriptedFlow(Flow):
         self.scripts = scripts
         self.ledger: dict[str, str] = {}
         self.payments: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        self.lookups: Counter[str] = Counter()
+        self.violations: list[str] = []
+        self.unsettled: set[str] = set()  # last attempt unclear, no lookup since
+        self.shown: dict[str, str] = {}  # keys the runner was shown paid, with the receipt
+        self.last_attempt: dict[str, int] = {}
         self.reopened = 0
 
     def load(self, path: Path) -> Batch:
@@ -42,39 +58,84 @@ class ScriptedFlow(Flow):
         ]
         return Batch("B1", str(path), "0" * 64, items)
 
+    def left_in_flight(self, store: Store, item: Item, *, paid: str | None = None) -> None:
+        """A runner died mid-attempt on ``item``: ``paid`` is the receipt if it reached us."""
+        store.move(item.id, "in_flight", actor="dead-runner", attempts=item.attempts + 1)
+        self.unsettled.add(item.key)
+        if paid is not None:
+            self.ledger[item.key] = paid
+
     async def open(self, context: BrowserContext, env: FlowEnv) -> Any:
         return await context.new_page()
 
     async def reopen(self, session: Any, env: FlowEnv) -> None:
         self.reopened += 1
 
+    def _violate(self, what: str) -> None:
+        self.violations.append(what)
+
     def _pay(self, key: str) -> str:
+        if self.payments[key]:
+            self._violate(f"{key}: paid a second time")
         self.payments[key] += 1
         self.ledger[key] = f"TX-{key}"
         return self.ledger[key]
 
+    def _check_turn(self, item: Item, env: FlowEnv) -> None:
+        """What must hold whenever the console is asked to pay, by the store's own record."""
+        key, stored = item.key, env.store.item(item.id)
+        if stored.state != "in_flight":
+            self._violate(f"{key}: processed while the store has it {stored.state}")
+        if stored.attempts <= self.last_attempt.get(key, 0):
+            self._violate(f"{key}: attempt {stored.attempts} processed twice")
+        self.last_attempt[key] = stored.attempts
+        why_not = cleared(stored, env.store.run(env.run_id).submitted_by)
+        if why_not is not None:
+            self._violate(f"{key}: processed though the gate did not pass it: {why_not}")
+        if key in self.unsettled:
+            self._violate(f"{key}: retried without a lookup after an unclear attempt")
+        if key in self.shown:
+            self._violate(f"{key}: processed after the console showed it paid ({self.shown[key]})")
+
     async def process(self, session: Any, item: Item, env: FlowEnv) -> str:
-        step = self.scripts[item.key].pop(0)
+        key = item.key
+        self.calls[key] += 1
+        self._check_turn(item, env)
+        if not self.scripts[key]:
+            self._violate(f"{key}: process call {self.calls[key]} past the end of its script")
+            raise AssertionError(f"{key}: script exhausted")  # the runner may swallow this
+        step = self.scripts[key].pop(0)
+        if step in _UNCLEAR:
+            self.unsettled.add(key)
         if step == "ok":
-            return self._pay(item.key)
+            self.shown[key] = self._pay(key)
+            return self.shown[key]
         if step == "business":
             raise PaymentRefused("fake", "余額不足 Insufficient funds")
         if step == "system":
             raise ConsoleError("fake", "transfer", "HTTP 500")
+        if step == "expired":  # the login page, before anything was sent
+            raise SessionExpired("fake")
         if step == "paid-then-lost":  # committed, but the confirmation never came
-            self._pay(item.key)
-            raise InDoubt("fake", item.key, "connection dropped after submit")
+            self._pay(key)
+            raise InDoubt("fake", key, "connection dropped after submit")
         if step == "lost-before-commit":
-            raise InDoubt("fake", item.key, "timeout after submit")
+            raise InDoubt("fake", key, "timeout after submit")
         if step == "reference-used":
-            raise ReferenceAlreadyUsed("fake", item.key)
+            raise ReferenceAlreadyUsed("fake", key)
         if step == "crash-after-pay":
-            self._pay(item.key)
+            self._pay(key)
             raise RuntimeError("Target page, context or browser has been closed")
+        self._violate(f"{key}: unknown step {step!r}")
         raise AssertionError(step)
 
     async def lookup(self, session: Any, item: Item, env: FlowEnv) -> str | None:
-        return self.ledger.get(item.key)
+        self.lookups[item.key] += 1
+        self.unsettled.discard(item.key)
+        found = self.ledger.get(item.key)
+        if found is not None:
+            self.shown[item.key] = found
+        return found
 
     async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path | None:
         return None
@@ -83,15 +144,39 @@ class ScriptedFlow(Flow):
 def _work(store: Store, tmp_path: Path, flow: ScriptedFlow, run_id: str | None = None) -> str:
     settings = Settings(project=tmp_path, max_attempts=3, retry_backoff=0.01, contexts=2)
     if run_id is None:
-        run_id = start_run(
-            store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
-        )
+        run_id = _start(store, tmp_path, flow)
     asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
     return run_id
 
 
+def _start(store: Store, tmp_path: Path, flow: ScriptedFlow) -> str:
+    batch = flow.load(tmp_path / "in.xlsx")
+    return start_run(store, flow, batch, Gate(Policy()), submitted_by="maker")
+
+
 def _states(store: Store, run_id: str) -> dict[str, str]:
     return {i.key: i.state for i in store.items(run_id)}
+
+
+def _kept(
+    flow: ScriptedFlow,
+    store: Store,
+    run_id: str,
+    *,
+    calls: dict[str, int],
+    attempts: dict[str, int],
+    lookups: dict[str, int] | None = None,
+) -> None:
+    """The protocol held: no violation, the exact calls and attempts, ledger = store."""
+    assert flow.violations == []
+    assert flow.calls == Counter(calls), "process calls per key"
+    assert {i.key: i.attempts for i in store.items(run_id)} == attempts, "the store's attempts"
+    if lookups is not None:
+        assert flow.lookups == Counter(lookups), "lookups per key"
+    # what the console paid is what the store calls done, receipt for receipt
+    done = {i.key: i.receipt for i in store.items(run_id) if i.state == "done"}
+    assert done == flow.ledger
+    assert max(flow.payments.values(), default=1) == 1
 
 
 def test_outcomes_under_each_kind_of_failure(store: Store, tmp_path: Path) -> None:
@@ -101,6 +186,7 @@ def test_outcomes_under_each_kind_of_failure(store: Store, tmp_path: Path) -> No
             "refused": ["business"],
             "flaky": ["system", "system", "ok"],
             "broken": ["system", "system", "system"],
+            "expired": ["expired", "ok"],
             "lost-after": ["paid-then-lost"],
             "lost-before": ["lost-before-commit", "ok"],
             "guard": ["reference-used"],
@@ -115,25 +201,28 @@ def test_outcomes_under_each_kind_of_failure(store: Store, tmp_path: Path) -> No
         "refused": "failed_business",
         "flaky": "done",
         "broken": "failed_system",
+        "expired": "done",
         "lost-after": "done",
         "lost-before": "done",
         "guard": "done",
         "crash": "done",
         "big": "needs_approval",
     }
-    # no key paid twice, nothing paid that the gate held back
-    assert max(flow.payments.values()) == 1
-    assert "big" not in flow.ledger
-    assert flow.scripts["refused"] == []  # business errors are tried once only
+    # a business error is tried once; an unclear attempt is looked up, once, and
+    # retried only when the console does not have it; the held line is never tried
+    tried = {"ok": 1, "refused": 1, "flaky": 3, "broken": 3, "expired": 2, "lost-after": 1}
+    tried |= {"lost-before": 2, "guard": 1, "crash": 1}
+    looked_up = {"lost-after": 1, "lost-before": 1, "guard": 1, "crash": 1}
+    _kept(flow, store, run_id, calls=tried, attempts=tried | {"big": 0}, lookups=looked_up)
+    assert flow.reopened == 1  # the expired session was logged into again
     receipts = {i.key: i.receipt for i in store.items(run_id)}
     assert receipts["guard"] == "TX-earlier" and receipts["lost-after"] == "TX-lost-after"
-    attempts = {i.key: i.attempts for i in store.items(run_id)}
-    assert attempts["flaky"] == 3 and attempts["broken"] == 3 and attempts["refused"] == 1
 
 
 def test_failures_keep_evidence(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({"refused": ["business"]})
     run_id = _work(store, tmp_path, flow)
+    _kept(flow, store, run_id, calls={"refused": 1}, attempts={"refused": 1})
     item = store.items(run_id)[0]
     assert item.evidence and Path(item.evidence).is_dir()
     saved = {p.name for p in Path(item.evidence).iterdir()}
@@ -143,17 +232,23 @@ def test_failures_keep_evidence(store: Store, tmp_path: Path) -> None:
 
 def test_in_flight_after_a_crash_is_looked_up_not_repaid(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({"paid": [], "unpaid": ["ok"]})
-    run_id = start_run(
-        store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
-    )
-    for item in store.items(run_id):  # a runner died after marking both in flight
-        store.move(item.id, "in_flight", actor="dead-runner", attempts=1)
-    flow.ledger["paid"] = "TX-before-crash"
+    run_id = _start(store, tmp_path, flow)
+    paid, unpaid = store.items(run_id)  # a runner died after marking both in flight
+    flow.left_in_flight(store, paid, paid="TX-before-crash")
+    flow.left_in_flight(store, unpaid)
     _work(store, tmp_path, flow, run_id)
     assert _states(store, run_id) == {"paid": "done", "unpaid": "done"}
-    assert flow.payments == Counter({"unpaid": 1})
-    reasons = [e.reason for e in store.events(run_id) if e.target == "done"]
-    assert any("found on the console" in r for r in reasons)
+    # both looked up first; only the one the console does not have is tried again
+    _kept(
+        flow,
+        store,
+        run_id,
+        calls={"unpaid": 1},
+        attempts={"paid": 1, "unpaid": 2},
+        lookups={"paid": 1, "unpaid": 1},
+    )
+    reasons = [e.reason for e in store.events(run_id, item_id=paid.id) if e.target == "done"]
+    assert reasons == ["in doubt; found on the console by its reference"]
 
 
 def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None:
@@ -161,17 +256,16 @@ def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None
 
     flow = ScriptedFlow({"big": ["ok"]})
     run_id = _work(store, tmp_path, flow)
-    assert flow.ledger == {}
+    _kept(flow, store, run_id, calls={}, attempts={"big": 0})
     approve(store, store.items(run_id)[0].id, by="checker")
     _work(store, tmp_path, flow, run_id)
-    assert _states(store, run_id) == {"big": "done"} and flow.payments["big"] == 1
+    assert _states(store, run_id) == {"big": "done"}
+    _kept(flow, store, run_id, calls={"big": 1}, attempts={"big": 1}, lookups={})
 
 
 def test_two_runners_on_one_run_never_take_the_same_item(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({f"k{n}": ["ok"] for n in range(12)})
-    run_id = start_run(
-        store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
-    )
+    run_id = _start(store, tmp_path, flow)
     settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=2)
 
     async def both() -> None:
@@ -182,19 +276,20 @@ def test_two_runners_on_one_run_never_take_the_same_item(store: Store, tmp_path:
 
     asyncio.run(both())
     assert set(_states(store, run_id).values()) == {"done"}
-    assert set(flow.payments.values()) == {1}  # a scripted key paid twice would fail to pop
+    once = {key: 1 for key in flow.scripts}
+    _kept(flow, store, run_id, calls=once, attempts=once, lookups={})
 
 
 def test_an_expired_lease_of_a_vanished_runner_is_taken_over(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({"held": ["ok"]})
-    run_id = start_run(
-        store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
-    )
-    item = store.items(run_id)[0]
-    store.move(item.id, "in_flight", actor="other-machine", attempts=1)
+    run_id = _start(store, tmp_path, flow)
+    (item,) = store.items(run_id)
+    flow.left_in_flight(store, item)  # by another machine, which then vanished
     assert store.claim(item.id, "far-host:1:abc-0", seconds=-1)  # its lease has run out
     _work(store, tmp_path, flow, run_id)
-    assert _states(store, run_id) == {"held": "done"} and flow.payments["held"] == 1
+    assert _states(store, run_id) == {"held": "done"}
+    # in doubt until the console says it does not have it; then paid, once
+    _kept(flow, store, run_id, calls={"held": 1}, attempts={"held": 2}, lookups={"held": 1})
 
 
 class SlowDisk(Store):
@@ -230,7 +325,9 @@ def test_a_slow_commit_does_not_hold_the_other_contexts(tmp_path: Path) -> None:
     store = SlowDisk(f"sqlite:///{tmp_path / 'teller.db'}")
     flow = BeatingFlow({f"K{n}": ["ok"] for n in range(4)})
     run_id = _work(store, tmp_path, flow)
-    assert set(_states(store, run_id).values()) == {"done"} and len(flow.ledger) == 4
+    assert set(_states(store, run_id).values()) == {"done"}
+    once = {key: 1 for key in flow.scripts}
+    _kept(flow, store, run_id, calls=once, attempts=once, lookups={})
     gaps = [later - earlier for earlier, later in zip(flow.beats, flow.beats[1:], strict=False)]
     # 8 moves of 0.2 s (in_flight and done of 4 items) went by, yet the loop beat on
     assert flow.beats[-1] - flow.beats[0] > 1.0

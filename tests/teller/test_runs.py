@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from teller import StateError
+from teller import ApprovalRefused, TransitionRefused
 from teller.gate import Gate, Policy
 from teller.runner import Runner
 from teller.runs import approve, reject, start_run
@@ -42,7 +42,7 @@ def _force(store: Store, item_id: int, **values: object) -> None:
 
 def test_the_maker_cannot_approve_their_own_batch(store: Store, tmp_path: Path) -> None:
     _, item_id = _held(store, tmp_path)
-    with pytest.raises(StateError, match="may not decide"):
+    with pytest.raises(ApprovalRefused, match="may not decide"):
         approve(store, item_id, by="maker")
     assert store.item(item_id).state == "needs_approval"
     approved = approve(store, item_id, by="checker", reason="signed payroll sheet")
@@ -60,7 +60,7 @@ def test_above_the_second_limit_one_approver_is_not_enough(store: Store, tmp_pat
     assert store.item(item_id).approvers_needed == 2
     first = approve(store, item_id, by="ann")
     assert first.state == "needs_approval" and len(first.approvals) == 1
-    with pytest.raises(StateError, match="another approver"):
+    with pytest.raises(ApprovalRefused, match="another approver"):
         approve(store, item_id, by="ANN")
     second = approve(store, item_id, by="bob")
     assert (second.state, second.decided_by) == ("approved", "ann, bob")
@@ -74,8 +74,9 @@ def test_a_line_changed_after_its_approval_is_not_paid(store: Store, tmp_path: P
     _work(store, tmp_path, flow, run_id)
     item = store.item(item_id)
     assert item.state == "needs_approval" and "big" not in flow.ledger
+    assert flow.violations == [] and flow.calls == {"small": 1} and item.attempts == 0
     assert "changed after the gate decided" in store.events(run_id, item_id=item_id)[-1].reason
-    with pytest.raises(StateError, match="changed after the gate decided"):
+    with pytest.raises(ApprovalRefused, match="changed after the gate decided"):
         approve(store, item_id, by="checker")
 
 
@@ -85,13 +86,15 @@ def test_an_item_forced_past_the_gate_is_not_paid(store: Store, tmp_path: Path) 
     _work(store, tmp_path, flow, store.item(item_id).run_id)
     assert store.item(item_id).state == "needs_approval"
     assert "big" not in flow.ledger and flow.ledger.keys() == {"small"}
-    with pytest.raises(StateError, match="not allowed"):
+    assert flow.violations == [] and flow.calls == {"small": 1}
+    assert store.item(item_id).attempts == 0
+    with pytest.raises(TransitionRefused, match="not allowed"):
         store.move(item_id, "in_flight", actor="someone")
 
 
 def test_a_rejection_needs_a_reason(store: Store, tmp_path: Path) -> None:
     _, item_id = _held(store, tmp_path)
-    with pytest.raises(StateError, match="reason"):
+    with pytest.raises(ApprovalRefused, match="reason"):
         reject(store, item_id, by="checker", reason=" ")
     assert reject(store, item_id, by="checker", reason="not on payroll").state == "rejected"
 
@@ -99,5 +102,5 @@ def test_a_rejection_needs_a_reason(store: Store, tmp_path: Path) -> None:
 def test_only_held_items_can_be_approved(store: Store, tmp_path: Path) -> None:
     _, item_id = _held(store, tmp_path)
     approve(store, item_id, by="checker")
-    with pytest.raises(StateError, match="not waiting"):
+    with pytest.raises(TransitionRefused, match="not waiting"):
         approve(store, item_id, by="checker")
