@@ -7,6 +7,9 @@ ledger, and the reconciliation workbook's figures are compared with that ledger.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -21,6 +24,8 @@ from teller.store import Store
 from tests._console_server import Server
 
 pytestmark = pytest.mark.e2e
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -116,9 +121,7 @@ def test_a_batch_is_paid_once_per_approved_line(
     assert {i.state for i in store.items(run_id) if i.key in held} == {"done"}
 
 
-def test_a_rejected_batch_reaches_nothing(
-    settings: Settings, corebank: Server, tmp_path: Path
-) -> None:
+def test_a_rejected_batch_reaches_nothing(project: Path, corebank: Server, tmp_path: Path) -> None:
     from openpyxl import load_workbook as open_book
 
     from teller import InputError
@@ -131,6 +134,22 @@ def test_a_rejected_batch_reaches_nothing(
     with pytest.raises(InputError) as caught:
         flow.load(sample.path)
     assert [(p.sheet, p.row) for p in caught.value.problems][0] == ("Payroll", 3)
+    # the command a clerk types: the four good lines are not paid without the fifth
+    (project / "teller.toml").write_text(corebank.settings_toml(), encoding="utf-8")
+    command = [sys.executable, "-m", "teller", "run", "payroll", "--input", str(sample.path)]
+    done = subprocess.run(
+        [*command, "--as", "clerk", "--project", str(project)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=120,
+        cwd=ROOT,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Nothing was paid" in done.stderr
+    store = Store(load_settings(project).store_url)
+    assert store.runs() == []
+    store.close()
     assert corebank.rows("SELECT COUNT(*) FROM transfers") == [(0,)]
 
 
