@@ -8,6 +8,7 @@ build on it. Browser-facing parts live in ``teller.browser``, ``teller.locators`
 from __future__ import annotations
 
 from teller._errors import (
+    ApprovalRefused,
     BatchAlreadyLoaded,
     BusinessError,
     ConfigError,
@@ -32,6 +33,7 @@ from teller._errors import (
 from teller._masking import mask_account, mask_text
 
 __all__ = [
+    "ApprovalRefused",
     "BatchAlreadyLoaded",
     "BusinessError",
     "ConfigError",

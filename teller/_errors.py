@@ -19,7 +19,8 @@ TellerError
     ├── TransitionRefused    the state machine forbids the move (or the item is not where
     │                        the caller thought)
     ├── LostLease            a stale owner: another worker claimed the item since (a lost race)
-    └── BatchAlreadyLoaded   the batch (or one of its keys) is already in a run
+    ├── BatchAlreadyLoaded   the batch (or one of its keys) is already in a run
+    └── ApprovalRefused      maker-checker says no (own batch, same approver twice, changed line)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "ApprovalRefused",
     "BatchAlreadyLoaded",
     "BusinessError",
     "ConfigError",
@@ -235,3 +237,12 @@ class BatchAlreadyLoaded(StateError):
         else:
             detail = f"was already loaded as run {run_id}; use `teller resume {run_id}`"
         super().__init__(f"batch {batch_id!r}: {detail}")
+
+
+class ApprovalRefused(StateError):
+    """Maker-checker refuses a person's decision on an item, and says why."""
+
+    def __init__(self, item_id: int | None, why: str) -> None:
+        self.item_id = item_id
+        self.why = why
+        super().__init__(why if item_id is None else f"item {item_id}: {why}")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from loguru import logger
 
-from teller._errors import StateError
+from teller._errors import ApprovalRefused, TransitionRefused
 from teller.flow import Batch, Flow
 from teller.gate import Decision, Gate, GateLine, History, PaidLine, Policy, load_policy
 from teller.settings import Settings
@@ -90,12 +90,13 @@ def _record(store: Store, item: Item, decision: Decision) -> None:
 def _held(store: Store, item_id: int, by: str) -> Item:
     item = store.item(item_id)
     if item.state != "needs_approval":
-        raise StateError(f"item {item_id} is {item.state}, not waiting for approval")
+        why = "is refused: the item is not waiting for approval"
+        raise TransitionRefused(item_id, item.key, item.state, "approved", why=why)
     run = store.run(item.run_id)
     if by.strip().lower() == run.submitted_by.strip().lower():
-        raise StateError(f"{by} submitted run {run.id} and may not decide its items")
+        raise ApprovalRefused(item_id, f"{by} submitted run {run.id} and may not decide its items")
     if _hash(item) != item.content_hash:
-        raise StateError(f"item {item_id} changed after the gate decided: load it again")
+        raise ApprovalRefused(item_id, "changed after the gate decided: load it again")
     return item
 
 
@@ -109,7 +110,7 @@ def approve(store: Store, item_id: int, *, by: str, reason: str = "") -> Item:
     current = _hash(item)
     approvals = [a for a in item.approvals if a.get("hash") == current]
     if by.strip().lower() in {a["by"].strip().lower() for a in approvals}:
-        raise StateError(f"{by} already approved item {item_id}; another approver is needed")
+        raise ApprovalRefused(item_id, f"{by} already approved it; another approver is needed")
     approvals.append({"by": by, "at": now().isoformat(), "hash": current, "reason": reason})
     needed = max(1, item.approvers_needed)
     who = ", ".join(a["by"] for a in approvals)
@@ -134,7 +135,7 @@ def approve(store: Store, item_id: int, *, by: str, reason: str = "") -> Item:
 def reject(store: Store, item_id: int, *, by: str, reason: str) -> Item:
     """A person rejects a held item; it is never paid."""
     if not reason.strip():
-        raise StateError("a rejection needs a reason")
+        raise ApprovalRefused(item_id, "a rejection needs a reason")
     item = _held(store, item_id, by)
     approvals = [
         *item.approvals,

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from teller._errors import StateError
 from teller.cli._common import ProjectOption, clear_errors, console, money, open_project
 from teller.cli._show import items_table
 from teller.runs import approve as approve_item
@@ -35,7 +34,7 @@ def _chosen(
     elif every or rule:
         chosen = _held(store, run_id)
     else:
-        raise StateError("name the items to decide, or choose them with --all or --rule")
+        raise typer.BadParameter("name the items to decide, or choose them with --all or --rule")
     if rule:
         chosen = [i for i in chosen if rule in {r["rule"] for r in i.rules}]
     return chosen
@@ -44,7 +43,7 @@ def _chosen(
 def _confirm(items: list[Item], verb: str, yes: bool) -> None:
     total = sum((i.amount or Decimal(0) for i in items), Decimal(0))
     if not items:
-        raise StateError("no held items match")
+        raise typer.BadParameter("no held items match")
     question = f"{verb} {len(items)} line(s), total {money(total)}?"
     if not yes and not typer.confirm(question):
         raise typer.Abort()

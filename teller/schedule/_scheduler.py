@@ -19,7 +19,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from loguru import logger
 
-from teller._errors import StateError
+from teller._errors import ConfigError
 from teller.schedule._calendar import Calendar, load_calendar
 from teller.schedule._fire import ACTIVE, FireResult, Work, fire, run_input
 from teller.schedule._firings import claim_firing, last_firing
@@ -37,14 +37,14 @@ class Project:
     def __init__(self, project: Path | None) -> None:
         self.settings: Settings = load_settings(project)
         self.store = Store(self.settings.store_url)
-        folder = self.settings.project / "schedules"
+        self.folder = folder = self.settings.project / "schedules"
         self.schedules = {s.name: s for s in load_schedules(folder)}
         self.calendar: Calendar = load_calendar(folder / "closures.toml")
 
     def schedule(self, name: str) -> Schedule:
         if name not in self.schedules:
             known = ", ".join(self.schedules) or "none"
-            raise StateError(f"no schedule {name!r} (known: {known})")
+            raise ConfigError(str(self.folder), f"no schedule {name!r} (known: {known})")
         return self.schedules[name]
 
     def work(self, schedule: Schedule) -> Work:

@@ -25,7 +25,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
-from teller import BusinessError, ReferenceAlreadyUsed, SessionExpired, StateError
+from teller import BatchAlreadyLoaded, BusinessError, ReferenceAlreadyUsed, SessionExpired
 from teller import browser as chromium
 from teller.flow import Flow
 from teller.locators import LocatorRepository
@@ -193,7 +193,7 @@ def test_the_guide_adds_each_note_once_even_across_a_crash(
         assert notes(console_env.db_path) == held
 
         # the same file again is the same batch, refused before anything runs
-        with pytest.raises(StateError, match="already loaded"):
+        with pytest.raises(BatchAlreadyLoaded, match="already loaded"):
             start_run(
                 store, flow, flow.load(csv_path), gate_for(settings, store, flow), submitted_by="x"
             )

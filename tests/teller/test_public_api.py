@@ -7,6 +7,7 @@ import teller
 
 def test_exported_names() -> None:
     assert teller.__all__ == [
+        "ApprovalRefused",
         "BatchAlreadyLoaded",
         "BusinessError",
         "ConfigError",
