@@ -35,6 +35,7 @@ test: setup libreoffice
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # All of BENCHMARKS.md (about two hours; a quiet machine): rpaframework's Selenium needs

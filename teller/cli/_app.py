@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import typer
-from loguru import logger
 
 from teller._errors import ConfigError
 from teller.cli import _approvals, _audit, _demo, _schedule
 from teller.cli._common import ProjectOption, clear_errors, console, open_project, operator
-from teller.cli._show import items_table, progress_bar, run_summary, runs_table, stages_table
-from teller.flow import Flow, console_entry, load_flow
+from teller.cli._execute import execute
+from teller.cli._show import items_table, run_summary, runs_table, stages_table
+from teller.flow import console_entry, load_flow
 from teller.intake import take
-from teller.logs import add_run_log
-from teller.runner import Runner
 from teller.runs import gate_for, gate_lines, start_run
-from teller.settings import Settings
-from teller.store import TODO, Store
 
 app = typer.Typer(
     help="Teller: RPA for bank back-office work.",
@@ -39,23 +34,6 @@ app.command("demo")(_demo.demo)
 
 def main() -> None:
     app()
-
-
-def execute(
-    settings: Settings, store: Store, flow: Flow, run_id: str, contexts: int | None = None
-) -> None:
-    """Work a run with a progress bar, then print its summary."""
-    todo = len(store.items(run_id, states=TODO))
-    sink = add_run_log(settings.run_folder(run_id) / "run.log.jsonl")
-    try:
-        with progress_bar(todo, f"{flow.name} {run_id}") as on_item:
-            runner = Runner(
-                settings=settings, store=store, flow=flow, contexts=contexts, on_item=on_item
-            )
-            asyncio.run(runner.run(run_id))
-    finally:
-        logger.remove(sink)
-    run_summary(store, store.run(run_id))
 
 
 @app.command("run")

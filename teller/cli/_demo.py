@@ -14,6 +14,7 @@ import typer
 
 from teller._errors import ConfigError
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
+from teller.cli._execute import execute
 from teller.flow import load_flow
 from teller.intake import take
 from teller.runs import gate_for, start_run
@@ -84,8 +85,6 @@ def demo(
 
 
 def _payroll(settings: Settings, store: Store, lines: int, contexts: int | None) -> None:
-    from teller.cli._app import execute  # the command table imports this module
-
     flow = load_flow("payroll")
     stamp = now()
     workbook = settings.var / "demo" / f"payroll-{stamp:%Y%m%d-%H%M%S}.xlsx"
@@ -122,8 +121,6 @@ def _payroll(settings: Settings, store: Store, lines: int, contexts: int | None)
 
 
 def _account_loss(settings: Settings, store: Store, tickets: int, contexts: int | None) -> None:
-    from teller.cli._app import execute
-
     flow = load_flow("account-loss")
     with ExitStack() as stack:
         urls = {name: stack.enter_context(sandbox_console(settings, name)) for name in flow.sandbox}
