@@ -94,6 +94,7 @@ def start_corebank(
     fault_seed: int | None = None,
     fault_rates: Mapping[str, float] | None = None,
     slow_page_seconds: float | None = None,
+    allow_reused_references: bool = False,
 ) -> Iterator[Server]:
     """Start ``python -m consoles.corebank`` on a free port with a ledger in ``tmp_path``.
 
@@ -107,6 +108,8 @@ def start_corebank(
         flags += ["--fault-rates", ",".join(f"{k}={v}" for k, v in fault_rates.items())]
     if slow_page_seconds is not None:
         flags += ["--slow-page-seconds", str(slow_page_seconds)]
+    if allow_reused_references:
+        flags += ["--allow-reused-references"]
     with start_console(
         "corebank", tmp_path, password=password, latency_ms=latency_ms, flags=flags
     ) as server:

@@ -39,12 +39,18 @@ def main(argv: list[str] | None = None) -> None:
         default=DEFAULT_SLOW_PAGE_SECONDS,
         help=f"how long a slow_page fault sleeps (default {DEFAULT_SLOW_PAGE_SECONDS:g})",
     )
+    parser.add_argument(
+        "--allow-reused-references",
+        action="store_true",
+        help="post a reference already used instead of refusing it (a console without that guard)",
+    )
     args = parser.parse_args(argv)
     serve(
         **serve_options(args),
         fault_seed=args.fault_seed,
         fault_rates=args.fault_rates,
         slow_page_seconds=args.slow_page_seconds,
+        refuse_reused_references=not args.allow_reused_references,
     )
 
 

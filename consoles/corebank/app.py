@@ -34,11 +34,14 @@ def create_app(
     fault_seed: int | None = None,
     fault_rates: Mapping[str, float] | None = None,
     slow_page_seconds: float = DEFAULT_SLOW_PAGE_SECONDS,
+    refuse_reused_references: bool = True,
 ) -> Flask:
     """Build the console on the ledger at ``db_path`` (its schema is created if missing).
 
     ``fault_seed``, ``fault_rates`` and ``slow_page_seconds`` start it with fault injection
     on, as ``POST /admin/faults`` would set it; bad values raise ``FaultSettingsError``.
+    ``refuse_reused_references=False`` posts a reference already used, as consoles that
+    do not guard their references would.
     """
     faults = Faults(latency_ms=latency_ms)
     settings: dict[str, Any] = {"slow_page_seconds": slow_page_seconds}
@@ -47,7 +50,7 @@ def create_app(
     if fault_rates is not None:
         settings["rates"] = dict(fault_rates)
     faults.configure(settings)
-    ledger = Ledger(Path(db_path))
+    ledger = Ledger(Path(db_path), refuse_reused_references=refuse_reused_references)
     ledger.set_user(OPERATOR, password)
     site = Site(
         name="corebank",
