@@ -5,16 +5,19 @@ GBK; the browser reads and posts it, so the bot only ever sees text.
 
 How an effect (:meth:`CardAdmin.freeze_card`, :meth:`~CardAdmin.freeze_account`,
 :meth:`~CardAdmin.order_replacement`, :meth:`~CardAdmin.unfreeze_card`) reports failure
-depends on whether its ``confirm()`` may have been accepted:
+depends on whether its ``confirm()`` may have been accepted (the boundary ``_effect`` of
+:class:`~teller.pages.PageObject`, whose ``AFTER_SUBMIT`` reads the answers
+``after_submit`` names):
 
 * before: ``SessionExpired``, ``ConsoleError``, ``ConsoleTimeout``, ``SelectorNotFound``
-  (nothing was sent), or ``ConsoleRefused`` when the page itself says no (no such card,
-  no unfreeze form on a card not frozen);
+  (nothing was sent), ``LostLease`` from the runner's fence, or ``ConsoleRefused`` when
+  the page itself says no (no such card, no unfreeze form on a card not frozen);
 * after, when the console answered in words: ``ConsoleRefused`` with those words
   (``卡片已凍結 Card already frozen (FRZ00000001)``), ``ConsoleError`` when it turned the
   form itself away (HTTP 4xx, a stale token);
 * after, in every other case (timeout, dropped connection, HTTP 5xx, login page, error
-  page): ``InDoubt`` whose ``reference`` is the memo: ``actions(memo)`` tells what happened.
+  page, a result it cannot read): ``InDoubt`` whose ``reference`` is the memo:
+  ``actions(memo)`` tells what happened.
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ from teller import (
     mask_account,
     mask_text,
 )
-from teller.pages import Key, PageObject
+from teller.pages import AfterSubmit, Key, PageObject
 
 __all__ = ["Account", "Action", "Card", "CardAdmin"]
 
@@ -57,6 +60,12 @@ class CardAdmin(PageObject):
     """One operator session on the cardadmin console, in one browser page."""
 
     console = "cardadmin"
+    after_submit = AfterSubmit(
+        result=("result", "ref"),
+        refusal=("page", "error"),
+        login_page=("page", "session_expired"),
+        error_page=("page", "system_error"),
+    )
 
     # -- operator intents: looking ---------------------------------------------------
 
@@ -231,33 +240,10 @@ class CardAdmin(PageObject):
     async def _apply(self, submit: Locator, screen: str, target: str, memo: str) -> Action:
         """Submit an effect's form, accepting its confirm(), and read the action it recorded."""
         reference = mask_text(memo, secrets=self._secrets)
-        response = await self._submit_confirmed(submit, screen, reference)
-        status = response.status if response is not None else 0
-        if status >= 500:
-            raise InDoubt(self.console, reference, f"HTTP {status} after submit")
-        try:
-            found = await self._first(
-                ("result", "ref"),
-                ("page", "error"),
-                ("page", "session_expired"),
-                ("page", "system_error"),
-            )
-            if found is None:
-                raise InDoubt(self.console, reference, "no result after submit")
-            which, element = found
-            refusal = await self._message(element, screen) if which == ("page", "error") else ""
-            action = await self._result(element) if which == ("result", "ref") else None
-        except (PlaywrightError, ConsoleError) as exc:  # a result page it cannot read
-            detail = f"result unreadable: {self._first_line(exc)}"
-            raise InDoubt(self.console, reference, detail) from None
-        if which == ("page", "error"):
-            if status >= 400:  # the console turned the form itself away: nothing done
-                raise ConsoleError(self.console, screen, f"HTTP {status}: {refusal}")
-            raise ConsoleRefused(self.console, refusal)
-        if action is None:
-            raise InDoubt(self.console, reference, f"{which[1]} page instead of a result")
-        if action.target != target:
-            raise InDoubt(self.console, reference, "the result names another target")
+        async with self._effect(reference, screen) as effect:
+            action = await self._result(await effect.submit(submit))
+            if action.target != target:
+                raise InDoubt(self.console, reference, "the result names another target")
         logger.debug("cardadmin: {} {} as {}", action.kind, mask_account(target), action.ref)
         return action
 

@@ -5,15 +5,19 @@ Every element is found by key through ``selectors/corebank.yaml``, with the plum
 the console said; it decides nothing about money.
 
 How :meth:`CoreBank.transfer` reports failure depends on whether the payment may be on
-its way, i.e. whether submit was clicked or its ``confirm()`` accepted:
+its way, i.e. whether submit was clicked or its ``confirm()`` accepted (the boundary
+``_effect`` of :class:`~teller.pages.PageObject`; ``after_submit`` names the answers and
+``teller.pages.AFTER_SUBMIT`` says what each means):
 
 * before: ``SessionExpired`` (the console's login page in the frame), ``ConsoleError``
-  (an HTTP error page), ``ConsoleTimeout`` or ``SelectorNotFound``: nothing was sent;
+  (an HTTP error page), ``ConsoleTimeout`` or ``SelectorNotFound``, or ``LostLease`` from
+  the runner's fence: nothing was sent;
 * after, when the console answered in words: ``PaymentRefused`` with those words,
   ``ReferenceAlreadyUsed`` for a reused reference, ``ConsoleError`` when the console
   turned the form itself away (HTTP 4xx);
-* after, in every other case (timeout, dropped connection, HTTP 5xx, login page, crash):
-  ``InDoubt``; only a lookup by reference can tell whether the money moved.
+* after, in every other case (timeout, dropped connection, HTTP 5xx, login page, error
+  page, an unreadable receipt, crash): ``InDoubt``; only a lookup by reference can tell
+  whether the money moved.
 """
 
 from __future__ import annotations
@@ -24,8 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from loguru import logger
-from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page, Response
+from playwright.async_api import Page
 
 from bots._corebank_records import STATEMENT_COLUMNS, Transfer, parse_statement
 from teller import (
@@ -33,12 +36,11 @@ from teller import (
     ConsoleTimeout,
     InDoubt,
     PaymentRefused,
-    ReferenceAlreadyUsed,
     SessionExpired,
     mask_account,
 )
 from teller.locators import LocatorRepository
-from teller.pages import Key, PageObject
+from teller.pages import AfterSubmit, Key, PageObject
 
 __all__ = ["STATEMENT_COLUMNS", "CoreBank", "Transfer"]
 
@@ -50,6 +52,14 @@ class CoreBank(PageObject):
     """One teller session on the corebank console, in one browser page."""
 
     console = "corebank"
+    after_submit = AfterSubmit(
+        result=("receipt", "txn_no"),
+        refusal=("transfer", "error"),
+        reused=("transfer", "reference_used"),
+        login_page=("main", "session_expired"),
+        error_page=("main", "system_error"),
+        refused_as=PaymentRefused,
+    )
 
     def __init__(
         self, page: Page, *, base_url: str, locators: LocatorRepository, timeout: float = 15.0
@@ -91,8 +101,11 @@ class CoreBank(PageObject):
                 reference=reference,
                 memo=memo,
             )
-        response = await self._submit_confirmed(("transfer", "submit"), "transfer", reference)
-        txn_no = await self._read_outcome(response, reference)
+        async with self._effect(reference, "transfer") as effect:
+            receipt = await effect.submit(("transfer", "submit"))
+            txn_no = await self._text(receipt, "receipt")
+            if not txn_no:
+                raise InDoubt(self.console, reference, "receipt without a txn number")
         self._on_receipt = True
         logger.debug(
             "corebank: {} posted as {} ({} -> {})",
@@ -156,40 +169,6 @@ class CoreBank(PageObject):
         link = ("receipt", "new_transfer") if self._on_receipt else ("menu", "transfer")
         self._on_receipt = False
         await self._navigate(link, ready=("transfer", "submit"))
-
-    async def _read_outcome(self, response: Response | None, reference: str) -> str:
-        """The txn number from the receipt, or the refusal translated into a Teller error."""
-        status = response.status if response is not None else 0
-        if status >= 500:
-            raise InDoubt(self.console, reference, f"HTTP {status} after submit")
-        try:
-            found = await self._first(
-                ("receipt", "txn_no"),
-                ("transfer", "error"),
-                ("main", "session_expired"),
-                ("main", "system_error"),
-            )
-            if found is None:
-                raise InDoubt(self.console, reference, "no receipt after submit")
-            which, element = found
-            if which == ("receipt", "txn_no"):
-                txn_no = await self._read("receipt", "txn_no")
-                if not txn_no:
-                    raise InDoubt(self.console, reference, "receipt without a txn number")
-                return txn_no
-            if which == ("transfer", "error"):
-                message = await self._message(element, "transfer")
-                if status >= 400:  # the console turned the form itself away: nothing posted
-                    raise ConsoleError(self.console, "transfer", f"HTTP {status}: {message}")
-                if await self._present("transfer", "reference_used"):
-                    raise ReferenceAlreadyUsed(self.console, reference)
-                raise PaymentRefused(self.console, message)
-            if which == ("main", "session_expired"):
-                raise InDoubt(self.console, reference, "login page instead of receipt")
-            raise InDoubt(self.console, reference, "system error page instead of receipt")
-        except PlaywrightError as exc:
-            detail = f"receipt unreadable: {self._first_line(exc)}"
-            raise InDoubt(self.console, reference, detail) from None
 
     # -- navigation and reading -----------------------------------------------------
 

@@ -6,16 +6,19 @@ console said.
 
 How an action (claim, comment, hand over, close) reports failure depends on whether its
 POST may have reached the console (a POST request left the page, or close's ``confirm()``
-was accepted):
+was accepted; the boundary ``_effect`` of :class:`~teller.pages.PageObject`, whose
+``AFTER_SUBMIT`` reads the answers ``after_submit`` names):
 
 * before: ``SessionExpired`` (the login page instead of the ticket), ``ConsoleError``
-  (an HTTP error page), ``ConsoleTimeout`` or ``SelectorNotFound``; nothing was sent;
+  (an HTTP error page), ``ConsoleTimeout`` or ``SelectorNotFound``, or ``LostLease`` from
+  the runner's fence; nothing was sent;
 * after, when the console answered in words: ``ConsoleRefused`` with those words (also
   for an unknown ticket); ``ConsoleError`` when it turned the form itself away (HTTP 4xx);
-  ``SessionExpired`` when it answered with the login page (an expired session's POST
-  changes nothing on this console);
-* after, in every other case (timeout, dropped connection, HTTP 5xx): ``InDoubt`` with
-  the ticket id as its reference; :meth:`ServiceDesk.ticket` tells what happened.
+* after, in every other case (timeout, dropped connection, HTTP 5xx, the login page, an
+  error page, a ticket page it cannot read): ``InDoubt`` with the ticket id as its
+  reference; :meth:`ServiceDesk.ticket` tells what happened. The login page after a POST
+  is in doubt too: this sandbox's expired session changes nothing, but a console may
+  act and then end the session, so only the ticket can tell.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from datetime import datetime
 from urllib.parse import quote
 
 from loguru import logger
-from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Locator
 
 from bots._servicedesk_records import (
@@ -37,11 +39,9 @@ from teller import (
     ConsoleError,
     ConsoleRefused,
     ConsoleTimeout,
-    InDoubt,
-    SelectorNotFound,
     SessionExpired,
 )
-from teller.pages import Key, PageObject
+from teller.pages import AfterSubmit, Effect, Key, PageObject
 
 __all__ = ["STATUSES", "QueueRow", "ServiceDesk", "Ticket"]
 
@@ -56,6 +56,12 @@ class ServiceDesk(PageObject):
     """One agent session on the servicedesk console, in one browser page."""
 
     console = "servicedesk"
+    after_submit = AfterSubmit(
+        result=("ticket", "ok"),
+        refusal=("ticket", "error"),
+        login_page=("main", "session_expired"),
+        error_page=("main", "system_error"),
+    )
 
     # -- operator intents ----------------------------------------------------
 
@@ -121,19 +127,21 @@ class ServiceDesk(PageObject):
             await self._open_ticket(ticket_id)
             await self._fill("ticket", close_reference_input=reference, close_note=note)
             button = await self._find("ticket", "close_submit")
-        refusal = await self._act(button, ticket_id, refuse=False)
-        if refusal is not None and not await self._present("ticket", "ticket_id"):
-            raise ConsoleRefused(self.console, refusal)  # no ticket page: an unknown ticket
-        try:
+        refusal: ConsoleRefused | None = None
+        async with self._effect(ticket_id, "ticket") as effect:
+            try:
+                await self._submit(effect, button)
+            except ConsoleRefused as refused:
+                await self._settled("ticket")  # before trusting an absence
+                if not await self._present("ticket", "ticket_id"):
+                    raise  # no ticket page: an unknown ticket
+                refusal = refused  # closed already? The ticket tells, read as after a close
             closed = await self._read_ticket()
-        except (PlaywrightError, SelectorNotFound) as exc:
-            detail = f"ticket unreadable after close: {self._first_line(exc)}"
-            raise InDoubt(self.console, ticket_id, detail) from None
         if closed.status == "closed" and closed.close_reference == reference and closed.closed_at:
             logger.debug("servicedesk: {} closed as {}", ticket_id, reference)
             return closed.closed_at
         if refusal is not None:
-            raise ConsoleRefused(self.console, refusal)
+            raise refusal
         raise ConsoleError(self.console, "ticket", "close accepted, but the ticket is not closed")
 
     # -- steps -----------------------------------------------------------------
@@ -175,42 +183,13 @@ class ServiceDesk(PageObject):
         except ValueError as exc:
             raise ConsoleError(self.console, "ticket", f"unreadable ticket: {exc}") from None
 
-    async def _act(self, button: Locator, ticket_id: str, *, refuse: bool = True) -> str | None:
-        """Submit a ticket form, accepting its confirm(); the refusal's words, or None.
+    async def _act(self, button: Locator, ticket_id: str) -> None:
+        """Submit a ticket form, accepting its confirm(); a refusal is ConsoleRefused."""
+        async with self._effect(ticket_id, "ticket") as effect:
+            await self._submit(effect, button)
 
-        With ``refuse`` a refusal raises ConsoleRefused instead of being returned.
-        """
+    async def _submit(self, effect: Effect, button: Locator) -> None:
         # An agent's click sends nothing by itself here: only a POST (or close's accepted
         # confirm()) makes a failure InDoubt; the error page must land before the next page.
-        response = await self._submit_confirmed(
-            button, "ticket", ticket_id, in_doubt_after_click=False, await_error_page=True
-        )
-        status = response.status if response is not None else 0
-        if status >= 500:
-            raise InDoubt(self.console, ticket_id, f"HTTP {status} after submit")
-        try:
-            found = await self._first(
-                ("ticket", "ok"),
-                ("ticket", "error"),
-                ("main", "session_expired"),
-                ("main", "system_error"),
-            )
-            if found is None:
-                raise InDoubt(self.console, ticket_id, "no outcome shown after submit")
-            which, element = found
-            if which == ("main", "session_expired"):
-                raise SessionExpired(self.console)  # the console changes nothing then
-            if which == ("main", "system_error"):
-                raise InDoubt(self.console, ticket_id, "system error page after submit")
-            await self._settled("ticket")
-            if which == ("ticket", "ok"):
-                return None
-            message = await self._message(element, "ticket")
-        except PlaywrightError as exc:
-            detail = f"outcome unreadable: {self._first_line(exc)}"
-            raise InDoubt(self.console, ticket_id, detail) from None
-        if status >= 400:  # the console turned the form itself away: nothing done
-            raise ConsoleError(self.console, "ticket", f"HTTP {status}: {message}")
-        if refuse:
-            raise ConsoleRefused(self.console, message)
-        return message
+        await effect.submit(button, in_doubt_after_click=False, await_error_page=True)
+        await self._settled("ticket")

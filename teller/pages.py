@@ -7,16 +7,36 @@ A bot subclasses it, names its ``console`` and writes operator intents (``login`
   and tables: ``_table`` (rows by column name), ``_row_cells``;
 * waiting: ``_first`` (whichever of several elements comes first), ``_settled``, ``_goto``,
   ``_click_and_load``, ``_error_page_shown``;
-* the steps every console has: ``_log_in`` (its ``_open_login`` a bot may override) and
-  ``_submit_confirmed`` (submit, accept the ``confirm()``, say when the POST may be gone);
+* the login every console has: ``_log_in`` (its ``_open_login`` a bot may override);
 * reading what the console said, fit for an exception: ``_message``, ``_first_line``
   (long numbers and the secrets kept in ``_secrets`` at login are masked);
-* translating failures: ``_translate`` and ``_system_error`` turn Playwright errors into
-  ``ConsoleTimeout`` / ``ConsoleError``; ``_check_status`` does the same for HTTP 5xx.
+* translating failures before any effect: ``_translate`` and ``_system_error`` turn
+  Playwright errors into ``ConsoleTimeout`` / ``ConsoleError``; ``_check_status`` does the
+  same for HTTP 5xx.
 
-The base only translates failures that happen before any effect, and the one failure after
-it every console shares (no answer to a submit: ``InDoubt``). What the console's answer
-means (a receipt, a refusal, the login page) is the bot's to say: it knows its console.
+Every effect (a payment, a freeze, a ticket closed) goes through ONE boundary, ``_effect``,
+and its answer is read by ONE table, ``AFTER_SUBMIT``::
+
+    async with self._effect(reference, "transfer") as effect:
+        receipt = await effect.submit(("transfer", "submit"))  # confirm() accepted
+        txn_no = await self._text(receipt, "receipt")
+
+* on entry, before anything is clicked, ``teller.fence.before_effect()`` checks the item's
+  lease; its ``LostLease`` goes out unchanged (nothing was sent);
+* ``effect.submit`` clicks, accepts the ``confirm()`` and waits for the answer. Until the
+  POST may be on its way a failure is a system error (retried); after, it is InDoubt;
+* the answer is whichever the console shows first of the four elements its bot names in
+  ``after_submit`` (an :class:`AfterSubmit`: the result, a refusal in words, the login page,
+  the system error page; optionally the reused-reference refusal), or an HTTP 5xx, or
+  nothing in time. ``AFTER_SUBMIT`` says what each means: done (the result's element is
+  returned for the bot to read), refused (``after_submit.refused_as`` with the console's
+  words), reused (``ReferenceAlreadyUsed``), turned away (a refusal with HTTP 4xx: the form
+  itself was refused, nothing done: ``ConsoleError``), in doubt (``InDoubt``) -- the login
+  page and the error page included: the console may have acted before it showed them;
+* anything else raised inside the boundary once the POST may be gone -- ``SessionExpired``,
+  ``ConsoleError``, ``ConsoleTimeout``, ``SelectorNotFound``, a Playwright error, anything
+  that is not a ``BusinessError`` or already ``InDoubt`` -- becomes
+  ``InDoubt(console, reference, detail)``, its detail masked: only a lookup settles it.
 """
 
 from __future__ import annotations
@@ -28,11 +48,13 @@ from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Literal
 
 from loguru import logger
-from playwright.async_api import Dialog, Frame, Locator, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Locator, Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
+from teller._effect import AFTER_SUBMIT, AfterSubmit, Effect, Key
 from teller._errors import (
+    BusinessError,
     ConfigError,
     ConsoleError,
     ConsoleTimeout,
@@ -41,12 +63,11 @@ from teller._errors import (
     TellerError,
 )
 from teller._masking import mask_text
+from teller.fence import before_effect
 from teller.locators import LocatorRepository, on_first
 
-__all__ = ["Key", "PageObject"]
+__all__ = ["AFTER_SUBMIT", "AfterSubmit", "Effect", "Key", "PageObject"]
 
-Key = tuple[str, str]
-"""An element as the selector file names it: (screen, element key)."""
 
 # A screen's ``input: simulate``: the value goes in as a person's paste would, with the events a
 # page listens to; a field a person could not type into, or that would cut the value
@@ -75,6 +96,9 @@ class PageObject:
 
     console: ClassVar[str]
     """The console's name, as in its selector file and in every error the bot raises."""
+
+    after_submit: ClassVar[AfterSubmit]
+    """Where the console shows each answer to a submit; a bot that makes effects sets it."""
 
     def __init__(
         self, page: Page, *, base_url: str, locators: LocatorRepository, timeout: float = 15.0
@@ -306,55 +330,30 @@ class PageObject:
         """Open the login screen for ``_log_in``; override it if the console needs more."""
         await self._goto("login")
 
-    async def _submit_confirmed(
-        self,
-        button: Locator | Key,
-        screen: str,
-        reference: str,
-        *,
-        in_doubt_after_click: bool = True,
-        await_error_page: bool = False,
-    ) -> Response | None:
-        """Click ``button`` (a locator, or a key on ``screen``), accept any ``confirm()``, and
-        return the answer's response.
+    # -- the effect boundary ----------------------------------------------------------
 
-        A failure is translated as ``_translate`` does until the POST may be on its way (a
-        confirm() accepted, a POST navigation gone, or ``in_doubt_after_click`` the click
-        done), then it is InDoubt. ``await_error_page`` lets Chromium's page about a dropped
-        connection land, so it cannot cut the bot's next navigation short.
+    @asynccontextmanager
+    async def _effect(self, reference: str, screen: str) -> AsyncIterator[Effect]:
+        """The boundary around one effect on ``screen``: submit it with the Effect yielded.
+
+        Before anything is sent the item's lease is checked (``teller.fence``: a
+        ``LostLease`` goes out as it is). Inside, a failure before the POST may be on its
+        way stays a system error, and so does the form turned away; once it may be gone,
+        anything raised that is not a refusal or already InDoubt is InDoubt(reference).
         """
-        sent = False
-
-        async def accept(dialog: Dialog) -> None:
-            nonlocal sent
-            sent = True  # from here on the POST may be on its way
-            await dialog.accept()
-
-        def on_request(request: Request) -> None:
-            nonlocal sent
-            if request.method == "POST" and request.is_navigation_request():
-                sent = True
-
-        frame = self._frame(screen)
-        self._page.on("dialog", accept)
-        self._page.on("request", on_request)
+        effect = Effect(self, reference, screen)
+        await before_effect()
         try:
-            async with frame.expect_navigation(
-                wait_until="commit", timeout=self._timeout_ms
-            ) as nav:
-                await self._click(button, screen)
-                sent = sent or in_doubt_after_click
-            return await nav.value
-        except PlaywrightError as exc:
-            if not sent:
-                raise self._system_error(screen, exc) from None
-            if await_error_page and not isinstance(exc, PlaywrightTimeoutError):
-                await self._error_page_shown()
-            detail = f"no answer to submit: {self._first_line(exc)}"
+            yield effect
+        except (BusinessError, InDoubt):
+            raise
+        except Exception as exc:
+            if not effect.may_have_acted:
+                if isinstance(exc, PlaywrightError):
+                    raise self._system_error(screen, exc) from None
+                raise
+            detail = f"{type(exc).__name__} after submit: {self._first_line(exc)}"
             raise InDoubt(self.console, reference, detail) from None
-        finally:
-            self._page.remove_listener("dialog", accept)
-            self._page.remove_listener("request", on_request)
 
     # -- translating failures ---------------------------------------------------
 

@@ -16,7 +16,7 @@ from playwright.async_api import Page, async_playwright
 from teller import ConsoleError, ConsoleTimeout, InDoubt, SessionExpired
 from teller.browser import launch
 from teller.locators import LocatorRepository
-from teller.pages import PageObject
+from teller.pages import AfterSubmit, PageObject
 
 ROOT = Path(__file__).resolve().parents[2]
 SELECTORS = """
@@ -43,9 +43,15 @@ T = TypeVar("T")
 
 
 class Demo(PageObject):
-    """The smallest bot: the base with a console name."""
+    """The smallest bot: the base with a console name, and where it shows a submit's answer."""
 
     console = "demo"
+    after_submit = AfterSubmit(
+        result=("form", "receipt"),
+        refusal=("form", "error"),
+        login_page=("form", "never"),
+        error_page=("form", "message"),
+    )
 
 
 @pytest.fixture
@@ -214,16 +220,18 @@ def test_table_places_columns_by_header_and_skips_the_no_records_row(
 
 
 @pytest.mark.e2e
-def test_submit_confirmed_is_in_doubt_only_once_the_post_may_be_gone(
+def test_submit_is_in_doubt_only_once_the_post_may_be_gone(
     locators: LocatorRepository,
 ) -> None:
+    """More of the effect boundary and its table: tests/teller/test_pages_effect.py."""
     form = '<form method="post" action="https://demo.test/post"><input id="submit" type="submit"'
 
     async def scenario(bot: Demo, page: Page, onclick: str) -> None:
         await page.route("https://demo.test/post", lambda route: route.abort("connectionreset"))
         await page.set_content(f'{form} onclick="{onclick}"></form>')
         button = await bot._find("form", "submit")
-        await bot._submit_confirmed(button, "form", "REF-1", in_doubt_after_click=False)
+        async with bot._effect("REF-1", "form") as effect:
+            await effect.submit(button, in_doubt_after_click=False)
 
     with pytest.raises(InDoubt) as caught:
         on_page(locators, "", lambda bot, page: scenario(bot, page, "return confirm('Sure?')"))
@@ -246,4 +254,4 @@ def test_pages_imports_nothing_from_bots_flows_or_reports() -> None:
 def test_exported_names() -> None:
     import teller.pages
 
-    assert teller.pages.__all__ == ["Key", "PageObject"]
+    assert teller.pages.__all__ == ["AFTER_SUBMIT", "AfterSubmit", "Effect", "Key", "PageObject"]
