@@ -278,7 +278,8 @@ class Runner:
         return await loop.run_in_executor(self._store_thread, partial(call, *args, **kwargs))
 
     def _retry_or_fail(self, item: Item) -> str:
-        return "retry_wait" if item.attempts < self.retry.attempts else "failed_system"
+        used = item.attempts - item.retry_base
+        return "retry_wait" if used < self.retry.attempts else "failed_system"
 
     async def _resolve(
         self, worker: _Worker, env: FlowEnv, hold: Hold, item: Item, *, must_find: bool = False
@@ -315,7 +316,7 @@ class Runner:
                 reason="in doubt; found on the console by its reference",
                 receipt=receipt,
             )
-        if must_find or item.attempts >= self.retry.attempts:
+        if must_find or item.attempts - item.retry_base >= self.retry.attempts:
             why = (
                 "console refused the reference but its inquiry does not show it"
                 if must_find

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from teller._errors import ConfigError
-from teller.cli import _approvals, _audit, _demo, _schedule
+from teller.cli import _approvals, _audit, _demo, _items, _schedule
 from teller.cli._common import ProjectOption, clear_errors, console, open_project, operator
 from teller.cli._execute import execute
 from teller.cli._show import items_table, run_summary, runs_table, stages_table
@@ -24,6 +24,7 @@ runs_app = typer.Typer(help="Runs and their items.", no_args_is_help=True)
 consoles_app = typer.Typer(help="Sandbox legacy consoles.", no_args_is_help=True)
 app.add_typer(runs_app, name="runs")
 app.add_typer(_approvals.app, name="approvals")
+app.add_typer(_items.app, name="items")
 app.add_typer(consoles_app, name="consoles")
 app.add_typer(_schedule.schedule_app, name="schedule")
 app.add_typer(_schedule.scheduler_app, name="scheduler")

@@ -33,6 +33,9 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "in_flight": frozenset({"done", "failed_business", "failed_system", "retry_wait", "in_doubt"}),
     "in_doubt": frozenset({"done", "retry_wait", "needs_review", "in_doubt"}),
     "needs_review": frozenset({"done", "retry_wait", "rejected"}),
+    # failed_system -> in_doubt: a person sends it back (`teller items retry`); its last
+    # attempt may have reached the console after all, so it is looked up first
+    "failed_system": frozenset({"in_doubt"}),
 }
 
 # States a runner works on: the gate passed them and they are not finished.

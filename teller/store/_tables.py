@@ -65,6 +65,9 @@ class Item(Base):
     approvers_needed: Mapped[int] = mapped_column(Integer, default=0)
     approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # the attempts made when a person last sent the item back (settled "not paid", retried
+    # after failed_system): the retry budget counts from here, the attempt numbers go on
+    retry_base: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     receipt: Mapped[str | None] = mapped_column(String(64), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     evidence: Mapped[str | None] = mapped_column(Text, default=None)
@@ -72,7 +75,7 @@ class Item(Base):
     lease_until: Mapped[datetime | None] = mapped_column(default=None)
     # the fencing token: raised by every claim and every move a person makes, so a worker
     # whose lease was taken over cannot move the item (its UPDATE names the old token)
-    fence: Mapped[int] = mapped_column(Integer, default=0)
+    fence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime]
 
 

@@ -14,6 +14,8 @@ def test_an_old_store_gains_the_new_columns(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:  # as an older Teller left it: no approvals, no hash
         db.execute("ALTER TABLE items DROP COLUMN approvals")
         db.execute("ALTER TABLE items DROP COLUMN content_hash")
+        db.execute("ALTER TABLE items DROP COLUMN fence")  # no fencing token, no retry base
+        db.execute("ALTER TABLE items DROP COLUMN retry_base")
         db.execute(
             "INSERT INTO runs (id, flow, batch_id, input_file, input_sha256, submitted_by,"
             " created_at, status, info) VALUES ('R1', 'payroll', 'B', 'f', '0', 'm',"
@@ -27,4 +29,7 @@ def test_an_old_store_gains_the_new_columns(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{path}")
     item = store.items("R1")[0]
     assert item.approvals == [] and item.content_hash == ""
+    assert (item.fence, item.retry_base) == (0, 0)
+    lease = store.claim(item.id, "robot", seconds=60)
+    assert lease is not None and lease.fence == 1
     store.close()
