@@ -48,17 +48,18 @@ from contextlib import asynccontextmanager
 from typing import Any, ClassVar, Literal
 
 from loguru import logger
+from playwright.async_api import Dialog, Frame, Locator, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Frame, Locator, Page, Response
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from teller._effect import AFTER_SUBMIT, AfterSubmit, Effect, Key
+from teller._effect import AFTER_SUBMIT, AfterSubmit, Key, Shown
 from teller._errors import (
     BusinessError,
     ConfigError,
     ConsoleError,
     ConsoleTimeout,
     InDoubt,
+    ReferenceAlreadyUsed,
     SessionExpired,
     TellerError,
 )
@@ -382,3 +383,106 @@ class PageObject:
         """The first line of an error's text (Playwright's run on for pages), masked."""
         lines = str(exc).strip().splitlines() or [type(exc).__name__]
         return mask_text(lines[0], secrets=self._secrets)
+
+
+class Effect:
+    """One effect under way inside ``PageObject._effect``: submit it, have its answer read."""
+
+    def __init__(self, bot: PageObject, reference: str, screen: str) -> None:
+        self.bot = bot
+        self.answers = bot.after_submit  # a bot without it fails here, before anything is sent
+        self.reference = reference
+        self.screen = screen
+        self.may_have_acted = False
+        """True once the POST may be on its way: from then on a failure is InDoubt."""
+
+    async def submit(
+        self,
+        button: Locator | Key,
+        *,
+        in_doubt_after_click: bool = True,
+        await_error_page: bool = False,
+    ) -> Locator:
+        """Click ``button``, accept any ``confirm()``, and return the result's element.
+
+        Until the POST may be on its way (a confirm() accepted, a POST navigation gone, or
+        ``in_doubt_after_click`` the click done) a failure is a system error; then every
+        answer is read by ``AFTER_SUBMIT``. ``await_error_page`` lets Chromium's page about
+        a dropped connection land, so it cannot cut the bot's next navigation short.
+        """
+        response = await self._send(button, in_doubt_after_click, await_error_page)
+        return await self._answer(response)
+
+    async def _send(
+        self, button: Locator | Key, in_doubt_after_click: bool, await_error_page: bool
+    ) -> Response | None:
+        bot, screen = self.bot, self.screen
+
+        async def accept(dialog: Dialog) -> None:
+            self.may_have_acted = True  # from here on the POST may be on its way
+            await dialog.accept()
+
+        def on_request(request: Request) -> None:
+            if request.method == "POST" and request.is_navigation_request():
+                self.may_have_acted = True
+
+        frame = bot._frame(screen)
+        bot._page.on("dialog", accept)
+        bot._page.on("request", on_request)
+        try:
+            async with frame.expect_navigation(wait_until="commit", timeout=bot._timeout_ms) as nav:
+                await bot._click(button, screen)
+                self.may_have_acted = self.may_have_acted or in_doubt_after_click
+            return await nav.value
+        except PlaywrightError as exc:
+            if not self.may_have_acted:
+                raise bot._system_error(screen, exc) from None
+            if await_error_page and not isinstance(exc, PlaywrightTimeoutError):
+                await bot._error_page_shown()
+            detail = f"no answer to submit: {bot._first_line(exc)}"
+            raise InDoubt(bot.console, self.reference, detail) from None
+        finally:
+            bot._page.remove_listener("dialog", accept)
+            bot._page.remove_listener("request", on_request)
+
+    async def _answer(self, response: Response | None) -> Locator:
+        """What the console shows, by ``AFTER_SUBMIT``: the result's element, or raised."""
+        bot = self.bot
+        status = response.status if response is not None else 0
+        shown, element = await self._shown(status)
+        outcome = AFTER_SUBMIT[shown]
+        if outcome == "done" and element is not None:
+            return element
+        if outcome == "in_doubt" or element is None:
+            detail = f"{shown.replace('_', ' ')} after submit (HTTP {status})"
+            raise InDoubt(bot.console, self.reference, detail)
+        if outcome == "reused":
+            raise ReferenceAlreadyUsed(bot.console, self.reference)
+        message = await bot._message(element, self.screen)
+        if outcome == "turned_away":
+            self.may_have_acted = False  # the console's answer says it did nothing
+            raise ConsoleError(bot.console, self.screen, f"HTTP {status}: {message}")
+        raise self.answers.refused_as(bot.console, message)
+
+    async def _shown(self, status: int) -> tuple[Shown, Locator | None]:
+        """Which answer the console shows (and its element), as ``AFTER_SUBMIT`` names them."""
+        if status >= 500:
+            return "http_5xx", None
+        answers = self.answers
+        keys: dict[Key, Shown] = {
+            answers.result: "result",
+            answers.refusal: "refusal",
+            answers.login_page: "login_page",
+            answers.error_page: "error_page",
+        }
+        found = await self.bot._first(*keys)
+        if found is None:
+            return "nothing", None
+        which, element = found
+        shown = next(s for key, s in keys.items() if key == which)
+        if shown == "refusal":
+            if status >= 400:
+                shown = "form_error"
+            elif answers.reused is not None and await self.bot._present(*answers.reused):
+                shown = "reused"
+        return shown, element
