@@ -77,6 +77,7 @@ class Runner:
         self.actor = actor
         self.on_item = on_item or (lambda item: None)
         self.retry = settings.retry_for(flow.console)
+        self.settle = settings.settle_for(flow.console)
         # host:pid:token — the pid lets a resume on this host free a killed runner's leases
         self._owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._stopping = asyncio.Event()
@@ -237,6 +238,7 @@ class Runner:
             "in_flight",
             reason=f"attempt {attempt}",
             attempts=attempt,
+            attempt_at=now(),
         )
         try:
             await worker.tracer.begin()
@@ -288,21 +290,16 @@ class Runner:
 
         A lookup that fails is tried again after the console's backoff, up to its attempts.
         """
-        receipt = None
-        for tries in range(1, self.retry.attempts + 1):
-            if tries > 1:
-                await asyncio.sleep(self.retry.delay(tries - 1))
-            try:
-                receipt = await self.flow.lookup(worker.session, item, env)
-                break
-            except SessionExpired:
-                await self.flow.reopen(worker.session, env)
-            except TellerError as exc:
-                logger.warning("lookup of {} failed (try {}): {}", item.key, tries, exc)
-            except Exception as exc:
-                logger.warning("lookup of {} failed (try {}): {}", item.key, tries, _short(exc))
-                await self._renew(worker, env)
-        else:
+        searched, receipt = await self._look_up(worker, env, item)
+        late = self._settling(item)
+        if searched and receipt is None and late > 0:
+            # its request may still be on its way through a slow console: not yet "not paid"
+            logger.info(
+                "item {} not on the console yet: looked up again in {:.1f}s", item.key, late
+            )
+            await asyncio.sleep(late)
+            searched, receipt = await self._look_up(worker, env, item)
+        if not searched:
             return await self._move(
                 hold,
                 "needs_review",
@@ -328,6 +325,27 @@ class Runner:
             "retry_wait",
             reason="in doubt; not on the console, so safe to retry",
         )
+
+    async def _look_up(self, worker: _Worker, env: FlowEnv, item: Item) -> tuple[bool, str | None]:
+        """Search the console for the item: (searched, receipt), tried with the backoff."""
+        for tries in range(1, self.retry.attempts + 1):
+            if tries > 1:
+                await asyncio.sleep(self.retry.delay(tries - 1))
+            try:
+                return True, await self.flow.lookup(worker.session, item, env)
+            except SessionExpired:
+                await self.flow.reopen(worker.session, env)
+            except TellerError as exc:
+                logger.warning("lookup of {} failed (try {}): {}", item.key, tries, exc)
+            except Exception as exc:
+                logger.warning("lookup of {} failed (try {}): {}", item.key, tries, _short(exc))
+                await self._renew(worker, env)
+        return False, None
+
+    def _settling(self, item: Item) -> float:
+        """Seconds until the item's last attempt can no longer land on the console."""
+        began = item.attempt_at or item.updated_at  # a store from before attempt_at: later
+        return (began - now()).total_seconds() + self.settle
 
     async def _fail(
         self,

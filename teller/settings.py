@@ -39,6 +39,10 @@ class ConsoleSettings(BaseModel):
     user: str = ""
     password: SecretStr = SecretStr("")
     timeout: float = 15.0
+    # How long after an attempt began the console may still act on its request (a slow
+    # page whose bot died or gave up): an in-doubt item not found before then is looked up
+    # again once that long has passed, and only then retried. Default: ``timeout``.
+    settle_seconds: float | None = Field(None, ge=0)
     # where `teller consoles serve` keeps a sandbox console's ledger (sandbox consoles only)
     db: Path | None = None
     retry: RetryPolicy | None = None
@@ -57,6 +61,8 @@ class Settings(BaseSettings):
     max_attempts: int = 3
     retry_backoff: float = 0.5
     lease_seconds: float = 120.0
+    # for a flow whose console has no settings of its own (see ConsoleSettings.settle_seconds)
+    settle_seconds: float = Field(15.0, ge=0)
     trace_failures: bool = True
     log_level: str = "INFO"
     consoles: dict[str, ConsoleSettings] = {}
@@ -90,6 +96,15 @@ class Settings(BaseSettings):
         if configured is not None and configured.retry is not None:
             return configured.retry
         return RetryPolicy(attempts=self.max_attempts, backoff=self.retry_backoff, backoff_max=30.0)
+
+    def settle_for(self, console: str | None) -> float:
+        """Seconds after an attempt began before "not on the console" may be believed."""
+        configured = self.consoles.get(console) if console else None
+        if configured is None:
+            return self.settle_seconds
+        if configured.settle_seconds is None:
+            return configured.timeout
+        return configured.settle_seconds
 
     def console(self, name: str) -> ConsoleSettings:
         try:

@@ -67,6 +67,8 @@ class Item(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # the attempts made when a person last sent the item back (settled "not paid", retried
     # after failed_system): the retry budget counts from here, the attempt numbers go on
+    # when the last attempt began (the in_flight move): its request may land until later
+    attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     retry_base: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     receipt: Mapped[str | None] = mapped_column(String(64), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)

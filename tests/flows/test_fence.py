@@ -170,3 +170,24 @@ def test_a_live_runner_on_a_slow_page_keeps_its_item(
     assert "runner-b" not in actors, "B moved the item A was still working"
     assert store.item(held.id).attempts == 1
     store.close()
+
+
+def test_a_killed_runners_request_that_lands_late_is_found_not_paid_again(
+    project: Path, corebank: Server, tmp_path: Path
+) -> None:
+    """A dies (SIGKILL, with its Chromium) while its POST sleeps 10 s in the console; B,
+    started at once, must not take "not on the console yet" for "not paid": it looks again
+    once the console's settle time has passed since A's attempt began, and finds A's."""
+    store, run_id = _wire(project, corebank, f"sqlite:///{tmp_path / 'teller.db'}")
+    corebank.faults(slow_page=1)
+    with _runner_a(project, run_id, tmp_path / "a.log") as runner_a:
+        _wait_for("A's slow POST", lambda: corebank.injected()["slow_page"] == 1)
+        os.killpg(runner_a.pid, signal.SIGKILL)
+        runner_a.wait()
+    held = _in_flight(store, run_id)
+    assert held is not None and not corebank.rows("SELECT 1 FROM transfers")  # still asleep
+    _runner_b(project, store, run_id)
+    assert set(_paid_once(corebank, store, run_id).values()) == {"done"}
+    item = store.item(held.id)
+    assert item.attempts == 1, "B paid A's line again"
+    assert [e.target for e in store.events(run_id, item_id=held.id)][-2:] == ["in_doubt", "done"]

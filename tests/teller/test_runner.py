@@ -142,7 +142,10 @@ class ScriptedFlow(Flow):
 
 
 def _work(store: Store, tmp_path: Path, flow: ScriptedFlow, run_id: str | None = None) -> str:
-    settings = Settings(project=tmp_path, max_attempts=3, retry_backoff=0.01, contexts=2)
+    # the scripted console acts at once: nothing of an attempt can land later (settle 0)
+    settings = Settings(
+        project=tmp_path, max_attempts=3, retry_backoff=0.01, contexts=2, settle_seconds=0
+    )
     if run_id is None:
         run_id = _start(store, tmp_path, flow)
     asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
@@ -266,7 +269,7 @@ def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None
 def test_two_runners_on_one_run_never_take_the_same_item(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({f"k{n}": ["ok"] for n in range(12)})
     run_id = _start(store, tmp_path, flow)
-    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=2)
+    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=2, settle_seconds=0)
 
     async def both() -> None:
         await asyncio.gather(

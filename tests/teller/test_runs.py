@@ -30,7 +30,7 @@ def _held(store: Store, tmp_path: Path, policy: Policy | None = None) -> tuple[S
 
 
 def _work(store: Store, tmp_path: Path, flow: ScriptedFlow, run_id: str) -> None:
-    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=1)
+    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=1, settle_seconds=0)
     asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
 
 

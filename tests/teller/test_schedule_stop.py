@@ -30,7 +30,7 @@ def test_stop_finishes_the_item_in_hand_and_takes_no_other(store: Store, tmp_pat
     run_id = start_run(
         store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
     )
-    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=1)
+    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=1, settle_seconds=0)
     flow.runner = Runner(settings=settings, store=store, flow=flow)
     asyncio.run(flow.runner.run(run_id))
     items = store.items(run_id)
