@@ -32,6 +32,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 LINES = 3
 LEASE = 3.0  # seconds: short, so a pause or a slow page outlives it
+SLOW_PAGE = 10.0  # seconds a slow_page fault holds a transfer POST before posting it
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -43,7 +44,9 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture
 def corebank(tmp_path: Path) -> Iterator[Server]:
-    with start_corebank(tmp_path, allow_reused_references=True, slow_page_seconds=10) as server:
+    with start_corebank(
+        tmp_path, allow_reused_references=True, slow_page_seconds=SLOW_PAGE
+    ) as server:
         yield server
 
 
@@ -182,11 +185,13 @@ def test_a_killed_runners_request_that_lands_late_is_found_not_paid_again(
     corebank.faults(slow_page=1)
     with _runner_a(project, run_id, tmp_path / "a.log") as runner_a:
         _wait_for("A's slow POST", lambda: corebank.injected()["slow_page"] == 1)
+        landed = time.monotonic() + SLOW_PAGE + 1  # A's POST is in the ledger by then
         os.killpg(runner_a.pid, signal.SIGKILL)
         runner_a.wait()
     held = _in_flight(store, run_id)
     assert held is not None and not corebank.rows("SELECT 1 FROM transfers")  # still asleep
     _runner_b(project, store, run_id)
+    time.sleep(max(0.0, landed - time.monotonic()))
     assert set(_paid_once(corebank, store, run_id).values()) == {"done"}
     item = store.item(held.id)
     assert item.attempts == 1, "B paid A's line again"
