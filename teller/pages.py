@@ -390,7 +390,6 @@ class Effect:
 
     def __init__(self, bot: PageObject, reference: str, screen: str) -> None:
         self.bot = bot
-        self.answers = bot.after_submit  # a bot without it fails here, before anything is sent
         self.reference = reference
         self.screen = screen
         self.may_have_acted = False
@@ -410,8 +409,17 @@ class Effect:
         answer is read by ``AFTER_SUBMIT``. ``await_error_page`` lets Chromium's page about
         a dropped connection land, so it cannot cut the bot's next navigation short.
         """
+        self.answers = self.bot.after_submit  # a bot without it fails here, before anything is sent
         response = await self._send(button, in_doubt_after_click, await_error_page)
         return await self._answer(response)
+
+    async def click(self, element: Locator | Key) -> None:
+        """Click something that may act, when no page load follows (a script posts it).
+
+        From the click on, a failure is InDoubt; the bot reads the answer itself.
+        """
+        self.may_have_acted = True
+        await self.bot._click(element, self.screen)
 
     async def _send(
         self, button: Locator | Key, in_doubt_after_click: bool, await_error_page: bool

@@ -23,9 +23,9 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.async_api import async_playwright
+from playwright.async_api import Route, async_playwright
 
-from teller import BatchAlreadyLoaded, BusinessError, ReferenceAlreadyUsed, SessionExpired
+from teller import BatchAlreadyLoaded, BusinessError, InDoubt, ReferenceAlreadyUsed, SessionExpired
 from teller import browser as chromium
 from teller.flow import Flow
 from teller.locators import LocatorRepository
@@ -230,6 +230,22 @@ async def _drive_bot(bot_module: ModuleType, project: Path, url: str) -> dict[st
                     await bot.add_note(**values)
                 except Exception as exc:
                     seen[case] = exc
+
+            # the POST is lost on its way: from the click on, the guide's bot must not say
+            # "retry" (its _effect makes it InDoubt), whatever the console did
+            async def drop_post(route: Route) -> None:
+                await (route.abort() if route.request.method == "POST" else route.continue_())
+
+            await context.route("**/notes/new", drop_post)
+            quick = bot_module.Notes(
+                page := await context.new_page(), base_url=url, locators=locators, timeout=3
+            )
+            try:
+                await quick.add_note(account="621700004321", text="lost", reference="G-4")
+            except Exception as exc:
+                seen["dropped"] = exc
+            await page.close()
+            await context.unroute("**/notes/new")
             await context.clear_cookies()  # the console forgets the session
             try:
                 await bot.add_note(account="621700004321", text="late", reference="G-3")
@@ -253,6 +269,7 @@ def test_the_guide_bot_tells_the_runner_what_went_wrong(
     assert isinstance(seen["reused"], ReferenceAlreadyUsed)
     assert isinstance(seen["refused"], BusinessError) and "No such account" in str(seen["refused"])
     assert isinstance(seen["expired"], SessionExpired)
+    assert isinstance(seen["dropped"], InDoubt) and seen["dropped"].reference == "G-4"
 
 
 def test_the_guide_registers_and_runs_the_flow_it_wrote(
