@@ -1,9 +1,12 @@
-"""The runner: N browser contexts work a run's items under the effect protocol of DESIGN.md §1.
+"""The runner: N browser contexts work a run's items under the effect protocol of ARCHITECTURE.md §1.
 
 For each item: durably ``in_flight`` (committed, with the attempt number) before the
 console is touched; ``done`` with the console's receipt after it confirms. An item
 that may have reached the console (crash, timeout after submit, a refused reused
-reference) is ``in_doubt`` and is looked up on the console before anything else.
+reference) is ``in_doubt`` and is looked up on the console before anything else; "not
+found" is believed once the console's settle time has passed since the attempt began.
+Each item is held under a fenced lease that a heartbeat keeps (``teller._hold``): a
+worker that lost it moves nothing and pays nothing (``LostLease``), and skips the item.
 """
 
 from __future__ import annotations

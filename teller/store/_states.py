@@ -1,4 +1,4 @@
-"""The item state machine of DESIGN.md: which transitions exist, and which states are final."""
+"""The item state machine of ARCHITECTURE.md §2: which transitions exist, and which states are final."""
 
 from __future__ import annotations
 

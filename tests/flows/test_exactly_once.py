@@ -1,4 +1,4 @@
-"""Exactly once under fire (DESIGN.md §1): kills, console faults, evidence without secrets.
+"""Exactly once under fire (ARCHITECTURE.md §1): kills, console faults, evidence without secrets.
 
 Every verdict comes from the console's own ledger; the store is only asked what it
 claims, and the two must agree.
