@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import zipfile
+from collections import Counter
 from decimal import Decimal
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from flows.payroll import PayrollFlow
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
 from teller.settings import load_settings
-from teller.store import Store
+from teller.store import Item, Store
 from tests._chaos import resume_until_done
 from tests._console_server import Server, start_corebank
 
@@ -159,8 +160,6 @@ def test_console_faults_lose_nothing_and_pay_nothing_twice(
     assert injected["sessions_expired"] == 1
     states = check_ledger(corebank, store, run_id, allow_review=True)
     print(f"\ninjected {injected}; outcome {states}")
-    # the gate's three and the console's two refusals, whatever the faults
-    assert (states.get("needs_approval"), states.get("failed_business")) == (3, 2)
     items = store.items(run_id)
     # An attempt ends unpaid and unrefused only where a fault stopped it: an
     # error_before_post or a slow_page (its late commit racing the retry) on that POST,
@@ -171,12 +170,22 @@ def test_console_faults_lose_nothing_and_pay_nothing_twice(
         + injected["slow_page"]
         + CONTEXTS * injected["sessions_expired"]
     )
-    wasted = sum(i.attempts for i in items) - states["done"] - states["failed_business"]
+    reached = states.get("done", 0) + states.get("failed_business", 0)  # one attempt each
+    wasted = sum(i.attempts for i in items) - reached
     assert wasted <= stopped, f"{wasted} attempts failed, {stopped} faults could stop one"
     # so an item is left for a person or failed only once every attempt was stopped
     stuck = {i.key: i.attempts for i in items if i.state in ("needs_review", "failed_system")}
     assert set(stuck.values()) <= {ATTEMPTS}, stuck
     assert ATTEMPTS * len(stuck) <= stopped, stuck
+    # and every other line ends as the gate and the console's accounts say it must
+    open_accounts = {
+        r[0] for r in corebank.rows("SELECT account_no FROM accounts WHERE status = 'open'")
+    }
+    want = {i.key: _due(i, open_accounts) for i in items}
+    assert Counter(want.values()) == {"done": LINES - 5, "needs_approval": 3, "failed_business": 2}
+    assert {i.key: i.state for i in items if i.key not in stuck} == {
+        k: v for k, v in want.items() if k not in stuck
+    }
     folder = project / "var" / "runs" / run_id
     # every transfer committed whose answer was lost is settled by a lookup that finds it
     recovered = {e.item_id for e in store.events(run_id) if "found on the console" in e.reason}
@@ -185,6 +194,13 @@ def test_console_faults_lose_nothing_and_pay_nothing_twice(
     assert secrets_in(folder, [corebank.password]) == []
     assert _exposed(folder, accounts) == []
     assert list(folder.glob("evidence/*/trace.zip")), "failed attempts keep their trace"
+
+
+def _due(item: Item, open_accounts: set[str]) -> str:
+    """How a line must end when no fault stops it: held, paid, or refused by the console."""
+    if item.decision != "auto_approved":
+        return "needs_approval"
+    return "done" if item.payload["account_no"] in open_accounts else "failed_business"
 
 
 def _figures(report: Path) -> dict[str, object]:
