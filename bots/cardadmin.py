@@ -5,7 +5,7 @@ GBK; the browser reads and posts it, so the bot only ever sees text.
 
 How an effect (:meth:`CardAdmin.freeze_card`, :meth:`~CardAdmin.freeze_account`,
 :meth:`~CardAdmin.order_replacement`, :meth:`~CardAdmin.unfreeze_card`) reports failure
-depends on whether its ``confirm()`` may have been accepted (the boundary ``_effect`` of
+depends on whether its ``confirm()`` may have been accepted (the boundary ``effect`` of
 :class:`~teller.pages.PageObject`, whose ``AFTER_SUBMIT`` reads the answers
 ``after_submit`` names):
 
@@ -240,7 +240,7 @@ class CardAdmin(PageObject):
     async def _apply(self, submit: Locator, screen: str, target: str, memo: str) -> Action:
         """Submit an effect's form, accepting its confirm(), and read the action it recorded."""
         reference = mask_text(memo, secrets=self._secrets)
-        async with self._effect(reference, screen) as effect:
+        async with self.effect(reference, screen) as effect:
             action = await self._result(await effect.submit(submit))
             if action.target != target:
                 raise InDoubt(self.console, reference, "the result names another target")

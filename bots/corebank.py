@@ -6,7 +6,7 @@ the console said; it decides nothing about money.
 
 How :meth:`CoreBank.transfer` reports failure depends on whether the payment may be on
 its way, i.e. whether submit was clicked or its ``confirm()`` accepted (the boundary
-``_effect`` of :class:`~teller.pages.PageObject`; ``after_submit`` names the answers and
+``effect`` of :class:`~teller.pages.PageObject`; ``after_submit`` names the answers and
 ``teller.pages.AFTER_SUBMIT`` says what each means):
 
 * before: ``SessionExpired`` (the console's login page in the frame), ``ConsoleError``
@@ -101,7 +101,7 @@ class CoreBank(PageObject):
                 reference=reference,
                 memo=memo,
             )
-        async with self._effect(reference, "transfer") as effect:
+        async with self.effect(reference, "transfer") as effect:
             receipt = await effect.submit(("transfer", "submit"))
             txn_no = await self._text(receipt, "receipt")
             if not txn_no:

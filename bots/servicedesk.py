@@ -6,7 +6,7 @@ console said.
 
 How an action (claim, comment, hand over, close) reports failure depends on whether its
 POST may have reached the console (a POST request left the page, or close's ``confirm()``
-was accepted; the boundary ``_effect`` of :class:`~teller.pages.PageObject`, whose
+was accepted; the boundary ``effect`` of :class:`~teller.pages.PageObject`, whose
 ``AFTER_SUBMIT`` reads the answers ``after_submit`` names):
 
 * before: ``SessionExpired`` (the login page instead of the ticket), ``ConsoleError``
@@ -128,7 +128,7 @@ class ServiceDesk(PageObject):
             await self._fill("ticket", close_reference_input=reference, close_note=note)
             button = await self._find("ticket", "close_submit")
         refusal: ConsoleRefused | None = None
-        async with self._effect(ticket_id, "ticket") as effect:
+        async with self.effect(ticket_id, "ticket") as effect:
             try:
                 await self._submit(effect, button)
             except ConsoleRefused as refused:
@@ -185,7 +185,7 @@ class ServiceDesk(PageObject):
 
     async def _act(self, button: Locator, ticket_id: str) -> None:
         """Submit a ticket form, accepting its confirm(); a refusal is ConsoleRefused."""
-        async with self._effect(ticket_id, "ticket") as effect:
+        async with self.effect(ticket_id, "ticket") as effect:
             await self._submit(effect, button)
 
     async def _submit(self, effect: Effect, button: Locator) -> None:

@@ -3,7 +3,7 @@
 ``AFTER_SUBMIT`` is the one table: what a console can show after a submit, and what that
 means for the effect. A bot only says where its console shows each of them
 (``AfterSubmit``, element keys in its selector file); ``Effect`` in teller/pages.py finds
-which one came and acts on the table, inside the boundary ``PageObject._effect``.
+which one came and acts on the table, inside the boundary ``PageObject.effect``.
 """
 
 from __future__ import annotations

@@ -14,10 +14,11 @@ A bot subclasses it, names its ``console`` and writes operator intents (``login`
   Playwright errors into ``ConsoleTimeout`` / ``ConsoleError``; ``_check_status`` does the
   same for HTTP 5xx.
 
-Every effect (a payment, a freeze, a ticket closed) goes through ONE boundary, ``_effect``,
-and its answer is read by ONE table, ``AFTER_SUBMIT``::
+Every effect (a payment, a freeze, a ticket closed) goes through ONE boundary, ``effect``
+(public, unlike the helpers above: every bot must use it), and its answer is read by ONE
+table, ``AFTER_SUBMIT``::
 
-    async with self._effect(reference, "transfer") as effect:
+    async with self.effect(reference, "transfer") as effect:
         receipt = await effect.submit(("transfer", "submit"))  # confirm() accepted
         txn_no = await self._text(receipt, "receipt")
 
@@ -334,7 +335,7 @@ class PageObject:
     # -- the effect boundary ----------------------------------------------------------
 
     @asynccontextmanager
-    async def _effect(self, reference: str, screen: str) -> AsyncIterator[Effect]:
+    async def effect(self, reference: str, screen: str) -> AsyncIterator[Effect]:
         """The boundary around one effect on ``screen``: submit it with the Effect yielded.
 
         Before anything is sent the item's lease is checked (``teller.fence``: a
@@ -386,7 +387,7 @@ class PageObject:
 
 
 class Effect:
-    """One effect under way inside ``PageObject._effect``: submit it, have its answer read."""
+    """One effect under way inside ``PageObject.effect``: submit it, have its answer read."""
 
     def __init__(self, bot: PageObject, reference: str, screen: str) -> None:
         self.bot = bot

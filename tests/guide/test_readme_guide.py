@@ -232,7 +232,7 @@ async def _drive_bot(bot_module: ModuleType, project: Path, url: str) -> dict[st
                     seen[case] = exc
 
             # the POST is lost on its way: from the click on, the guide's bot must not say
-            # "retry" (its _effect makes it InDoubt), whatever the console did
+            # "retry" (its effect boundary makes it InDoubt), whatever the console did
             async def drop_post(route: Route) -> None:
                 await (route.abort() if route.request.method == "POST" else route.continue_())
 

@@ -230,7 +230,7 @@ def test_submit_is_in_doubt_only_once_the_post_may_be_gone(
         await page.route("https://demo.test/post", lambda route: route.abort("connectionreset"))
         await page.set_content(f'{form} onclick="{onclick}"></form>')
         button = await bot._find("form", "submit")
-        async with bot._effect("REF-1", "form") as effect:
+        async with bot.effect("REF-1", "form") as effect:
             await effect.submit(button, in_doubt_after_click=False)
 
     with pytest.raises(InDoubt) as caught:

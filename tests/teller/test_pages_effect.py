@@ -132,7 +132,7 @@ def submitting(
 
 
 async def submit(bot: Demo, posts: list[str]) -> str:
-    async with bot._effect("REF-1", "form") as effect:
+    async with bot.effect("REF-1", "form") as effect:
         receipt = await effect.submit(("form", "submit"))
         return await bot._text(receipt, "form")
 
@@ -220,7 +220,7 @@ def test_anything_raised_after_submit_is_in_doubt_masked(
     locators: LocatorRepository, failure: Exception
 ) -> None:
     async def scenario(bot: Demo, posts: list[str]) -> None:
-        async with bot._effect("REF-1", "form") as effect:
+        async with bot.effect("REF-1", "form") as effect:
             await effect.submit(("form", "submit"))
             raise failure  # reading the receipt failed
 
@@ -234,7 +234,7 @@ def test_anything_raised_after_submit_is_in_doubt_masked(
 @pytest.mark.e2e
 def test_a_playwright_error_after_submit_is_in_doubt(locators: LocatorRepository) -> None:
     async def scenario(bot: Demo, posts: list[str]) -> None:
-        async with bot._effect("REF-1", "form") as effect:
+        async with bot.effect("REF-1", "form") as effect:
             await effect.submit(("form", "submit"))
             await bot._page.evaluate(f"() => {{ throw new Error('{SECRET} on {ACCOUNT}') }}")
 
@@ -251,7 +251,7 @@ def test_refusals_and_in_doubt_raised_inside_go_out_as_they_are(
     for error in (BusinessError("the data says no"), InDoubt("demo", "REF-1", "asked")):
 
         async def scenario(bot: Demo, posts: list[str], error: TellerError = error) -> None:
-            async with bot._effect("REF-1", "form") as effect:
+            async with bot.effect("REF-1", "form") as effect:
                 await effect.submit(("form", "submit"))
                 raise error
 
@@ -265,7 +265,7 @@ def test_before_the_post_may_be_gone_a_failure_is_a_system_error(
     locators: LocatorRepository,
 ) -> None:
     async def scenario(bot: Demo, posts: list[str]) -> None:
-        async with bot._effect("REF-1", "form") as effect:
+        async with bot.effect("REF-1", "form") as effect:
             await effect.submit(("form", "submit"), in_doubt_after_click=False)
 
     # the click sent nothing (its onclick says no): safe to retry

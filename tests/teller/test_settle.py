@@ -6,6 +6,7 @@ person would run them, through ``python -m teller`` in a subprocess.
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -34,11 +35,12 @@ class BlindConsole(ScriptedFlow):
         return await super().lookup(session, item, env)
 
 
-def _teller(project: Path, store: Store, *args: str) -> subprocess.CompletedProcess[str]:
+def _teller(project: Path, store: Store, command: str) -> subprocess.CompletedProcess[str]:
+    """``teller COMMAND`` as a person types it, on the test's store."""
     url = store.engine.url.render_as_string(hide_password=False)
     (project / "teller.toml").write_text(f'database_url = "{url}"\n', encoding="utf-8")
     return subprocess.run(
-        [sys.executable, "-m", "teller", *args, "--project", str(project)],
+        [sys.executable, "-m", "teller", *shlex.split(command), "--project", str(project)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -70,72 +72,20 @@ def test_a_person_settles_needs_review_and_sends_failed_items_back(
     assert flow.lookups["found"] == flow.lookups["missing"] == 3  # the console's tries
 
     # the run's maker may not settle; a reason is needed; a person's decision is recorded
+    found, missing = items["found"].id, items["missing"].id
     refused = _teller(
-        tmp_path,
-        store,
-        "items",
-        "settle",
-        str(items["found"].id),
-        "--paid",
-        "TX-found",
-        "--as",
-        "maker",
-        "--reason",
-        "seen",
+        tmp_path, store, f"items settle {found} --paid TX-found --as maker --reason seen"
     )
     assert refused.returncode == 2 and "may not settle" in refused.stderr
-    refused = _teller(
-        tmp_path,
-        store,
-        "items",
-        "settle",
-        str(items["found"].id),
-        "--paid",
-        "TX-found",
-        "--as",
-        "checker",
-    )
+    refused = _teller(tmp_path, store, f"items settle {found} --paid TX-found --as checker")
     assert refused.returncode == 2 and "reason" in refused.stderr
-    done = _teller(
-        tmp_path,
-        store,
-        "items",
-        "settle",
-        str(items["found"].id),
-        "--paid",
-        "TX-found",
-        "--as",
-        "checker",
-        "--reason",
-        "inquiry by phone",
-    )
-    assert done.returncode == 0, done.stderr
-    done = _teller(
-        tmp_path,
-        store,
-        "items",
-        "settle",
-        str(items["missing"].id),
-        "--not-paid",
-        "--as",
-        "checker",
-        "--reason",
-        "not on the statement",
-    )
-    assert done.returncode == 0, done.stderr
-    done = _teller(
-        tmp_path,
-        store,
-        "items",
-        "retry",
-        "--run",
-        run_id,
-        "--as",
-        "checker",
-        "--reason",
-        "console fixed",
-    )
-    assert done.returncode == 0, done.stderr
+    for command in (
+        f"items settle {found} --paid TX-found --as checker --reason 'inquiry by phone'",
+        f"items settle {missing} --not-paid --as checker --reason 'not on the statement'",
+        f"items retry --run {run_id} --as checker --reason 'console fixed'",
+    ):
+        done = _teller(tmp_path, store, command)
+        assert done.returncode == 0, done.stderr
     assert "sent back 1 item" in done.stdout
 
     items = _by_key(store, run_id)
