@@ -39,7 +39,18 @@ from teller.settings import load_settings  # noqa: E402
 from teller.store import Item, Store  # noqa: E402
 from tests._console_server import start_corebank  # noqa: E402
 
-_TIMED = ("claim", "release", "move", "item", "items", "note", "run", "update_run", "audit")
+_TIMED = (
+    "claim",
+    "renew",
+    "release",
+    "move",
+    "item",
+    "items",
+    "note",
+    "run",
+    "update_run",
+    "audit",
+)
 
 
 def _time_store(store: Store, spent: list[float]) -> None:
