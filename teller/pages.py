@@ -19,8 +19,8 @@ Every effect (a payment, a freeze, a ticket closed) goes through ONE boundary, `
 table, ``AFTER_SUBMIT``::
 
     async with self.effect(reference, "transfer") as effect:
-        receipt = await effect.submit(("transfer", "submit"))  # confirm() accepted
-        txn_no = await self._text(receipt, "receipt")
+        await effect.submit(("transfer", "submit"))  # confirm() accepted
+        txn_no = await self._read("receipt", "txn_no")
 
 * on entry, before anything is clicked, ``teller.fence.before_effect()`` checks the item's
   lease; its ``LostLease`` goes out unchanged (nothing was sent);
