@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,8 @@ def test_the_heartbeat_keeps_an_item_past_its_first_lease(store: Store) -> None:
 
 def test_the_guard_stops_an_effect_once_another_worker_took_the_item(store: Store) -> None:
     item_id, hold = _held(store, seconds=0.4)
-    taken = store.claim(item_id, "robot-b", seconds=-1)  # as after A's lease ran out
+    time.sleep(0.5)  # A was paused (no heartbeat yet) past its lease
+    taken = store.claim(item_id, "robot-b", seconds=60)
     assert taken is not None
 
     async def work() -> None:
