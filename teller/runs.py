@@ -19,9 +19,23 @@ from teller.gate import Decision, Gate, GateLine, History, PaidLine, Policy, loa
 from teller.settings import Settings
 from teller.store import Item, Store, content_hash, now
 
-__all__ = ["approve", "cleared", "gate_for", "gate_lines", "policy_for", "reject", "start_run"]
+__all__ = [
+    "approve",
+    "cleared",
+    "gate_for",
+    "gate_lines",
+    "person",
+    "policy_for",
+    "reject",
+    "start_run",
+]
 
 HISTORY_DAYS = 400  # the longest look-back a rule may ask for: a year and some
+
+
+def person(name: str) -> str:
+    """Who a name stands for, as maker-checker compares people (case and spaces aside)."""
+    return name.strip().lower()
 
 
 def policy_for(settings: Settings, flow: Flow) -> Policy:
@@ -93,7 +107,7 @@ def _held(store: Store, item_id: int, by: str) -> Item:
         why = "is refused: the item is not waiting for approval"
         raise TransitionRefused(item_id, item.key, item.state, "approved", why=why)
     run = store.run(item.run_id)
-    if by.strip().lower() == run.submitted_by.strip().lower():
+    if person(by) == person(run.submitted_by):
         raise ApprovalRefused(item_id, f"{by} submitted run {run.id} and may not decide its items")
     if _hash(item) != item.content_hash:
         raise ApprovalRefused(item_id, "changed after the gate decided: load it again")
@@ -109,7 +123,7 @@ def approve(store: Store, item_id: int, *, by: str, reason: str = "") -> Item:
     item = _held(store, item_id, by)
     current = _hash(item)
     approvals = [a for a in item.approvals if a.get("hash") == current]
-    if by.strip().lower() in {a["by"].strip().lower() for a in approvals}:
+    if person(by) in {person(a["by"]) for a in approvals}:
         raise ApprovalRefused(item_id, f"{by} already approved it; another approver is needed")
     approvals.append({"by": by, "at": now().isoformat(), "hash": current, "reason": reason})
     needed = max(1, item.approvers_needed)
@@ -166,11 +180,11 @@ def cleared(item: Item, submitted_by: str) -> str | None:
     if item.decision != "needs_approval":
         return f"the gate decided {item.decision!r}"
     valid = {
-        a["by"].strip().lower()
+        person(a["by"])
         for a in item.approvals
         if a.get("hash") == current and not a.get("rejected")
     }
-    valid.discard(submitted_by.strip().lower())
+    valid.discard(person(submitted_by))
     needed = max(1, item.approvers_needed)
     if len(valid) < needed:
         return f"{len(valid)} valid approval(s) of {needed} needed"

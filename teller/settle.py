@@ -14,6 +14,7 @@ chain. As with approvals, whoever submitted the run may not settle or retry its 
 from __future__ import annotations
 
 from teller._errors import ApprovalRefused, TransitionRefused
+from teller.runs import person
 from teller.store import Item, Store
 
 __all__ = ["retry", "settle_not_paid", "settle_paid"]
@@ -29,7 +30,7 @@ def _checked(store: Store, item_id: int, by: str, reason: str, state: str, targe
     if not reason.strip():
         raise ApprovalRefused(item_id, "a reason is needed: what was checked on the console")
     submitter = store.run(item.run_id).submitted_by
-    if by.strip().lower() == submitter.strip().lower():
+    if person(by) == person(submitter):
         raise ApprovalRefused(item_id, f"{by} submitted run {item.run_id} and may not settle it")
     return item
 

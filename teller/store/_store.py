@@ -274,19 +274,20 @@ class Store:
             if item is None:
                 raise ItemNotFound(item_id)
             source = item.state
-            if lease is not None and (item.lease_owner, item.fence) != (lease.owner, lease.fence):
+            if lease is not None and _stale(item.lease_owner, item.fence, lease):
                 raise LostLease(item_id, item.key, lease.owner, lease.fence)
             if not allowed(source, target):
                 raise TransitionRefused(item_id, item.key, source, target)
             stamp = now()
             values: dict[str, Any] = {"state": target, "updated_at": stamp, **fields}
-            if target not in TODO:
+            if lease is None or target not in TODO:  # nobody holds it after this move
                 values.update(lease_owner=None, lease_until=None)
-            condition = [_ITEMS.c.id == item_id, _ITEMS.c.state == source]
             if lease is None:
-                values.update(lease_owner=None, lease_until=None, fence=_ITEMS.c.fence + 1)
+                values["fence"] = _ITEMS.c.fence + 1
+                condition = [_ITEMS.c.id == item_id]
             else:
-                condition += [_ITEMS.c.lease_owner == lease.owner, _ITEMS.c.fence == lease.fence]
+                condition = _held(item_id, lease)
+            condition.append(_ITEMS.c.state == source)
             # Core statements on the tables, not the ORM's unit of work: half the Python
             # per move, and two of a transfer's store calls are moves (BENCHMARKS.md)
             result = session.execute(update(_ITEMS).where(*condition).values(values))
@@ -322,7 +323,7 @@ class Store:
                 _ITEMS.c.id == item_id
             )
         ).one()
-        if lease is not None and (row.lease_owner, row.fence) != (lease.owner, lease.fence):
+        if lease is not None and _stale(row.lease_owner, row.fence, lease):
             raise LostLease(item_id, key, lease.owner, lease.fence)
         why = f"is refused: the item moved to {row.state} meanwhile"
         raise TransitionRefused(item_id, key, source, target, why=why)
@@ -356,11 +357,7 @@ class Store:
         with self._session() as session:
             result = session.execute(
                 update(_ITEMS)
-                .where(
-                    _ITEMS.c.id == item_id,
-                    _ITEMS.c.lease_owner == lease.owner,
-                    _ITEMS.c.fence == lease.fence,
-                )
+                .where(*_held(item_id, lease))
                 .values(lease_until=now() + timedelta(seconds=seconds))
             )
             return result.rowcount == 1  # type: ignore[attr-defined]
@@ -370,11 +367,7 @@ class Store:
         with self._session() as session:
             session.execute(
                 update(_ITEMS)
-                .where(
-                    _ITEMS.c.id == item_id,
-                    _ITEMS.c.lease_owner == lease.owner,
-                    _ITEMS.c.fence == lease.fence,
-                )
+                .where(*_held(item_id, lease))
                 .values(lease_owner=None, lease_until=None)
             )
 
@@ -465,6 +458,20 @@ class Store:
 _ITEMS = Base.metadata.tables["items"]
 _EVENTS = Base.metadata.tables["events"]
 _UNAUDITED = frozenset({"rules", "lease_owner", "lease_until", "fence"})
+
+
+def _held(item_id: int, lease: Lease) -> list[Any]:
+    """The WHERE of a fenced statement: the item, still held by this owner under this token."""
+    return [
+        _ITEMS.c.id == item_id,
+        _ITEMS.c.lease_owner == lease.owner,
+        _ITEMS.c.fence == lease.fence,
+    ]
+
+
+def _stale(owner: str | None, fence: int, lease: Lease) -> bool:
+    """Whether the item's (owner, token) no longer match the lease a worker holds."""
+    return (owner, fence) != (lease.owner, lease.fence)
 
 
 def _figures(fields: dict[str, Any]) -> str:
