@@ -21,6 +21,12 @@ TellerError
     ├── LostLease            a stale owner: another worker claimed the item since (a lost race)
     ├── BatchAlreadyLoaded   the batch (or one of its keys) is already in a run
     └── ApprovalRefused      maker-checker says no (own batch, same approver twice, changed line)
+AccessDenied                 (a TellerError) who is asking may not do this
+├── NotSignedIn              no session, or it expired, was ended, or belongs to another OS user
+├── LoginRefused             wrong name, password or code, a locked or disabled account (one
+│                            message for all: a guesser learns nothing)
+├── RoleRequired             signed in, without the role the action needs
+└── UsernameRefused          a user name with invisible, mixed-script or look-alike characters
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "AccessDenied",
     "ApprovalRefused",
     "BatchAlreadyLoaded",
     "BusinessError",
@@ -39,9 +46,12 @@ __all__ = [
     "InputError",
     "InputProblem",
     "ItemNotFound",
+    "LoginRefused",
     "LostLease",
+    "NotSignedIn",
     "PaymentRefused",
     "ReferenceAlreadyUsed",
+    "RoleRequired",
     "RunNotFound",
     "SelectorNotFound",
     "SessionExpired",
@@ -49,6 +59,7 @@ __all__ = [
     "TellerError",
     "TellerSystemError",
     "TransitionRefused",
+    "UsernameRefused",
 ]
 
 
@@ -246,3 +257,48 @@ class ApprovalRefused(StateError):
         self.item_id = item_id
         self.why = why
         super().__init__(why if item_id is None else f"item {item_id}: {why}")
+
+
+class AccessDenied(TellerError):
+    """Who is asking may not do this: not signed in, a refused login, a missing role."""
+
+
+class NotSignedIn(AccessDenied):
+    """No valid session: never signed in, signed out, expired, or another OS user's."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+        super().__init__(f"not signed in ({why}): run `teller login`")
+
+
+class LoginRefused(AccessDenied):
+    """A refused login. The message is the same for a wrong name, password or code and for
+    a locked or disabled account, so a guesser learns nothing; the audit trail says which."""
+
+    def __init__(self, username: str, *, locked_for: float | None = None) -> None:
+        self.username = username
+        self.locked_for = locked_for
+        super().__init__(
+            f"login refused for {username!r}: wrong name, password or one-time code, "
+            "or the account is locked or disabled (ask an admin)"
+        )
+
+
+class RoleRequired(AccessDenied):
+    """Signed in, without the role (one of ``roles``) the action needs."""
+
+    def __init__(self, username: str, action: str, roles: tuple[str, ...]) -> None:
+        self.username = username
+        self.action = action
+        self.roles = roles
+        needed = " or ".join(roles)
+        super().__init__(f"{username} may not {action}: it needs the role {needed}")
+
+
+class UsernameRefused(AccessDenied):
+    """A user name that could pass for another: invisible, mixed-script or look-alike."""
+
+    def __init__(self, name: str, why: str) -> None:
+        self.name = name
+        self.why = why
+        super().__init__(f"user name {name!r} refused: {why}")

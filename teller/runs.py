@@ -2,7 +2,9 @@
 
 Maker-checker: whoever submitted a batch may not decide its items; above the policy's
 second limit two different approvers are needed; every approval is bound to the
-item's content hash, so a line changed after its approval has lost it.
+item's content hash, so a line changed after its approval has lost it. People are
+accounts (``teller.people``): a decision is made by a signed-in ``Person`` holding the
+``approver`` role, and records the account, its session and the content hash.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from loguru import logger
 from teller._errors import ApprovalRefused, TransitionRefused
 from teller.flow import Batch, Flow
 from teller.gate import Decision, Gate, GateLine, History, PaidLine, Policy, load_policy
+from teller.people import Person, same_person
 from teller.settings import Settings
 from teller.store import Item, Store, content_hash, now
 
@@ -24,18 +27,12 @@ __all__ = [
     "cleared",
     "gate_for",
     "gate_lines",
-    "person",
     "policy_for",
     "reject",
     "start_run",
 ]
 
 HISTORY_DAYS = 400  # the longest look-back a rule may ask for: a year and some
-
-
-def person(name: str) -> str:
-    """Who a name stands for, as maker-checker compares people (case and spaces aside)."""
-    return name.strip().lower()
 
 
 def policy_for(settings: Settings, flow: Flow) -> Policy:
@@ -67,8 +64,13 @@ def gate_lines(flow: Flow, batch: Batch) -> list[GateLine]:
     return [flow.gate_line(i.key, i.amount, i.payload, batch.info) for i in batch.items]
 
 
-def start_run(store: Store, flow: Flow, batch: Batch, gate: Gate, *, submitted_by: str) -> str:
-    """Record the batch as a run and put every item through the gate."""
+def start_run(
+    store: Store, flow: Flow, batch: Batch, gate: Gate, *, submitted_by: str, file_owner: str = ""
+) -> str:
+    """Record the batch as a run and put every item through the gate.
+
+    ``submitted_by`` is the maker (a signed-in operator's user name, or a schedule's
+    owner); ``file_owner`` the OS account that owned a dropped input file."""
     decisions = gate.decide(gate_lines(flow, batch))
     run_id = store.create_run(
         flow=flow.name,
@@ -78,6 +80,7 @@ def start_run(store: Store, flow: Flow, batch: Batch, gate: Gate, *, submitted_b
         submitted_by=submitted_by,
         items=batch.items,
         info=batch.info,
+        file_owner=file_owner,
     )
     for item, decision in zip(store.items(run_id), decisions, strict=True):
         _record(store, item, decision)
@@ -101,14 +104,17 @@ def _record(store: Store, item: Item, decision: Decision) -> None:
     )
 
 
-def _held(store: Store, item_id: int, by: str) -> Item:
+def _held(store: Store, item_id: int, by: Person) -> Item:
+    by.require("decide held items", "approver")
     item = store.item(item_id)
     if item.state != "needs_approval":
         why = "is refused: the item is not waiting for approval"
         raise TransitionRefused(item_id, item.key, item.state, "approved", why=why)
     run = store.run(item.run_id)
-    if person(by) == person(run.submitted_by):
-        raise ApprovalRefused(item_id, f"{by} submitted run {run.id} and may not decide its items")
+    if same_person(by.username, run.submitted_by):
+        raise ApprovalRefused(
+            item_id, f"{by.username} is the maker of run {run.id} and may not decide its items"
+        )
     if _hash(item) != item.content_hash:
         raise ApprovalRefused(item_id, "changed after the gate decided: load it again")
     return item
@@ -118,51 +124,59 @@ def _hash(item: Item) -> str:
     return content_hash(item.key, item.amount, item.payload)
 
 
-def approve(store: Store, item_id: int, *, by: str, reason: str = "") -> Item:
+def _decision(by: Person, current: str, reason: str, **more: object) -> dict[str, object]:
+    """What a person decided, as recorded on the item: the account, session and content."""
+    return {
+        "by": by.username,
+        "user": by.id,
+        "session": by.session,
+        "at": now().isoformat(),
+        "hash": current,
+        "reason": reason,
+        **more,
+    }
+
+
+def approve(store: Store, item_id: int, *, by: Person, reason: str = "") -> Item:
     """A person approves a held item; with enough approvers it is paid on resume."""
     item = _held(store, item_id, by)
     current = _hash(item)
-    approvals = [a for a in item.approvals if a.get("hash") == current]
-    if person(by) in {person(a["by"]) for a in approvals}:
-        raise ApprovalRefused(item_id, f"{by} already approved it; another approver is needed")
-    approvals.append({"by": by, "at": now().isoformat(), "hash": current, "reason": reason})
+    approvals = [a for a in item.approvals if a.get("hash") == current and "user" in a]
+    if any(same_person(by.username, a["by"]) for a in approvals):
+        raise ApprovalRefused(
+            item_id, f"{by.username} approved it already; another approver is needed"
+        )
+    approvals.append(_decision(by, current, reason))
     needed = max(1, item.approvers_needed)
-    who = ", ".join(a["by"] for a in approvals)
+    who = ", ".join(str(a["by"]) for a in approvals)
+    said = f"{reason or 'approved'} (session {by.session}, content {current[:12]})"
     if len(approvals) < needed:
         return store.move(
             item_id,
             "needs_approval",
-            actor=by,
+            actor=by.username,
             approvals=approvals,
-            reason=f"approval {len(approvals)} of {needed}: {reason or 'approved'}",
+            reason=f"approval {len(approvals)} of {needed}: {said}",
         )
     return store.move(
-        item_id,
-        "approved",
-        actor=by,
-        reason=reason or "approved",
-        approvals=approvals,
-        decided_by=who,
+        item_id, "approved", actor=by.username, reason=said, approvals=approvals, decided_by=who
     )
 
 
-def reject(store: Store, item_id: int, *, by: str, reason: str) -> Item:
+def reject(store: Store, item_id: int, *, by: Person, reason: str) -> Item:
     """A person rejects a held item; it is never paid."""
     if not reason.strip():
         raise ApprovalRefused(item_id, "a rejection needs a reason")
     item = _held(store, item_id, by)
-    approvals = [
-        *item.approvals,
-        {
-            "by": by,
-            "at": now().isoformat(),
-            "hash": _hash(item),
-            "reason": reason,
-            "rejected": True,
-        },
-    ]
+    approvals = [*item.approvals, _decision(by, _hash(item), reason, rejected=True)]
+    said = f"{reason} (session {by.session})"
     return store.move(
-        item_id, "rejected", actor=by, reason=reason, decided_by=by, approvals=approvals
+        item_id,
+        "rejected",
+        actor=by.username,
+        reason=said,
+        decided_by=by.username,
+        approvals=approvals,
     )
 
 
@@ -170,7 +184,9 @@ def cleared(item: Item, submitted_by: str) -> str | None:
     """Why an item may NOT be paid now, or None if the gate and its approvers passed it.
 
     The runner asks this right before every attempt: whatever the store says, an item is
-    paid only as the gate decided it, unchanged, with enough valid approvals.
+    paid only as the gate decided it, unchanged, with enough valid approvals: of distinct
+    accounts, none of them the maker's (an approval without an account, from before
+    people were accounts, does not count).
     """
     current = _hash(item)
     if current != item.content_hash:
@@ -180,11 +196,13 @@ def cleared(item: Item, submitted_by: str) -> str | None:
     if item.decision != "needs_approval":
         return f"the gate decided {item.decision!r}"
     valid = {
-        person(a["by"])
+        str(a["by"])
         for a in item.approvals
-        if a.get("hash") == current and not a.get("rejected")
+        if a.get("hash") == current
+        and "user" in a
+        and not a.get("rejected")
+        and not same_person(str(a["by"]), submitted_by)
     }
-    valid.discard(person(submitted_by))
     needed = max(1, item.approvers_needed)
     if len(valid) < needed:
         return f"{len(valid)} valid approval(s) of {needed} needed"

@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     settle_seconds: float = Field(15.0, ge=0)
     trace_failures: bool = True
     log_level: str = "INFO"
+    # how long a `teller login` session may act (minutes); then log in again
+    session_minutes: float = Field(30.0, gt=0, le=24 * 60)
     consoles: dict[str, ConsoleSettings] = {}
 
     @classmethod

@@ -14,45 +14,64 @@ chain. As with approvals, whoever submitted the run may not settle or retry its 
 from __future__ import annotations
 
 from teller._errors import ApprovalRefused, TransitionRefused
-from teller.runs import person
+from teller.people import Person, same_person
 from teller.store import Item, Store
 
 __all__ = ["retry", "settle_not_paid", "settle_paid"]
 
 
-def _checked(store: Store, item_id: int, by: str, reason: str, state: str, target: str) -> Item:
+def _checked(store: Store, item_id: int, by: Person, reason: str, state: str, target: str) -> Item:
+    by.require("settle items", "approver")
     item = store.item(item_id)
     if item.state != state:
         why = f"is refused: the item is {item.state}, not {state}"
         raise TransitionRefused(item_id, item.key, item.state, target, why=why)
-    if not by.strip():
-        raise ApprovalRefused(item_id, "say who decides (--as)")
     if not reason.strip():
         raise ApprovalRefused(item_id, "a reason is needed: what was checked on the console")
     submitter = store.run(item.run_id).submitted_by
-    if person(by) == person(submitter):
-        raise ApprovalRefused(item_id, f"{by} submitted run {item.run_id} and may not settle it")
+    if same_person(by.username, submitter):
+        raise ApprovalRefused(
+            item_id, f"{by.username} is the maker of run {item.run_id} and may not settle it"
+        )
     return item
 
 
-def settle_paid(store: Store, item_id: int, *, receipt: str, by: str, reason: str) -> Item:
+def settle_paid(store: Store, item_id: int, *, receipt: str, by: Person, reason: str) -> Item:
     """A person found the item's effect on the console: ``done``, with the console's receipt."""
     if not receipt.strip():
         raise ApprovalRefused(item_id, "the console's receipt is needed")
     _checked(store, item_id, by, reason, "needs_review", "done")
     why = f"settled by a person: paid on the console as {receipt.strip()}: {reason.strip()}"
-    return store.move(item_id, "done", actor=by, reason=why, receipt=receipt.strip())
+    return store.move(
+        item_id,
+        "done",
+        actor=by.username,
+        reason=f"{why} (session {by.session})",
+        receipt=receipt.strip(),
+    )
 
 
-def settle_not_paid(store: Store, item_id: int, *, by: str, reason: str) -> Item:
+def settle_not_paid(store: Store, item_id: int, *, by: Person, reason: str) -> Item:
     """A person found no effect on the console: retried on the next resume, with fresh tries."""
     item = _checked(store, item_id, by, reason, "needs_review", "retry_wait")
     why = f"settled by a person: not paid on the console: {reason.strip()}"
-    return store.move(item_id, "retry_wait", actor=by, reason=why, retry_base=item.attempts)
+    return store.move(
+        item_id,
+        "retry_wait",
+        actor=by.username,
+        reason=f"{why} (session {by.session})",
+        retry_base=item.attempts,
+    )
 
 
-def retry(store: Store, item_id: int, *, by: str, reason: str) -> Item:
+def retry(store: Store, item_id: int, *, by: Person, reason: str) -> Item:
     """Send a ``failed_system`` item back: looked up first on the next resume, then retried."""
     item = _checked(store, item_id, by, reason, "failed_system", "in_doubt")
     why = f"sent back by a person: {reason.strip()}; looked up before any new attempt"
-    return store.move(item_id, "in_doubt", actor=by, reason=why, retry_base=item.attempts)
+    return store.move(
+        item_id,
+        "in_doubt",
+        actor=by.username,
+        reason=f"{why} (session {by.session})",
+        retry_base=item.attempts,
+    )

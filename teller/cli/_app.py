@@ -7,10 +7,11 @@ from pathlib import Path
 import typer
 
 from teller._errors import ConfigError
-from teller.cli import _approvals, _audit, _demo, _items, _schedule
-from teller.cli._common import ProjectOption, clear_errors, console, open_project, operator
+from teller.cli import _approvals, _audit, _demo, _items, _schedule, _users
+from teller.cli._common import ProjectOption, clear_errors, console, open_project
 from teller.cli._execute import execute
 from teller.cli._show import items_table, run_summary, runs_table, stages_table
+from teller.cli._signin import signed_in
 from teller.flow import console_entry, load_flow
 from teller.intake import take
 from teller.runs import gate_for, gate_lines, start_run
@@ -30,7 +31,11 @@ app.add_typer(_schedule.schedule_app, name="schedule")
 app.add_typer(_schedule.scheduler_app, name="scheduler")
 app.add_typer(_audit.audit_app, name="audit")
 app.add_typer(_audit.report_app, name="report")
+app.add_typer(_users.app, name="users")
 app.command("demo")(_demo.demo)
+app.command("login")(_users.login)
+app.command("logout")(_users.logout)
+app.command("whoami")(_users.whoami)
 
 
 def main() -> None:
@@ -50,12 +55,14 @@ def run_flow(
         False, "--dry-run", help="Validate and show the gate's decisions; pay nothing."
     ),
     contexts: int | None = typer.Option(None, help="Concurrent browser contexts."),
-    submitted_by: str | None = typer.Option(None, "--as", help="Who submits the batch."),
     project: Path | None = ProjectOption,
 ) -> None:
-    """Load an input file, put it through the gate, and carry out what passed."""
+    """Load an input file, put it through the gate, and carry out what passed.
+
+    The signed-in operator is the batch's maker: they may not approve its lines."""
     with clear_errors():
         settings, store = open_project(project)
+        maker = signed_in(settings, store, "submit work", "operator")
         flow = load_flow(flow_name)
         if input_file is None:
             if not flow.takes_intake:
@@ -85,8 +92,8 @@ def run_flow(
                 )
             console.print("dry run: nothing was recorded and nothing was paid.")
             return
-        run_id = start_run(store, flow, batch, gate, submitted_by=submitted_by or operator())
-        execute(settings, store, flow, run_id, contexts)
+        run_id = start_run(store, flow, batch, gate, submitted_by=maker.username)
+        execute(settings, store, flow, run_id, contexts, by=maker)
 
 
 @app.command("resume")
@@ -98,15 +105,17 @@ def resume(
     """Carry on with a run: approved items, retries, and anything left in doubt by a crash."""
     with clear_errors():
         settings, store = open_project(project)
+        operator = signed_in(settings, store, "resume runs", "operator")
         run = store.run(run_id)
-        execute(settings, store, load_flow(run.flow), run_id, contexts)
+        execute(settings, store, load_flow(run.flow), run_id, contexts, by=operator)
 
 
 @runs_app.command("list")
 def runs_list(project: Path | None = ProjectOption) -> None:
     """The latest runs."""
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        signed_in(settings, store, "read runs")
         runs_table(store.runs())
 
 
@@ -118,7 +127,8 @@ def runs_show(
 ) -> None:
     """A run's figures, its exceptions with their evidence, and its latest events."""
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        signed_in(settings, store, "read runs")
         run = store.run(run_id)
         run_summary(store, run)
         items = store.items(run_id)

@@ -9,6 +9,7 @@ import typer
 
 from teller.cli._common import ProjectOption, clear_errors, console, money, open_project
 from teller.cli._show import items_table
+from teller.cli._signin import signed_in
 from teller.runs import approve as approve_item
 from teller.runs import reject as reject_item
 from teller.store import Item, Store
@@ -53,7 +54,8 @@ def _confirm(items: list[Item], verb: str, yes: bool) -> None:
 def list_held(run_id: str | None = RunOption, project: Path | None = ProjectOption) -> None:
     """Held items with the rules that fired and the gate's suggestion."""
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        signed_in(settings, store, "read held items")
         items = _held(store, run_id)
         items_table(items, title=f"{len(items)} item(s) waiting for approval", with_rules=True)
 
@@ -64,7 +66,8 @@ def show(
 ) -> None:
     """One item: its figures, the rules that fired, the suggestion, and its history."""
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        signed_in(settings, store, "read held items")
         item = store.item(item_id)
         items_table([item], title=f"item {item.id}", with_rules=True)
         for event in store.events(item.run_id, item_id=item.id):
@@ -77,7 +80,6 @@ def show(
 @app.command("approve")
 def approve(
     ids: list[int] | None = Items,
-    by: str = typer.Option(..., "--as", help="Who approves (not the batch's submitter)."),
     reason: str = typer.Option("", help="Why."),
     run_id: str | None = RunOption,
     every: bool = AllOption,
@@ -85,9 +87,11 @@ def approve(
     yes: bool = YesOption,
     project: Path | None = ProjectOption,
 ) -> None:
-    """Approve held items; they are paid when their run is resumed."""
+    """Approve held items as the signed-in approver (never the batch's maker); they are
+    paid when their run is resumed."""
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        by = signed_in(settings, store, "approve", "approver")
         items = _chosen(store, ids, run_id, every, rule)
         _confirm(items, "approve", yes)
         for item in items:
@@ -102,7 +106,6 @@ def approve(
 @app.command("reject")
 def reject(
     ids: list[int] | None = Items,
-    by: str = typer.Option(..., "--as", help="Who rejects."),
     reason: str = typer.Option(..., help="Why (kept in the audit trail)."),
     run_id: str | None = RunOption,
     every: bool = AllOption,
@@ -110,9 +113,10 @@ def reject(
     yes: bool = YesOption,
     project: Path | None = ProjectOption,
 ) -> None:
-    """Reject held items; they are never paid."""
+    """Reject held items as the signed-in approver; they are never paid."""
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        by = signed_in(settings, store, "reject", "approver")
         items = _chosen(store, ids, run_id, every, rule)
         _confirm(items, "reject", yes)
         for item in items:

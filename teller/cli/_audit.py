@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from teller.cli._common import ProjectOption, clear_errors, console, err, open_project
+from teller.cli._signin import signed_in
 from teller.integrity import check_manifest
 
 audit_app = typer.Typer(help="The hash-chained audit trail.", no_args_is_help=True)
@@ -18,7 +19,8 @@ report_app = typer.Typer(help="Reports and their integrity manifests.", no_args_
 def audit_verify(project: Path | None = ProjectOption) -> None:
     """Walk the whole audit trail; name the first record changed, removed or moved."""
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        signed_in(settings, store, "verify the audit trail")
         count, problem = store.verify_audit()
         store.close()
     if problem is not None:
@@ -35,7 +37,8 @@ def audit_show(
 ) -> None:
     """The latest audit records (time UTC, actor, item, what, detail, hash)."""
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        signed_in(settings, store, "read the audit trail")
         records = store.audit_records(run_id=run_id)[-last:]
         store.close()
     table = Table(title="audit trail" + (f" of run {run_id}" if run_id else ""))

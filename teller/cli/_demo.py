@@ -14,14 +14,14 @@ import typer
 
 from teller._errors import ConfigError
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
+from teller.cli._demo_people import CHECKER, demo_clerk, sandbox_credentials
 from teller.cli._execute import execute
 from teller.flow import load_flow
 from teller.intake import take
+from teller.people import Person
 from teller.runs import gate_for, start_run
 from teller.settings import Settings
 from teller.store import Store, now
-
-DEMO_CLERK = "demo-clerk"
 
 
 def _healthy(base_url: str) -> bool:
@@ -78,13 +78,29 @@ def demo(
         settings, store = open_project(project)
         if only not in (None, "payroll", "account-loss"):
             raise ConfigError("command line", f"--flow: no demo of {only!r}")
+        clerk = demo_clerk(settings, store)
         if only in (None, "payroll"):
-            _payroll(settings, store, lines, contexts)
+            _payroll(settings, store, lines, contexts, clerk)
         if only in (None, "account-loss"):
-            _account_loss(settings, store, tickets, contexts)
+            _account_loss(settings, store, tickets, contexts, clerk)
+        _people(settings)
 
 
-def _payroll(settings: Settings, store: Store, lines: int, contexts: int | None) -> None:
+def _people(settings: Settings) -> None:
+    """The sandbox people's credentials: they exist only in this sandbox store."""
+    known = sandbox_credentials(settings)
+    checker = known[CHECKER]
+    console.print(
+        f"Sandbox people (in {settings.var / 'demo' / 'people.toml'}; a sandbox store only): "
+        + ", ".join(f"{name} / {c['password']}" for name, c in known.items())
+        + f"\nTo approve as {CHECKER}: `teller login {CHECKER}`, its password, then the code of\n"
+        f"  python -c \"import pyotp; print(pyotp.TOTP('{checker['seed']}').now())\""
+    )
+
+
+def _payroll(
+    settings: Settings, store: Store, lines: int, contexts: int | None, clerk: Person
+) -> None:
     flow = load_flow("payroll")
     stamp = now()
     workbook = settings.var / "demo" / f"payroll-{stamp:%Y%m%d-%H%M%S}.xlsx"
@@ -105,22 +121,25 @@ def _payroll(settings: Settings, store: Store, lines: int, contexts: int | None)
         )
         batch = flow.load(workbook)
         run_id = start_run(
-            store, flow, batch, gate_for(settings, store, flow), submitted_by=DEMO_CLERK
+            store, flow, batch, gate_for(settings, store, flow), submitted_by=clerk.username
         )
         started = time.monotonic()
-        execute(settings, store, flow, run_id, contexts)
+        execute(settings, store, flow, run_id, contexts, by=clerk)
         elapsed = time.monotonic() - started
     console.print(f"worked {lines} lines in {elapsed:.1f}s ({lines / elapsed:.2f} lines/s)")
     console.print(
         "The gate held back lines above the auto-approval limit. To see and pay them:\n"
         f"  teller approvals list --run {run_id}\n"
-        f"  teller approvals approve --run {run_id} --all --as <approver>\n"
+        f"  teller login {CHECKER}\n"
+        f"  teller approvals approve --run {run_id} --all\n"
         "  teller consoles serve corebank &   # the sandbox console\n"
         f"  teller resume {run_id}"
     )
 
 
-def _account_loss(settings: Settings, store: Store, tickets: int, contexts: int | None) -> None:
+def _account_loss(
+    settings: Settings, store: Store, tickets: int, contexts: int | None, clerk: Person
+) -> None:
     flow = load_flow("account-loss")
     with ExitStack() as stack:
         urls = {name: stack.enter_context(sandbox_console(settings, name)) for name in flow.sandbox}
@@ -132,9 +151,9 @@ def _account_loss(settings: Settings, store: Store, tickets: int, contexts: int 
             raise ConfigError("teller.toml", "the servicedesk sandbox shows no new ticket")
         batch = flow.load(taken)
         run_id = start_run(
-            store, flow, batch, gate_for(settings, store, flow), submitted_by=DEMO_CLERK
+            store, flow, batch, gate_for(settings, store, flow), submitted_by=clerk.username
         )
-        execute(settings, store, flow, run_id, contexts)
+        execute(settings, store, flow, run_id, contexts, by=clerk)
         elapsed = time.monotonic() - started
     console.print(
         f"handled {tickets} tickets in {elapsed:.1f}s ({tickets * 60 / elapsed:.0f} tickets/min)"

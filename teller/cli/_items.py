@@ -9,11 +9,11 @@ import typer
 
 from teller import settle
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
+from teller.cli._signin import signed_in
 from teller.store import Item
 
 app = typer.Typer(help="Items left for a person: settle or retry them.", no_args_is_help=True)
 
-By = typer.Option(..., "--as", help="Who decides (not the run's submitter).")
 Reason = typer.Option("", "--reason", help="What was checked (kept in the audit trail).")
 
 
@@ -24,7 +24,6 @@ def settle_item(
         None, "--paid", metavar="RECEIPT", help="The console shows it paid, with this receipt."
     ),
     not_paid: bool = typer.Option(False, "--not-paid", help="The console shows no payment."),
-    by: str = By,
     reason: str = Reason,
     project: Path | None = ProjectOption,
 ) -> None:
@@ -32,7 +31,8 @@ def settle_item(
     if (paid is None) == (not not_paid):
         raise typer.BadParameter("give exactly one of --paid RECEIPT or --not-paid")
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        by = signed_in(settings, store, "settle items", "approver")
         if paid is not None:
             item = settle.settle_paid(store, item_id, receipt=paid, by=by, reason=reason)
             console.print(f"item {item.id} ({item.key}) settled: paid as {item.receipt}")
@@ -51,7 +51,6 @@ def retry_items(
     state: Literal["failed_system"] = typer.Option(
         "failed_system", "--state", help="Which items of --run (only failed_system)."
     ),
-    by: str = By,
     reason: str = Reason,
     project: Path | None = ProjectOption,
 ) -> None:
@@ -59,7 +58,8 @@ def retry_items(
     if (item_id is None) == (run_id is None):
         raise typer.BadParameter("give either ITEM or --run RUN")
     with clear_errors():
-        _, store = open_project(project)
+        settings, store = open_project(project)
+        by = signed_in(settings, store, "send items back", "approver")
         if item_id is not None:
             items: list[Item] = [store.item(item_id)]
         else:

@@ -11,6 +11,7 @@ from loguru import logger
 from rich.table import Table
 
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
+from teller.cli._signin import signed_in
 from teller.schedule import (
     ConsoleQueue,
     DropFolder,
@@ -26,8 +27,10 @@ schedule_app = typer.Typer(help="Schedules of schedules/*.toml.", no_args_is_hel
 scheduler_app = typer.Typer(help="The scheduler process.", no_args_is_help=True)
 
 
-def _project(project: Path | None) -> Project:
+def _project(project: Path | None, action: str, *roles: str) -> Project:
+    """The project's schedules, for a signed-in person holding one of ``roles``."""
     settings, store = open_project(project)
+    signed_in(settings, store, action, *roles)
     store.close()
     return Project(settings.project)
 
@@ -39,7 +42,7 @@ def schedule_list(
 ) -> None:
     """Every schedule with its next fire times on its calendar."""
     with clear_errors():
-        found = _project(project)
+        found = _project(project, "read schedules")
         table = Table("schedule", "flow", "when", "calendar", "input", "next fire times")
         now = datetime.now(UTC)
         for s in found.schedules.values():
@@ -65,7 +68,7 @@ def schedule_run(
 ) -> None:
     """Fire a schedule now (recorded in its history like any firing)."""
     with clear_errors():
-        found = _project(project)
+        found = _project(project, "fire a schedule", "operator", "admin")
         result = run_now(found, name)
         console.print(f"{name}: {result.status} {result.detail} {' '.join(result.run_ids)}")
         found.store.close()
@@ -81,7 +84,7 @@ def schedule_history(
 ) -> None:
     """A schedule's latest firings: run, skipped or missed, and why."""
     with clear_errors():
-        found = _project(project)
+        found = _project(project, "read schedules")
         schedule = found.schedule(name)
         table = Table("fire time", "status", "runs", "detail", "by")
         for f in firing_history(found.store, name, limit=limit):
@@ -100,7 +103,7 @@ def schedule_history(
 def scheduler_start(project: Path | None = ProjectOption) -> None:
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C."""
     with clear_errors():
-        found = _project(project)
+        found = _project(project, "start the scheduler", "operator", "admin")
         logging.getLogger("apscheduler").addHandler(_ToLoguru())
         logging.getLogger("apscheduler").setLevel(logging.INFO)
         # "job executed successfully" every few seconds says nothing the firings table does not

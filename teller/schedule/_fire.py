@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pwd
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,9 +13,11 @@ from pathlib import Path
 
 from loguru import logger
 
+from teller._errors import AccessDenied
 from teller.flow import load_flow
 from teller.intake import take
 from teller.logs import add_run_log
+from teller.people import People
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
 from teller.schedule._calendar import Calendar
@@ -24,7 +27,7 @@ from teller.schedule._timing import misfire_decision
 from teller.settings import Settings
 from teller.store import Store
 
-__all__ = ["FireResult", "Work", "fire", "run_input", "take_files"]
+__all__ = ["FireResult", "Work", "fire", "os_owner", "owner", "run_input", "take_files"]
 
 # Runs one input file end to end and gives its run id; given None, the flow's intake
 # fetches the input from its console first (None back: there was no new work).
@@ -74,14 +77,18 @@ def run_input(settings: Settings, store: Store, schedule: Schedule) -> Work:
     """The real work: load the file with the flow, gate it, and run what passed."""
 
     def work(path: Path | None) -> str | None:
+        maker = owner(store, schedule)
         flow = load_flow(schedule.flow)
         if path is None:
             path = take(settings, store, flow)
             if path is None:
                 return None
+            file_owner = ""
+        else:
+            file_owner = os_owner(path)
         batch = flow.load(path)
         gate = gate_for(settings, store, flow)
-        run_id = start_run(store, flow, batch, gate, submitted_by=f"scheduler:{schedule.name}")
+        run_id = start_run(store, flow, batch, gate, submitted_by=maker, file_owner=file_owner)
         runner = Runner(settings=settings, store=store, flow=flow, actor="scheduler")
         sink = add_run_log(settings.run_folder(run_id) / "run.log.jsonl")
         ACTIVE.add(runner)
@@ -93,6 +100,26 @@ def run_input(settings: Settings, store: Store, schedule: Schedule) -> Work:
         return run_id
 
     return work
+
+
+def owner(store: Store, schedule: Schedule) -> str:
+    """The schedule's owner, the maker of its runs: an enabled user with the operator role."""
+    user = People(store).user(schedule.owner)
+    if user is None or user.disabled or "operator" not in user.roles:
+        raise AccessDenied(
+            f"schedule {schedule.name}: its owner {schedule.owner!r} is not an enabled user "
+            "with the operator role; nothing was loaded"
+        )
+    return user.username
+
+
+def os_owner(path: Path) -> str:
+    """The OS account that owns a file (a drop folder's), recorded beside the run's maker."""
+    uid = path.stat().st_uid
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def fire(

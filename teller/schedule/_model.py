@@ -44,6 +44,9 @@ class Schedule(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")
     flow: str
+    # the maker of every run it starts: a user with the operator role, who may then not
+    # approve those runs' lines (checked at each firing: a disabled owner's firing fails)
+    owner: str = Field(min_length=2)
     cron: str | None = None  # 5 fields: minute hour day month day-of-week
     interval: int | None = Field(default=None, ge=1)  # seconds, anchored at the Unix epoch
     timezone: str = "Asia/Shanghai"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from teller.store._audit import AuditEntry, AuditProblem
+from teller.store._audit import append as append_audit
 from teller.store._states import FINAL, TODO, TRANSITIONS, State, allowed
 from teller.store._store import Lease, NewItem, Store, content_hash, now
-from teller.store._tables import AuditRecord, Event, Item, Run
+from teller.store._tables import AuditRecord, Event, Item, LoginSession, Run, User
 
 __all__ = [
     "AuditEntry",
@@ -14,9 +15,12 @@ __all__ = [
     "FINAL",
     "TODO",
     "TRANSITIONS",
+    "User",
+    "append_audit",
     "Event",
     "Item",
     "Lease",
+    "LoginSession",
     "NewItem",
     "Run",
     "State",

@@ -125,6 +125,13 @@ class Store:
         with self._sessions.begin() as session:
             yield session
 
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One committed transaction, for the engine's own tables beside runs and items
+        (people, sessions): append audit records in it with ``teller.store.append_audit``."""
+        with self._session() as session:
+            yield session
+
     # runs -------------------------------------------------------------------
 
     def create_run(
@@ -137,6 +144,7 @@ class Store:
         submitted_by: str,
         items: Sequence[NewItem],
         info: dict[str, Any] | None = None,
+        file_owner: str = "",
     ) -> str:
         """Record a run and its items, all ``new``, in one transaction."""
         run_id = f"R{now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
@@ -151,6 +159,7 @@ class Store:
                         input_file=input_file,
                         input_sha256=input_sha256,
                         submitted_by=submitted_by,
+                        file_owner=file_owner,
                         created_at=stamp,
                         info=info or {},
                     )
@@ -179,6 +188,8 @@ class Store:
                 )
                 session.flush()
                 detail = f"{reason} (batch {batch_id}, SHA-256 {input_sha256})"
+                if file_owner:
+                    detail += f"; the file's OS owner: {file_owner}"
                 append(session, [AuditEntry(stamp, submitted_by, "loaded", run_id, "", detail)])
         except IntegrityError:
             existing = self.find_run(flow=flow, batch_id=batch_id)

@@ -6,11 +6,21 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, TypeDecorator
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, TypeDecorator
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["AuditHead", "AuditRecord", "Base", "Event", "Item", "Money", "Run"]
+__all__ = [
+    "AuditHead",
+    "AuditRecord",
+    "Base",
+    "Event",
+    "Item",
+    "LoginSession",
+    "Money",
+    "Run",
+    "User",
+]
 
 
 class Money(TypeDecorator[Decimal]):
@@ -37,7 +47,10 @@ class Run(Base):
     batch_id: Mapped[str] = mapped_column(String(64))
     input_file: Mapped[str] = mapped_column(Text)
     input_sha256: Mapped[str] = mapped_column(String(64))
+    # the maker: the signed-in user who ran it, or a schedule's configured owner
     submitted_by: Mapped[str] = mapped_column(String(64))
+    # the OS account that owned the input file (a drop folder's file), beside the maker
+    file_owner: Mapped[str] = mapped_column(String(64), default="", server_default="")
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default="loaded")
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
@@ -123,3 +136,44 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class User(Base):
+    """A person who may use Teller: a normalised name, roles, an Argon2 hash, a TOTP seed.
+
+    ``skeleton`` is the name with look-alike letters folded and separators dropped,
+    UNIQUE, so two accounts whose names could pass for each other cannot both exist.
+    """
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    skeleton: Mapped[str] = mapped_column(String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(Text, default="")
+    roles: Mapped[list[str]] = mapped_column(JSON, default=list)
+    password_hash: Mapped[str] = mapped_column(Text)
+    # set by an admin (add, reset-password): the user chooses a password and enrols a
+    # second factor at the next login, so the admin never knows the credentials that act
+    must_change: Mapped[bool] = mapped_column(Boolean, default=True)
+    totp_seed: Mapped[str] = mapped_column(String(64), default="")
+    totp_step: Mapped[int] = mapped_column(Integer, default=0)  # last accepted: a code works once
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_set_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class LoginSession(Base):
+    """A signed-in session: only the SHA-256 of its token is kept, never the token."""
+
+    __tablename__ = "sessions"
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # public: named in the trail
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    os_user: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -1,0 +1,199 @@
+"""Signing in and out: a password, then a one-time code; a short-lived session.
+
+A session is a random token held by the person's OS account (the CLI keeps it in a file
+of mode 0600); the store keeps only its SHA-256, the OS user and host it was opened for,
+and when it expires. It acts only for that OS user, only until it expires, is ended, or
+the account is disabled or its password reset, and with the roles the account has *now*.
+
+Five failed logins in a row lock an account for 15 minutes; a wrong name, password or
+code and a locked or disabled account get one and the same answer. Every login, refusal
+(with the true reason), enrolment and logout is a record of the audit trail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from teller._errors import AccessDenied, LoginRefused, NotSignedIn, UsernameRefused
+from teller.people._credentials import (
+    check_password,
+    code_step,
+    hash_password,
+    needs_rehash,
+    new_seed,
+    password_problem,
+)
+from teller.people._names import canonical
+from teller.people._people import SECOND_FACTOR, Accounts, Enrolment, Person, record
+from teller.store import LoginSession, User, now
+
+__all__ = ["LOCK_AFTER", "LOCK_FOR", "People"]
+
+LOCK_AFTER = 5
+LOCK_FOR = timedelta(minutes=15)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class People(Accounts):
+    """People, plus what signing in needs: passwords, codes, sessions."""
+
+    def _checked(self, username: str, password: str) -> User:
+        """The user whose password this is, or LoginRefused (and a failure counted)."""
+        try:
+            name = canonical(username)
+        except UsernameRefused as refused:
+            self._refused(None, username, f"name refused: {refused.why}")
+            raise LoginRefused(username) from None
+        user = self.user(name)
+        right = check_password(user.password_hash if user else None, password)
+        if user is None:
+            self._refused(None, name, "no such user")
+        elif user.disabled:
+            self._refused(user, name, "account disabled")
+        elif user.locked_until is not None and user.locked_until > now():
+            self._refused(user, name, f"locked until {user.locked_until:%H:%M:%S} UTC")
+        elif not right:
+            self._refused(user, name, "wrong password", count=True)
+        else:
+            return user
+        raise LoginRefused(name)
+
+    def _refused(self, user: User | None, name: str, why: str, *, count: bool = False) -> None:
+        with self.store.transaction() as session:
+            if user is not None and count:
+                mine = User.id == user.id
+                session.execute(update(User).where(mine).values(failures=User.failures + 1))
+                locked = session.execute(
+                    update(User)
+                    .where(mine, User.failures >= LOCK_AFTER)
+                    .values(failures=0, locked_until=now() + LOCK_FOR)
+                )
+                if locked.rowcount:  # type: ignore[attr-defined]
+                    why += f"; locked for {LOCK_FOR.seconds // 60} minutes"
+            record(session, name, "login refused", why)
+
+    def enrol(self, username: str, password: str, new_password: str) -> Enrolment:
+        """First login after an admin's add or reset: a password of one's own, a new seed."""
+        user = self._checked(username, password)
+        if not user.must_change:
+            raise AccessDenied(f"{user.username} is enrolled already; log in with a code")
+        problem = password_problem(new_password, user.username)
+        if problem or new_password == password:
+            raise AccessDenied(f"password refused: {problem or 'choose a new one'}")
+        seed = new_seed()
+        with self.store.transaction() as session:
+            session.execute(
+                update(User)
+                .where(User.id == user.id, User.must_change.is_(True))
+                .values(
+                    password_hash=hash_password(new_password),
+                    must_change=False,
+                    totp_seed=seed,
+                    totp_step=0,
+                    failures=0,
+                    password_set_at=now(),
+                )
+            )
+            record(session, user.username, "enrolled", "own password and second factor")
+        return Enrolment(user.username, seed=seed)
+
+    def needs_code(self, username: str) -> bool:
+        """Whether a login asks for a one-time code (approvers and admins always do)."""
+        user = self.user(username)
+        return user is None or bool(SECOND_FACTOR.intersection(user.roles))
+
+    def login(
+        self,
+        username: str,
+        password: str,
+        code: str = "",
+        *,
+        os_user: str,
+        host: str,
+        minutes: float,
+    ) -> tuple[Person, str]:
+        """Open a session: the person, and the token to keep (shown nowhere else)."""
+        user = self._checked(username, password)
+        if user.must_change:
+            raise AccessDenied(
+                f"{user.username} must choose a password and enrol a second factor first: "
+                "`teller login --enrol`"
+            )
+        step = code_step(user.totp_seed, code.strip(), after=user.totp_step)
+        if step is None and SECOND_FACTOR.intersection(user.roles):
+            self._refused(user, user.username, "wrong or reused one-time code", count=True)
+            raise LoginRefused(user.username)
+        token = secrets.token_urlsafe(32)
+        opened = LoginSession(
+            id=secrets.token_hex(6),
+            token_hash=_digest(token),
+            user_id=user.id,
+            os_user=os_user,
+            host=host,
+            created_at=now(),
+            expires_at=now() + timedelta(minutes=minutes),
+        )
+        with self.store.transaction() as session:
+            values: dict[str, object] = {"failures": 0, "locked_until": None}
+            if step is not None:
+                values["totp_step"] = step
+            if needs_rehash(user.password_hash):
+                values["password_hash"] = hash_password(password)
+            # a code is taken once: of two logins racing with one code, one updates the row
+            taken = session.execute(
+                update(User)
+                .where(User.id == user.id, User.totp_step == user.totp_step)
+                .values(**values)
+            )
+            if taken.rowcount != 1:  # type: ignore[attr-defined]
+                raise LoginRefused(user.username)
+            session.add(opened)
+            detail = f"session {opened.id} for OS user {os_user} on {host}, {minutes:g} minutes"
+            record(session, user.username, "login", detail)
+        return self._person(user, opened.id), token
+
+    def person(self, token: str, *, os_user: str) -> Person:
+        """Who a session token acts for, now; NotSignedIn if it may not act."""
+        with self.store.transaction() as session:
+            found = session.scalar(
+                select(LoginSession).where(LoginSession.token_hash == _digest(token))
+            )
+            if found is None:
+                raise NotSignedIn("no such session")
+            user = session.get(User, found.user_id)
+        if found.ended_at is not None:
+            raise NotSignedIn(f"session {found.id} ended")
+        if found.expires_at <= now():
+            raise NotSignedIn(f"session {found.id} expired at {found.expires_at:%H:%M:%S} UTC")
+        if found.os_user != os_user:
+            raise NotSignedIn(f"session {found.id} belongs to another OS user")
+        if user is None or user.disabled:
+            raise NotSignedIn("the account is disabled")
+        if user.password_set_at > found.created_at or user.must_change:
+            raise NotSignedIn("the password was reset since")
+        return self._person(user, found.id)
+
+    def logout(self, token: str) -> str | None:
+        """End a session; the user it was for, if it was live."""
+        with self.store.transaction() as session:
+            found = session.scalar(
+                select(LoginSession).where(LoginSession.token_hash == _digest(token))
+            )
+            if found is None or found.ended_at is not None:
+                return None
+            found.ended_at = now()
+            user = session.get(User, found.user_id)
+            name = user.username if user else "?"
+            record(session, name, "logout", f"session {found.id}")
+            return name
+
+    @staticmethod
+    def _person(user: User, session_id: str) -> Person:
+        return Person(user.id, user.username, frozenset(user.roles), session_id)

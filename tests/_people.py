@@ -1,0 +1,117 @@
+"""People for the tests, made through the same commands a bank's admin types.
+
+``Team(project)`` bootstraps an admin with ``teller users bootstrap``, adds each user with
+``teller users add``, and has each enrol with ``teller login --enrol``, all in-process
+through the ``teller`` command (typer's runner: the same code, without a new Python per
+command). ``team.login(name)`` signs in as a real process would; ``team.teller(...)`` runs
+a command as a real process, with the session of whoever signed in last.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyotp
+from loguru import logger
+from typer.testing import CliRunner
+
+from teller.cli._app import app
+
+PASSWORD = "long sandbox pass no. {}"
+STEP = 30
+
+
+class Team:
+    """The users of one test project, and a way to act as each of them."""
+
+    def __init__(self, project: Path, users: dict[str, tuple[str, ...]]) -> None:
+        self.project = project
+        self.config = project / "home-config"
+        self.env = {**os.environ, "XDG_CONFIG_HOME": str(self.config), "COLUMNS": "220"}
+        self.env.pop("TELLER_USER", None)
+        self.seeds: dict[str, str] = {}
+        self.passwords: dict[str, str] = {}
+        self._steps: dict[str, int] = {}
+        self.current = ""
+        said = self.invoke(["users", "bootstrap", "admin"], answer=_twice(PASSWORD.format(0)))
+        self.passwords["admin"] = PASSWORD.format(0)
+        self.seeds["admin"] = _seed(said)
+        self.login("admin")
+        for name, roles in users.items():
+            self.add(name, *roles)
+
+    def invoke(self, args: list[str], *, answer: str = "", check: bool = True) -> str:
+        """A ``teller`` command, in-process; its output (exit code 0 unless ``check=False``)."""
+        result = CliRunner().invoke(
+            app, [*args, "--project", str(self.project)], input=answer, env=self.env
+        )
+        logger.remove()  # the command's sink writes to the runner's stream, gone now
+        if check and result.exit_code != 0:
+            raise AssertionError(f"teller {' '.join(args)} -> {result.exit_code}\n{result.output}")
+        return result.output
+
+    def add(self, name: str, *roles: str) -> None:
+        """``users add`` as the admin, then the user's own ``login --enrol``."""
+        if self.current != "admin":
+            self.login("admin")
+        options = [part for role in roles for part in ("--role", role)]
+        said = self.invoke(["users", "add", name, *options])
+        temporary = re.search(r"temporary password (\S+)", said)
+        assert temporary, said
+        self.passwords[name] = PASSWORD.format(len(self.passwords))
+        enrolled = self.invoke(
+            ["login", name, "--enrol"],
+            answer=f"{temporary.group(1)}\n" + _twice(self.passwords[name]),
+        )
+        self.seeds[name] = _seed(enrolled)
+
+    def code(self, name: str) -> str:
+        """A fresh one-time code: a code is taken once, so wait for the next step if needed."""
+        step = int(time.time()) // STEP
+        if self._steps.get(name, -1) >= step:
+            time.sleep(STEP - time.time() % STEP + 0.1)
+            step = int(time.time()) // STEP
+        self._steps[name] = step
+        return pyotp.TOTP(self.seeds[name]).at(step * STEP)
+
+    def login(self, name: str) -> str:
+        """Sign in as ``name`` (its session replaces the last one of this OS user)."""
+        said = self.invoke(["login", name], answer=self.answer(name))
+        self.current = name
+        return said
+
+    def answer(self, name: str) -> str:
+        return f"{self.passwords[name]}\n{self.code(name)}\n"
+
+    def teller(
+        self, *args: str, check: bool = True, answer: str | None = None, timeout: float = 240
+    ) -> subprocess.CompletedProcess[str]:
+        """A ``teller`` command as a real process, as whoever signed in last."""
+        done = subprocess.run(
+            [sys.executable, "-m", "teller", *args, "--project", str(self.project)],
+            capture_output=True,
+            input=answer,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+        )
+        if check and done.returncode != 0:
+            raise AssertionError(
+                f"teller {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
+            )
+        return done
+
+
+def _twice(password: str) -> str:
+    return f"{password}\n{password}\n"
+
+
+def _seed(said: str) -> str:
+    found = re.search(r"key ([A-Z2-7]{16,})", said)
+    assert found, said
+    return found.group(1)
