@@ -8,6 +8,7 @@ build on it. Browser-facing parts live in ``teller.browser``, ``teller.locators`
 from __future__ import annotations
 
 from teller._errors import (
+    AccessDenied,
     ApprovalRefused,
     BatchAlreadyLoaded,
     BusinessError,
@@ -19,9 +20,12 @@ from teller._errors import (
     InputError,
     InputProblem,
     ItemNotFound,
+    LoginRefused,
     LostLease,
+    NotSignedIn,
     PaymentRefused,
     ReferenceAlreadyUsed,
+    RoleRequired,
     RunNotFound,
     SelectorNotFound,
     SessionExpired,
@@ -29,10 +33,12 @@ from teller._errors import (
     TellerError,
     TellerSystemError,
     TransitionRefused,
+    UsernameRefused,
 )
 from teller._masking import mask_account, mask_text
 
 __all__ = [
+    "AccessDenied",
     "ApprovalRefused",
     "BatchAlreadyLoaded",
     "BusinessError",
@@ -44,9 +50,12 @@ __all__ = [
     "InputError",
     "InputProblem",
     "ItemNotFound",
+    "LoginRefused",
     "LostLease",
+    "NotSignedIn",
     "PaymentRefused",
     "ReferenceAlreadyUsed",
+    "RoleRequired",
     "RunNotFound",
     "SelectorNotFound",
     "SessionExpired",
@@ -54,6 +63,7 @@ __all__ = [
     "TellerError",
     "TellerSystemError",
     "TransitionRefused",
+    "UsernameRefused",
     "mask_account",
     "mask_text",
 ]

@@ -9,6 +9,7 @@ a command as a real process, with the session of whoever signed in last.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import subprocess
@@ -21,6 +22,7 @@ from loguru import logger
 from typer.testing import CliRunner
 
 from teller.cli._app import app
+from teller.store import Store
 
 PASSWORD = "long sandbox pass no. {}"
 STEP = 30
@@ -47,13 +49,28 @@ class Team:
 
     def invoke(self, args: list[str], *, answer: str = "", check: bool = True) -> str:
         """A ``teller`` command, in-process; its output (exit code 0 unless ``check=False``)."""
-        result = CliRunner().invoke(
-            app, [*args, "--project", str(self.project)], input=answer, env=self.env
-        )
+        before = _stores()
+        try:
+            result = CliRunner().invoke(
+                app, [*args, "--project", str(self.project)], input=answer, env=self.env
+            )
+        finally:
+            # a command leaves its store open for the process's exit to close; in-process,
+            # its PostgreSQL connections would outlive the test (a ResourceWarning, an error)
+            for store in _stores() - before:
+                store.close()
         logger.remove()  # the command's sink writes to the runner's stream, gone now
         if check and result.exit_code != 0:
             raise AssertionError(f"teller {' '.join(args)} -> {result.exit_code}\n{result.output}")
         return result.output
+
+    def attempt(self, *args: str, answer: str = "") -> tuple[int, str]:
+        """A ``teller`` command in-process as whoever signed in last: exit code, output."""
+        result = CliRunner().invoke(
+            app, [*args, "--project", str(self.project)], input=answer, env=self.env
+        )
+        logger.remove()
+        return result.exit_code, result.output
 
     def add(self, name: str, *roles: str) -> None:
         """``users add`` as the admin, then the user's own ``login --enrol``."""
@@ -105,6 +122,11 @@ class Team:
                 f"teller {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
             )
         return done
+
+
+def _stores() -> set[Store]:
+    """Every store of this process still in memory."""
+    return {found for found in gc.get_objects() if isinstance(found, Store)}
 
 
 def _twice(password: str) -> str:

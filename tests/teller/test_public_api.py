@@ -7,6 +7,7 @@ import teller
 
 def test_exported_names() -> None:
     assert teller.__all__ == [
+        "AccessDenied",
         "ApprovalRefused",
         "BatchAlreadyLoaded",
         "BusinessError",
@@ -18,9 +19,12 @@ def test_exported_names() -> None:
         "InputError",
         "InputProblem",
         "ItemNotFound",
+        "LoginRefused",
         "LostLease",
+        "NotSignedIn",
         "PaymentRefused",
         "ReferenceAlreadyUsed",
+        "RoleRequired",
         "RunNotFound",
         "SelectorNotFound",
         "SessionExpired",
@@ -28,6 +32,7 @@ def test_exported_names() -> None:
         "TellerError",
         "TellerSystemError",
         "TransitionRefused",
+        "UsernameRefused",
         "mask_account",
         "mask_text",
     ]
@@ -38,6 +43,8 @@ def test_error_families_decide_retries() -> None:
     assert issubclass(teller.SessionExpired, teller.TellerSystemError)
     assert issubclass(teller.ReferenceAlreadyUsed, teller.InDoubt)
     assert not issubclass(teller.InDoubt, teller.TellerSystemError)
+    assert issubclass(teller.RoleRequired, teller.AccessDenied)
+    assert not issubclass(teller.AccessDenied, teller.StateError)
     # a lost race is told apart from a refused transition, and neither is retried as a
     # system error: the item is skipped (stale owner) or the caller is told why
     assert not issubclass(teller.LostLease, teller.TransitionRefused)
