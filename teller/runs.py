@@ -155,11 +155,18 @@ def approve(store: Store, item_id: int, *, by: Person, reason: str = "") -> Item
             item_id,
             "needs_approval",
             actor=by.username,
+            seen=item.fence,
             approvals=approvals,
             reason=f"approval {len(approvals)} of {needed}: {said}",
         )
     return store.move(
-        item_id, "approved", actor=by.username, reason=said, approvals=approvals, decided_by=who
+        item_id,
+        "approved",
+        actor=by.username,
+        seen=item.fence,
+        reason=said,
+        approvals=approvals,
+        decided_by=who,
     )
 
 
@@ -174,6 +181,7 @@ def reject(store: Store, item_id: int, *, by: Person, reason: str) -> Item:
         item_id,
         "rejected",
         actor=by.username,
+        seen=item.fence,
         reason=said,
         decided_by=by.username,
         approvals=approvals,

@@ -40,12 +40,13 @@ def settle_paid(store: Store, item_id: int, *, receipt: str, by: Person, reason:
     """A person found the item's effect on the console: ``done``, with the console's receipt."""
     if not receipt.strip():
         raise ApprovalRefused(item_id, "the console's receipt is needed")
-    _checked(store, item_id, by, reason, "needs_review", "done")
+    item = _checked(store, item_id, by, reason, "needs_review", "done")
     why = f"settled by a person: paid on the console as {receipt.strip()}: {reason.strip()}"
     return store.move(
         item_id,
         "done",
         actor=by.username,
+        seen=item.fence,
         reason=f"{why} (session {by.session})",
         receipt=receipt.strip(),
     )
@@ -59,6 +60,7 @@ def settle_not_paid(store: Store, item_id: int, *, by: Person, reason: str) -> I
         item_id,
         "retry_wait",
         actor=by.username,
+        seen=item.fence,
         reason=f"{why} (session {by.session})",
         retry_base=item.attempts,
     )
@@ -72,6 +74,7 @@ def retry(store: Store, item_id: int, *, by: Person, reason: str) -> Item:
         item_id,
         "in_doubt",
         actor=by.username,
+        seen=item.fence,
         reason=f"{why} (session {by.session})",
         retry_base=item.attempts,
     )

@@ -269,6 +269,7 @@ class Store:
         actor: str,
         reason: str = "",
         lease: Lease | None = None,
+        seen: int | None = None,
         **fields: Any,
     ) -> Item:
         """Move an item to ``target`` if the state machine allows it, with its event, atomically.
@@ -278,7 +279,9 @@ class Store:
         also names the lease's owner and fencing token, and a stale owner's move is
         refused with ``LostLease`` (nothing written). A move made without a lease (a
         person's, the gate's) raises the token, so no worker still holding the item can
-        move it afterwards. A move out of the to-do states frees the lease.
+        move it afterwards. A move out of the to-do states frees the lease. A person's
+        decision passes ``seen``, the token of the item it decided on: if anyone moved the
+        item since (another approver), the move is refused rather than overwrite theirs.
         """
         with self._session() as session:
             item = session.get(Item, item_id)
@@ -289,6 +292,8 @@ class Store:
                 raise LostLease(item_id, item.key, lease.owner, lease.fence)
             if not allowed(source, target):
                 raise TransitionRefused(item_id, item.key, source, target)
+            if seen is not None and item.fence != seen:
+                raise TransitionRefused(item_id, item.key, source, target, why=_MEANWHILE)
             stamp = now()
             values: dict[str, Any] = {"state": target, "updated_at": stamp, **fields}
             if lease is None or target not in TODO:  # nobody holds it after this move
@@ -299,6 +304,8 @@ class Store:
             else:
                 condition = _held(item_id, lease)
             condition.append(_ITEMS.c.state == source)
+            if seen is not None:
+                condition.append(_ITEMS.c.fence == seen)
             # Core statements on the tables, not the ORM's unit of work: half the Python
             # per move, and two of a transfer's store calls are moves (BENCHMARKS.md)
             result = session.execute(update(_ITEMS).where(*condition).values(values))
@@ -337,6 +344,8 @@ class Store:
         if lease is not None and _stale(row.lease_owner, row.fence, lease):
             raise LostLease(item_id, key, lease.owner, lease.fence)
         why = f"is refused: the item moved to {row.state} meanwhile"
+        if row.state == source:
+            why = _MEANWHILE
         raise TransitionRefused(item_id, key, source, target, why=why)
 
     def claim(self, item_id: int, owner: str, *, seconds: float) -> Lease | None:
@@ -469,6 +478,7 @@ class Store:
 _ITEMS = Base.metadata.tables["items"]
 _EVENTS = Base.metadata.tables["events"]
 _UNAUDITED = frozenset({"rules", "lease_owner", "lease_until", "fence"})
+_MEANWHILE = "is refused: another decision on the item was recorded meanwhile; look again"
 
 
 def _held(item_id: int, lease: Lease) -> list[Any]:

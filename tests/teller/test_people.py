@@ -19,6 +19,7 @@ from teller._errors import (
     LoginRefused,
     NotSignedIn,
     RoleRequired,
+    TransitionRefused,
     UsernameRefused,
 )
 from teller.gate import Gate, Policy
@@ -235,3 +236,15 @@ def test_maker_checker_compares_accounts(store: Store, tmp_path: Path) -> None:
         forged.append({"by": "mallory", "hash": item.content_hash})
         session.execute(update(type(item)).where(type(item).id == item_id).values(approvals=forged))
     assert cleared(store.item(item_id), "alice") == "1 valid approval(s) of 2 needed"
+
+
+def test_a_decision_never_overwrites_one_made_meanwhile(store: Store, tmp_path: Path) -> None:
+    people, admin = _people(store)
+    seeds = {n: _enrolled(people, admin, n, "approver") for n in ("bob", "carol")}
+    item_id = _held(store, tmp_path, "alice")
+    seen = store.item(item_id)  # bob looks at the item ...
+    approve(store, item_id, by=_sign_in(people, "carol", seeds["carol"]))  # ... carol decides
+    mine = {"by": "bob", "user": 2, "hash": seen.content_hash}
+    with pytest.raises(TransitionRefused, match="another decision"):
+        store.move(item_id, "needs_approval", actor="bob", seen=seen.fence, approvals=[mine])
+    assert [a["by"] for a in store.item(item_id).approvals] == ["carol"]
