@@ -94,7 +94,7 @@ def _people(settings: Settings) -> None:
         f"Sandbox people (in {settings.var / 'demo' / 'people.toml'}; a sandbox store only): "
         + ", ".join(f"{name} / {c['password']}" for name, c in known.items())
         + f"\nTo approve as {CHECKER}: `teller login {CHECKER}`, its password, then the code of\n"
-        f"  python -c \"import pyotp; print(pyotp.TOTP('{checker['seed']}').now())\""
+        f"  {sys.executable} -c \"import pyotp; print(pyotp.TOTP('{checker['seed']}').now())\""
     )
 
 
@@ -133,6 +133,7 @@ def _payroll(
         f"  teller login {CHECKER}\n"
         f"  teller approvals approve --run {run_id} --all\n"
         "  teller consoles serve corebank &   # the sandbox console\n"
+        "  teller login demo-clerk             # an operator resumes the run\n"
         f"  teller resume {run_id}"
     )
 
