@@ -9,20 +9,21 @@ a command as a real process, with the session of whoever signed in last.
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pyotp
 from loguru import logger
+from sqlalchemy import event
+from sqlalchemy.pool import Pool
 from typer.testing import CliRunner
 
 from teller.cli._app import app
-from teller.store import Store
 
 PASSWORD = "long sandbox pass no. {}"
 STEP = 30
@@ -49,16 +50,23 @@ class Team:
 
     def invoke(self, args: list[str], *, answer: str = "", check: bool = True) -> str:
         """A ``teller`` command, in-process; its output (exit code 0 unless ``check=False``)."""
-        before = _stores()
+        # a command leaves its store open for the process's exit to close; in-process, its
+        # PostgreSQL connections would be left to the garbage collector (a ResourceWarning,
+        # an error under filterwarnings): close every connection the command opened
+        opened: list[Any] = []
+
+        def keep(connection: Any, _record: object) -> None:
+            opened.append(connection)
+
+        event.listen(Pool, "connect", keep)
         try:
             result = CliRunner().invoke(
                 app, [*args, "--project", str(self.project)], input=answer, env=self.env
             )
         finally:
-            # a command leaves its store open for the process's exit to close; in-process,
-            # its PostgreSQL connections would outlive the test (a ResourceWarning, an error)
-            for store in _stores() - before:
-                store.close()
+            event.remove(Pool, "connect", keep)
+            for connection in opened:
+                connection.close()
         logger.remove()  # the command's sink writes to the runner's stream, gone now
         if check and result.exit_code != 0:
             raise AssertionError(f"teller {' '.join(args)} -> {result.exit_code}\n{result.output}")
@@ -122,11 +130,6 @@ class Team:
                 f"teller {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
             )
         return done
-
-
-def _stores() -> set[Store]:
-    """Every store of this process still in memory."""
-    return {found for found in gc.get_objects() if isinstance(found, Store)}
 
 
 def _twice(password: str) -> str:
