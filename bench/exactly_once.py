@@ -67,7 +67,13 @@ def one(mode: str, lines: int, kills: int) -> dict[str, object]:
             figures: dict[str, object] = {"mode": mode, "lines": lines}
             if mode == "kills":
                 result = resume_until_done(
-                    project, store, run_id, kills=kills, seed=2026, log=folder / "resumes.log"
+                    project,
+                    store,
+                    run_id,
+                    kills=kills,
+                    seed=2026,
+                    log=folder / "resumes.log",
+                    env=scenario.operator(project).env,
                 )
                 recovery = result.recovery_seconds(store, run_id)
                 figures |= {

@@ -4,6 +4,8 @@ Shared by the exactly-once tests and ``bench/exactly_once.py``. Kill moments are
 from a seeded random generator against the run's progress (after the n-th item is
 done, plus a random fraction of a second, which lands mid-transfer as often as not),
 plus a few during start-up, so every kind of moment is hit and a run gets its kills.
+Each ``teller resume`` acts as a signed-in operator: ``env`` carries its session
+(``tests._people.Team.env``, after ``team.login`` of an operator).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,12 +50,15 @@ def _done(store: Store, run_id: str) -> int:
     return sum(1 for i in store.items(run_id) if i.state in FINAL)
 
 
-def _start(project: Path, run_id: str, log: Path) -> subprocess.Popen[bytes]:
+def _start(
+    project: Path, run_id: str, log: Path, env: Mapping[str, str]
+) -> subprocess.Popen[bytes]:
     with log.open("ab") as sink:
         return subprocess.Popen(
             [sys.executable, "-m", "teller", "resume", run_id, "--project", str(project)],
             stdout=sink,
             stderr=sink,
+            env=env,
             start_new_session=True,  # its own process group: the kill takes Chromium too
             cwd=ROOT,
         )
@@ -74,9 +80,13 @@ def resume_until_done(
     kills: int,
     seed: int,
     log: Path,
+    env: Mapping[str, str],
     deadline: float = 600.0,
 ) -> ChaosResult:
-    """Run ``teller resume`` again and again, killing it ``kills`` times, until it ends cleanly."""
+    """Run ``teller resume`` again and again, killing it ``kills`` times, until it ends cleanly.
+
+    ``env`` is the environment of a signed-in operator, whom each ``teller resume`` acts as.
+    """
     rng = random.Random(seed)
     todo = len(store.items(run_id)) - _done(store, run_id)
     # most kills against progress, spread over the run; a few during start-up
@@ -89,7 +99,7 @@ def resume_until_done(
     started = time.monotonic()
     for kind, delay in [*plan, ("none", 0.0)]:
         result.restarts.append(datetime.now(UTC).replace(tzinfo=None))
-        process = _start(project, run_id, log)
+        process = _start(project, run_id, log, env)
         result.lives += 1
         if kind == "none":
             process.wait(timeout=max(1.0, deadline - (time.monotonic() - started)))

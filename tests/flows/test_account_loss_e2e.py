@@ -30,6 +30,7 @@ from teller.schedule import Schedule, run_input
 from teller.settings import load_settings
 from teller.store import Store
 from tests._console_server import Server
+from tests._people import Team
 
 pytestmark = pytest.mark.e2e
 
@@ -37,12 +38,14 @@ ROOT = Path(__file__).resolve().parents[2]
 TICKETS = 50
 
 
-def teller(project: Path, *args: str, log: Path) -> subprocess.Popen[bytes]:
+def teller(team: Team, *args: str, log: Path) -> subprocess.Popen[bytes]:
+    """A ``teller`` command as a real process, as whoever of ``team`` signed in last."""
     with log.open("ab") as sink:  # the child keeps its own copy of the descriptor
         return subprocess.Popen(
-            [sys.executable, "-m", "teller", *args, "--project", str(project)],
+            [sys.executable, "-m", "teller", *args, "--project", str(team.project)],
             stdout=sink,
             stderr=sink,
+            env=team.env,
             cwd=ROOT,
             start_new_session=True,  # its own process group: a kill takes Chromium too
         )
@@ -80,9 +83,11 @@ def test_fifty_tickets_killed_and_resumed_match_the_consoles(
     project, made, consoles = world
     desk, cards = consoles["servicedesk"], consoles["cardadmin"]
     log = tmp_path / "teller.log"
+    team = Team(project, {"clerk": ("operator",)})
+    team.login("clerk")
 
     # the first run, killed once a dozen tickets are closed
-    first = teller(project, "run", "account-loss", log=log)
+    first = teller(team, "run", "account-loss", log=log)
     deadline = time.monotonic() + 180
     while _closed(desk) < 12 and first.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -95,7 +100,7 @@ def test_fifty_tickets_killed_and_resumed_match_the_consoles(
     store = Store(f"sqlite:///{project / 'var' / 'teller.db'}")
     request.addfinalizer(store.close)
     (run,) = store.runs()
-    assert finish(teller(project, "resume", run.id, log=log)) == 0, log.read_text()[-3000:]
+    assert finish(teller(team, "resume", run.id, log=log)) == 0, log.read_text()[-3000:]
 
     # -- the consoles' own record ------------------------------------------------------
     tickets = {
@@ -174,13 +179,13 @@ def test_fifty_tickets_killed_and_resumed_match_the_consoles(
     assert len(rows) == 1 + TICKETS
 
 
-def _cli(project: Path, *args: str) -> str:
-    env = {**os.environ, "COLUMNS": "220", "TELLER_USER": "clerk"}
+def _cli(team: Team, *args: str) -> str:
+    """A ``teller`` command as a real process, as whoever of ``team`` signed in last."""
     done = subprocess.run(
-        [sys.executable, "-m", "teller", *args, "--project", str(project)],
+        [sys.executable, "-m", "teller", *args, "--project", str(team.project)],
         capture_output=True,
         text=True,
-        env=env,
+        env={**team.env, "COLUMNS": "220"},
         timeout=240,
         cwd=ROOT,
     )
@@ -211,10 +216,13 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
     settings = load_settings(project)
     store = Store(settings.store_url)
     request.addfinalizer(store.close)
+    # the sweep's owner (an operator) is the maker of its runs; a checker approves
+    team = Team(project, {"clerk": ("operator",), "checker": ("approver",)})
     sweep = Schedule.model_validate(
         {
             "name": "sweep",
             "flow": "account-loss",
+            "owner": "clerk",
             "interval": 900,
             "input": {"console": "servicedesk"},
         }
@@ -226,17 +234,21 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
     assert work(None) is None  # the next sweep finds nothing new: each ticket is taken once
     (held,) = [i for i in store.items(run_id) if i.state == "needs_approval"]
     assert held.key == unfreeze and held.rules[0]["rule"] == "kind"
+    assert store.run(run_id).submitted_by == "clerk"
     card_no = next(t["card_no"] for t in made.tickets if t["ticket_id"] == unfreeze)
     assert cards.rows("SELECT status FROM cards WHERE card_no = ?", (card_no,)) == [
         ("frozen_lost",)
     ]
 
-    shown = _cli(project, "runs", "show", run_id)
+    team.login("clerk")
+    shown = _cli(team, "runs", "show", run_id)
     assert "cases by stage" in shown and "received > verified > frozen" in shown
     assert card_no not in shown  # only masked card numbers reach the screen
 
-    _cli(project, "approvals", "approve", "--run", run_id, "--all", "--as", "checker", "--yes")
-    _cli(project, "resume", run_id)
+    team.login("checker")
+    _cli(team, "approvals", "approve", "--run", run_id, "--all", "--yes")
+    team.login("clerk")
+    _cli(team, "resume", run_id)
     assert cards.rows("SELECT status FROM cards WHERE card_no = ?", (card_no,)) == [("active",)]
     ((ref, memo),) = cards.rows(
         "SELECT ref, memo FROM actions WHERE kind = 'unfreeze_card' AND target = ?", (card_no,)
@@ -261,7 +273,7 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
         assert re.search(r"(?<!\w)\d{10,}", reason) is None, reason
 
     # more sample work for a sandbox, as the README shows: tickets wait in the queue
-    said = _cli(project, "sample", "account-loss", "--lines", "12", "--seed", "5")
+    said = _cli(team, "sample", "account-loss", "--lines", "12", "--seed", "5")
     assert "12 loss tickets on servicedesk" in said
     new = desk.rows("SELECT count(*) FROM tickets WHERE status = 'new'")[0][0]
     assert new == 12  # the earlier unfreeze is closed by now: only the fresh twelve are new

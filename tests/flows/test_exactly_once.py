@@ -23,6 +23,7 @@ from teller.settings import load_settings
 from teller.store import Item, Store
 from tests._chaos import resume_until_done
 from tests._console_server import Server, start_corebank
+from tests._people import Team
 
 pytestmark = pytest.mark.e2e
 
@@ -37,6 +38,13 @@ def wire(project: Path, server: Server, *, attempts: int = ATTEMPTS) -> Store:
     toml = server.settings_toml(preamble=f"contexts = {CONTEXTS}\n", extra="timeout = 8\n" + retry)
     (project / "teller.toml").write_text(toml, encoding="utf-8")
     return Store(load_settings(project).store_url)
+
+
+def operator(project: Path) -> Team:
+    """The project's people, signed in as ``clerk``, the operator who resumes the runs."""
+    team = Team(project, {"clerk": ("operator",)})
+    team.login("clerk")
+    return team
 
 
 def load_batch(project: Path, server: Server, store: Store, tmp_path: Path, seed: int) -> str:
@@ -120,7 +128,13 @@ def test_killed_ten_times_pays_each_line_once(
     store = wire(project, corebank)
     run_id = load_batch(project, corebank, store, tmp_path, seed=60)
     result = resume_until_done(
-        project, store, run_id, kills=12, seed=2026, log=tmp_path / "resumes.log"
+        project,
+        store,
+        run_id,
+        kills=12,
+        seed=2026,
+        log=tmp_path / "resumes.log",
+        env=operator(project).env,
     )
     assert result.kills >= 10
     states = check_ledger(corebank, store, run_id)
@@ -234,7 +248,15 @@ def test_a_resumed_run_reports_what_an_uninterrupted_one_does(
             store = wire(own, server)
             run_id = load_batch(own, server, store, folder, seed=62)
             if killed:
-                resume_until_done(own, store, run_id, kills=4, seed=9, log=folder / "resumes.log")
+                resume_until_done(
+                    own,
+                    store,
+                    run_id,
+                    kills=4,
+                    seed=9,
+                    log=folder / "resumes.log",
+                    env=operator(own).env,
+                )
             else:
                 _work(own, store, run_id)
             check_ledger(server, store, run_id)

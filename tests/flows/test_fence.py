@@ -26,6 +26,7 @@ from teller.runs import gate_for, start_run
 from teller.settings import load_settings
 from teller.store import Item, Store
 from tests._console_server import Server, start_corebank
+from tests._people import Team
 
 pytestmark = pytest.mark.e2e
 
@@ -67,12 +68,16 @@ def _wire(project: Path, server: Server, url: str) -> tuple[Store, str]:
 
 @contextmanager
 def _runner_a(project: Path, run_id: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``teller resume`` in its own process group; killed with its Chromium at the end."""
+    """``teller resume`` in its own process group, as a signed-in operator; killed with its
+    Chromium at the end."""
+    team = Team(project, {"clerk": ("operator",)})
+    team.login("clerk")
     with log.open("ab") as sink:
         process = subprocess.Popen(
             [sys.executable, "-m", "teller", "resume", run_id, "--project", str(project)],
             stdout=sink,
             stderr=sink,
+            env=team.env,
             start_new_session=True,
             cwd=ROOT,
         )

@@ -7,7 +7,6 @@ ledger, and the reconciliation workbook's figures are compared with that ledger.
 from __future__ import annotations
 
 import asyncio
-import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -17,11 +16,13 @@ import pytest
 from openpyxl import load_workbook
 
 from flows.payroll import PayrollFlow
+from teller.people import Person
 from teller.runner import Runner
 from teller.runs import approve, gate_for, start_run
 from teller.settings import Settings, load_settings
 from teller.store import Store
 from tests._console_server import Server
+from tests._people import Team
 
 pytestmark = pytest.mark.e2e
 
@@ -113,8 +114,9 @@ def test_a_batch_is_paid_once_per_approved_line(
     }
 
     # the held lines are paid, once, when approved and resumed
+    checker = Person(1, "checker", frozenset({"approver"}), "s1")
     for key in held:
-        approve(store, items[key].id, by="checker", reason="signed off")
+        approve(store, items[key].id, by=checker, reason="signed off")
     _work(settings, store, run_id)
     ledger = _ledger(corebank, sample.batch_id)
     assert set(ledger) == set(items) - refused
@@ -136,12 +138,14 @@ def test_a_rejected_batch_reaches_nothing(project: Path, corebank: Server, tmp_p
     assert [(p.sheet, p.row) for p in caught.value.problems][0] == ("Payroll", 3)
     # the command a clerk types: the four good lines are not paid without the fifth
     (project / "teller.toml").write_text(corebank.settings_toml(), encoding="utf-8")
+    team = Team(project, {"clerk": ("operator",)})
+    team.login("clerk")
     command = [sys.executable, "-m", "teller", "run", "payroll", "--input", str(sample.path)]
     done = subprocess.run(
-        [*command, "--as", "clerk", "--project", str(project)],
+        [*command, "--project", str(project)],
         capture_output=True,
         text=True,
-        env={**os.environ, "COLUMNS": "200"},
+        env={**team.env, "COLUMNS": "200"},
         timeout=120,
         cwd=ROOT,
     )

@@ -1,6 +1,7 @@
 """The ``teller`` command line, as the README uses it, against the sandbox console.
 
-Each command runs as a real process; every payment check reads the console's ledger.
+Each command runs as a real process, as the person signed in with ``teller login``;
+every payment check reads the console's ledger.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from openpyxl import load_workbook
 
 from flows._loss_sample import scenario
 from tests._console_server import Server
+from tests._people import Team
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +28,8 @@ pytestmark = pytest.mark.e2e
 def teller(
     project: Path | None, *args: str, check: bool = True, answer: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200", "TELLER_USER": "alice"}
+    """A ``teller`` command that needs no sign-in (``sample``, ``demo``, ``report verify``)."""
+    env = {**os.environ, "COLUMNS": "200"}
     where = ["--project", str(project)] if project else []
     done = subprocess.run(
         [sys.executable, "-m", "teller", *args, *where],
@@ -76,54 +79,37 @@ def test_readme_workflow(wired: Path, corebank: Server, tmp_path: Path) -> None:
         str(book),
     )
 
-    dry = teller(wired, "run", "payroll", "--input", str(book), "--dry-run")
+    # alice submits and, holding the approver role too, tries to approve her own batch
+    team = Team(wired, {"alice": ("operator", "approver"), "bob": ("approver",)})
+    team.login("alice")
+    dry = team.teller("run", "payroll", "--input", str(book), "--dry-run")
     assert "12 items, valid" in dry.stdout and dry.stdout.count("needs_approval") == 2
     assert _paid(corebank) == {}
 
-    run = teller(wired, "run", "payroll", "--input", str(book))
+    run = team.teller("run", "payroll", "--input", str(book))
     run_id = re.search(r"run (R[\d-]+-[0-9a-f]{4})", run.stdout).group(1)  # type: ignore[union-attr]
     paid = _paid(corebank)
     assert len(paid) == 9 and set(paid.values()) == {1}
 
-    assert run_id in teller(wired, "runs", "list").stdout
-    shown = teller(wired, "runs", "show", run_id).stdout
+    assert run_id in team.teller("runs", "list").stdout
+    shown = team.teller("runs", "show", run_id).stdout
     assert "failed_business" in shown and "needs_approval" in shown
     accounts = _accounts(book)
     assert "corebank-test-pass" not in shown and not any(a in shown for a in accounts)
 
-    held = teller(wired, "approvals", "list", "--run", run_id).stdout
+    held = team.teller("approvals", "list", "--run", run_id).stdout
     assert "2 item(s) waiting for approval" in held and "auto-approval limit" in held
-    refused = teller(
-        wired,
-        "approvals",
-        "approve",
-        "--run",
-        run_id,
-        "--all",
-        "--as",
-        "alice",
-        "--yes",
-        check=False,
-    )
+    refused = team.teller("approvals", "approve", "--run", run_id, "--all", "--yes", check=False)
     assert refused.returncode == 2 and "may not decide" in refused.stderr
-    asked = teller(
-        wired,
-        "approvals",
-        "approve",
-        "--run",
-        run_id,
-        "--all",
-        "--as",
-        "bob",
-        answer="n\n",
-        check=False,
-    )
+    team.login("bob")
+    asked = team.teller("approvals", "approve", "--run", run_id, "--all", answer="n\n", check=False)
     assert asked.returncode != 0 and re.search(
         r"approve 2 line\(s\), total [\d,]+\.\d\d\?", asked.stdout
     )
-    assert "2 item(s) waiting" in teller(wired, "approvals", "list", "--run", run_id).stdout
-    teller(wired, "approvals", "approve", "--run", run_id, "--all", "--as", "bob", "--yes")
-    teller(wired, "resume", run_id)
+    assert "2 item(s) waiting" in team.teller("approvals", "list", "--run", run_id).stdout
+    team.teller("approvals", "approve", "--run", run_id, "--all", "--yes")
+    team.login("alice")
+    team.teller("resume", run_id)
     paid = _paid(corebank)
     assert len(paid) == 11 and set(paid.values()) == {1}
 
@@ -132,13 +118,13 @@ def test_readme_workflow(wired: Path, corebank: Server, tmp_path: Path) -> None:
     assert "****" in log  # accounts were logged, masked
     report = next((wired / "var" / "runs" / run_id).glob("reconciliation-*.xlsx"))
     assert load_workbook(report)["Lines"].max_row == 13
-    _check_integrity(wired, run_id, report, book)
+    _check_integrity(team, run_id, report, book)
 
 
-def _check_integrity(project: Path, run_id: str, report: Path, book: Path) -> None:
+def _check_integrity(team: Team, run_id: str, report: Path, book: Path) -> None:
     """The auditor's checks: the trail is sound, the report and its sources match."""
-    assert "audit trail sound" in teller(project, "audit", "verify").stdout
-    trail = teller(project, "audit", "show", "--run", run_id, "--last", "500").stdout
+    assert "audit trail sound" in team.teller("audit", "verify").stdout
+    trail = team.teller("audit", "show", "--run", run_id, "--last", "500").stdout
     assert "login" in trail and "needs_approval -> approved" in trail and "bob" in trail
     checked = teller(None, "report", "verify", str(report)).stdout
     assert f"{book}: OK" in checked and "statement" in checked and f"{report.name}: OK" in checked
@@ -147,11 +133,11 @@ def _check_integrity(project: Path, run_id: str, report: Path, book: Path) -> No
     report.write_bytes(bytes(data))
     changed = teller(None, "report", "verify", str(report), check=False)
     assert changed.returncode == 1 and f"{report.name}: CHANGED" in changed.stdout
-    store = sqlite3.connect(project / "var" / "teller.db")
+    store = sqlite3.connect(team.project / "var" / "teller.db")
     with store:
         store.execute("UPDATE audit SET detail = detail || ' ' WHERE seq = 7")
     store.close()
-    broken = teller(project, "audit", "verify", check=False)
+    broken = team.teller("audit", "verify", check=False)
     assert broken.returncode == 1 and "audit record 7 changed" in broken.stderr
 
 
@@ -162,7 +148,9 @@ def test_a_bad_workbook_is_refused_whole(wired: Path, corebank: Server, tmp_path
     workbook["Payroll"]["D4"] = "-5"
     workbook["Payroll"]["D5"] = "abc"
     workbook.save(book)
-    done = teller(wired, "run", "payroll", "--input", str(book), check=False)
+    team = Team(wired, {"clerk": ("operator",)})
+    team.login("clerk")
+    done = team.teller("run", "payroll", "--input", str(book), check=False)
     assert done.returncode == 2
     assert "row 4" in done.stderr and "row 5" in done.stderr and "Nothing was paid" in done.stderr
     assert _paid(corebank) == {}

@@ -255,12 +255,14 @@ def test_in_flight_after_a_crash_is_looked_up_not_repaid(store: Store, tmp_path:
 
 
 def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None:
+    from teller.people import Person
     from teller.runs import approve
 
     flow = ScriptedFlow({"big": ["ok"]})
     run_id = _work(store, tmp_path, flow)
     _kept(flow, store, run_id, calls={}, attempts={"big": 0})
-    approve(store, store.items(run_id)[0].id, by="checker")
+    checker = Person(1, "checker", frozenset({"approver"}), "s1")
+    approve(store, store.items(run_id)[0].id, by=checker)
     _work(store, tmp_path, flow, run_id)
     assert _states(store, run_id) == {"big": "done"}
     _kept(flow, store, run_id, calls={"big": 1}, attempts={"big": 1}, lookups={})

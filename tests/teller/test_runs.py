@@ -12,11 +12,19 @@ from sqlalchemy import update
 
 from teller import ApprovalRefused, TransitionRefused
 from teller.gate import Gate, Policy
+from teller.people import Person
 from teller.runner import Runner
 from teller.runs import approve, reject, start_run
 from teller.settings import Settings
 from teller.store import Item, Store
 from tests.teller.test_runner import ScriptedFlow
+
+# the people who decide: accounts with the approver role (the maker holds both roles, so
+# what refuses them is maker-checker, not a missing role)
+MAKER = Person(1, "maker", frozenset({"operator", "approver"}), "s1")
+CHECKER = Person(2, "checker", frozenset({"approver"}), "s2")
+ANN = Person(3, "ann", frozenset({"approver"}), "s3")
+BOB = Person(4, "bob", frozenset({"approver"}), "s4")
 
 
 def _held(store: Store, tmp_path: Path, policy: Policy | None = None) -> tuple[ScriptedFlow, int]:
@@ -43,32 +51,32 @@ def _force(store: Store, item_id: int, **values: object) -> None:
 def test_the_maker_cannot_approve_their_own_batch(store: Store, tmp_path: Path) -> None:
     _, item_id = _held(store, tmp_path)
     with pytest.raises(ApprovalRefused, match="may not decide"):
-        approve(store, item_id, by="maker")
+        approve(store, item_id, by=MAKER)
     assert store.item(item_id).state == "needs_approval"
-    approved = approve(store, item_id, by="checker", reason="signed payroll sheet")
+    approved = approve(store, item_id, by=CHECKER, reason="signed payroll sheet")
     assert (approved.state, approved.decided_by) == ("approved", "checker")
     event = store.events(approved.run_id, item_id=item_id)[-1]
     assert (event.actor, event.target, event.reason) == (
         "checker",
         "approved",
-        "signed payroll sheet",
+        f"signed payroll sheet (session s2, content {approved.content_hash[:12]})",
     )
 
 
 def test_above_the_second_limit_one_approver_is_not_enough(store: Store, tmp_path: Path) -> None:
     _, item_id = _held(store, tmp_path, Policy(dual_limit=Decimal("59999.99")))
     assert store.item(item_id).approvers_needed == 2
-    first = approve(store, item_id, by="ann")
+    first = approve(store, item_id, by=ANN)
     assert first.state == "needs_approval" and len(first.approvals) == 1
     with pytest.raises(ApprovalRefused, match="another approver"):
-        approve(store, item_id, by="ANN")
-    second = approve(store, item_id, by="bob")
+        approve(store, item_id, by=Person(3, "ANN", ANN.roles, "s5"))  # another session
+    second = approve(store, item_id, by=BOB)
     assert (second.state, second.decided_by) == ("approved", "ann, bob")
 
 
 def test_a_line_changed_after_its_approval_is_not_paid(store: Store, tmp_path: Path) -> None:
     flow, item_id = _held(store, tmp_path)
-    approve(store, item_id, by="checker")
+    approve(store, item_id, by=CHECKER)
     _force(store, item_id, amount=Decimal("99999.00"))
     run_id = store.item(item_id).run_id
     _work(store, tmp_path, flow, run_id)
@@ -77,7 +85,7 @@ def test_a_line_changed_after_its_approval_is_not_paid(store: Store, tmp_path: P
     assert flow.violations == [] and flow.calls == {"small": 1} and item.attempts == 0
     assert "changed after the gate decided" in store.events(run_id, item_id=item_id)[-1].reason
     with pytest.raises(ApprovalRefused, match="changed after the gate decided"):
-        approve(store, item_id, by="checker")
+        approve(store, item_id, by=CHECKER)
 
 
 def test_an_item_forced_past_the_gate_is_not_paid(store: Store, tmp_path: Path) -> None:
@@ -95,12 +103,12 @@ def test_an_item_forced_past_the_gate_is_not_paid(store: Store, tmp_path: Path) 
 def test_a_rejection_needs_a_reason(store: Store, tmp_path: Path) -> None:
     _, item_id = _held(store, tmp_path)
     with pytest.raises(ApprovalRefused, match="reason"):
-        reject(store, item_id, by="checker", reason=" ")
-    assert reject(store, item_id, by="checker", reason="not on payroll").state == "rejected"
+        reject(store, item_id, by=CHECKER, reason=" ")
+    assert reject(store, item_id, by=CHECKER, reason="not on payroll").state == "rejected"
 
 
 def test_only_held_items_can_be_approved(store: Store, tmp_path: Path) -> None:
     _, item_id = _held(store, tmp_path)
-    approve(store, item_id, by="checker")
+    approve(store, item_id, by=CHECKER)
     with pytest.raises(TransitionRefused, match="not waiting"):
-        approve(store, item_id, by="checker")
+        approve(store, item_id, by=CHECKER)

@@ -43,6 +43,7 @@ def nightly(**changes: object) -> Schedule:
     data: dict[str, object] = {
         "name": "payroll-nightly",
         "flow": "payroll",
+        "owner": "clerk",
         "cron": "0 22 * * *",
         "input": {"folder": "var/inbox/payroll"},
     }
@@ -118,31 +119,27 @@ def test_shipped_schedules_load() -> None:
     schedules = {s.name: s for s in load_schedules(ROOT / "schedules")}
     payroll = schedules["payroll-nightly"]
     assert payroll.enabled and payroll.cron == "0 22 * * *" and payroll.calendar == "banking"
+    assert payroll.owner == schedules["account-loss-sweep"].owner == "ops.scheduler"
     assert payroll.input == DropFolder(folder=Path("var/inbox/payroll"))
     sweep = schedules["account-loss-sweep"]
     assert sweep.enabled and sweep.flow == "account-loss" and sweep.misfire.policy == "skip"
     assert sweep.input == ConsoleQueue(console="servicedesk")
 
 
+HEAD = 'name = "x"\nflow = "payroll"\nowner = "clerk"\n'  # lines 1-3 of a schedule file
+
+
 @pytest.mark.parametrize(
     ("body", "line", "field"),
     [
-        ('name = "x"\nflow = "payroll"\ncron = "0 22 * *"\ninput = "a.xlsx"\n', 3, "cron"),
+        (HEAD + 'cron = "0 22 * *"\ninput = "a.xlsx"\n', 4, "cron"),
+        (HEAD + 'interval = 60\ninput = "a.xlsx"\ncalendr = "x"\n', 6, "calendr"),
         (
-            'name = "x"\nflow = "payroll"\ninterval = 60\ninput = "a.xlsx"\ncalendr = "x"\n',
-            5,
-            "calendr",
-        ),
-        (
-            'name = "x"\nflow = "payroll"\ninterval = 60\ninput = "a.xlsx"\n\n[misfire]\npolicy = "later"\n',
-            7,
+            HEAD + 'interval = 60\ninput = "a.xlsx"\n\n[misfire]\npolicy = "later"\n',
+            8,
             "misfire.policy",
         ),
-        (
-            'name = "x"\nflow = "payroll"\ninterval = 60\ninput = "a.xlsx"\ntimezone = "Mars/Base"\n',
-            5,
-            "timezone",
-        ),
+        (HEAD + 'interval = 60\ninput = "a.xlsx"\ntimezone = "Mars/Base"\n', 6, "timezone"),
     ],
 )
 def test_bad_schedule_file_names_file_line_and_field(
@@ -158,7 +155,7 @@ def test_bad_schedule_file_names_file_line_and_field(
 
 def test_cron_and_interval_together_are_refused(tmp_path: Path) -> None:
     path = tmp_path / "both.toml"
-    path.write_text('name = "x"\nflow = "p"\ncron = "0 22 * * *"\ninterval = 5\ninput = "a"\n')
+    path.write_text(HEAD + 'cron = "0 22 * * *"\ninterval = 5\ninput = "a"\n')
     with pytest.raises(ConfigError, match="exactly one of cron and interval"):
         load_schedule(path)
 

@@ -1,11 +1,13 @@
 """``teller scheduler start`` as a real process: a schedule fires a real payroll run.
 
 The drop folder's workbook is paid on the sandbox console, the firing is in the
-history, and SIGTERM stops the process cleanly.
+history, and SIGTERM stops the process cleanly. The schedule's owner, an operator in the
+store, is the maker of the run; the scheduler is started by a signed-in operator.
 """
 
 from __future__ import annotations
 
+import getpass
 import os
 import signal
 import subprocess
@@ -19,12 +21,14 @@ from flows.payroll import PayrollFlow
 from teller.schedule import firing_history
 from teller.store import Store
 from tests._console_server import Server
+from tests._people import Team
 
 pytestmark = pytest.mark.e2e
 
 SCHEDULE = """\
 name = "payroll-e2e"
 flow = "payroll"
+owner = "clerk"
 interval = 3
 calendar = "every_day"
 input = { folder = "var/inbox/payroll" }
@@ -40,6 +44,14 @@ def wired(project: Path, corebank: Server) -> Path:
     return project
 
 
+@pytest.fixture
+def team(wired: Path) -> Team:
+    """The schedule's owner, an operator, signed in: the one who starts the scheduler."""
+    made = Team(wired, {"clerk": ("operator",)})
+    made.login("clerk")
+    return made
+
+
 def _until(check: object, seconds: float) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -51,7 +63,7 @@ def _until(check: object, seconds: float) -> bool:
 
 @pytest.mark.parametrize("schedulers", [1, 2])
 def test_scheduler_fires_a_payroll_run_and_stops_on_sigterm(
-    wired: Path, corebank: Server, tmp_path: Path, schedulers: int
+    wired: Path, team: Team, corebank: Server, tmp_path: Path, schedulers: int
 ) -> None:
     inbox = wired / "var" / "inbox" / "payroll"
     inbox.mkdir(parents=True)
@@ -65,7 +77,7 @@ def test_scheduler_fires_a_payroll_run_and_stops_on_sigterm(
             [sys.executable, "-m", "teller", "scheduler", "start", "--project", str(wired)],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "TELLER_USER": "scheduler-test"},
+            env=team.env,
         )
         for sink in sinks
     ]
@@ -79,6 +91,8 @@ def test_scheduler_fires_a_payroll_run_and_stops_on_sigterm(
             assert _until(done, 20), said()
             [run] = [f for f in firing_history(store, "payroll-e2e") if f.status == "done"]
             assert len(run.run_ids) == 1 and store.run(run.run_ids[0]).status == "finished"
+            made = store.run(run.run_ids[0])  # the owner is the maker; the file's OS owner kept
+            assert (made.submitted_by, made.file_owner) == ("clerk", getpass.getuser())
         finally:
             store.close()
         for process in processes:

@@ -1,14 +1,13 @@
 """A person settles what the runner left (needs_review) and sends failed items back.
 
 The scripted console of test_runner stands in for a console; the commands run as a
-person would run them, through ``python -m teller`` in a subprocess.
+person would run them, signed in, through ``python -m teller`` in a subprocess.
 """
 
 from __future__ import annotations
 
 import shlex
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,10 @@ import pytest
 
 from teller import ApprovalRefused, ConsoleError, TransitionRefused
 from teller.flow import FlowEnv
+from teller.people import Person
 from teller.settle import retry, settle_not_paid, settle_paid
 from teller.store import Item, Store
+from tests._people import Team
 from tests.teller.test_runner import ScriptedFlow, _work
 
 
@@ -35,16 +36,16 @@ class BlindConsole(ScriptedFlow):
         return await super().lookup(session, item, env)
 
 
-def _teller(project: Path, store: Store, command: str) -> subprocess.CompletedProcess[str]:
-    """``teller COMMAND`` as a person types it, on the test's store."""
+def _team(project: Path, store: Store) -> Team:
+    """The run's maker (who also holds the approver role) and a checker, on the test's store."""
     url = store.engine.url.render_as_string(hide_password=False)
     (project / "teller.toml").write_text(f'database_url = "{url}"\n', encoding="utf-8")
-    return subprocess.run(
-        [sys.executable, "-m", "teller", *shlex.split(command), "--project", str(project)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return Team(project, {"maker": ("operator", "approver"), "checker": ("approver",)})
+
+
+def _teller(team: Team, command: str) -> subprocess.CompletedProcess[str]:
+    """``teller COMMAND`` as a person types it, as whoever signed in last."""
+    return team.teller(*shlex.split(command), check=False, timeout=120)
 
 
 def _by_key(store: Store, run_id: str) -> dict[str, Item]:
@@ -73,18 +74,19 @@ def test_a_person_settles_needs_review_and_sends_failed_items_back(
 
     # the run's maker may not settle; a reason is needed; a person's decision is recorded
     found, missing = items["found"].id, items["missing"].id
-    refused = _teller(
-        tmp_path, store, f"items settle {found} --paid TX-found --as maker --reason seen"
-    )
+    team = _team(tmp_path, store)
+    team.login("maker")
+    refused = _teller(team, f"items settle {found} --paid TX-found --reason seen")
     assert refused.returncode == 2 and "may not settle" in refused.stderr
-    refused = _teller(tmp_path, store, f"items settle {found} --paid TX-found --as checker")
+    team.login("checker")
+    refused = _teller(team, f"items settle {found} --paid TX-found")
     assert refused.returncode == 2 and "reason" in refused.stderr
     for command in (
-        f"items settle {found} --paid TX-found --as checker --reason 'inquiry by phone'",
-        f"items settle {missing} --not-paid --as checker --reason 'not on the statement'",
-        f"items retry --run {run_id} --as checker --reason 'console fixed'",
+        f"items settle {found} --paid TX-found --reason 'inquiry by phone'",
+        f"items settle {missing} --not-paid --reason 'not on the statement'",
+        f"items retry --run {run_id} --reason 'console fixed'",
     ):
-        done = _teller(tmp_path, store, command)
+        done = _teller(team, command)
         assert done.returncode == 0, done.stderr
     assert "sent back 1 item" in done.stdout
 
@@ -114,13 +116,15 @@ def test_only_the_right_state_is_settled_or_sent_back(store: Store, tmp_path: Pa
     flow = ScriptedFlow({"paid": ["ok"], "broken": ["system", "system", "system"]})
     run_id = _work(store, tmp_path, flow)
     items = _by_key(store, run_id)
+    checker = Person(1, "checker", frozenset({"approver"}), "s1")
+    maker = Person(2, "Maker ", frozenset({"operator", "approver"}), "s2")  # spelt loosely
     with pytest.raises(TransitionRefused, match="not needs_review"):
-        settle_paid(store, items["paid"].id, receipt="TX", by="checker", reason="x")
+        settle_paid(store, items["paid"].id, receipt="TX", by=checker, reason="x")
     with pytest.raises(TransitionRefused, match="not needs_review"):
-        settle_not_paid(store, items["broken"].id, by="checker", reason="x")
+        settle_not_paid(store, items["broken"].id, by=checker, reason="x")
     with pytest.raises(TransitionRefused, match="not failed_system"):
-        retry(store, items["paid"].id, by="checker", reason="x")
+        retry(store, items["paid"].id, by=checker, reason="x")
     with pytest.raises(ApprovalRefused, match="may not settle"):
-        retry(store, items["broken"].id, by="Maker ", reason="x")
-    sent = retry(store, items["broken"].id, by="checker", reason="fixed")
+        retry(store, items["broken"].id, by=maker, reason="x")
+    sent = retry(store, items["broken"].id, by=checker, reason="fixed")
     assert (sent.state, sent.retry_base, sent.attempts) == ("in_doubt", 3, 3)
