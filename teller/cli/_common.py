@@ -1,9 +1,7 @@
-"""What every command shares: the project's settings and store, the operator's name, errors."""
+"""What every command shares: the project's settings and store, errors."""
 
 from __future__ import annotations
 
-import getpass
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,11 +18,6 @@ console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 ProjectOption = typer.Option(None, "--project", help="Project folder (holds teller.toml).")
-
-
-def operator() -> str:
-    """Who is at the keyboard: TELLER_USER, else the login name."""
-    return os.environ.get("TELLER_USER") or getpass.getuser()
 
 
 def open_project(project: Path | None, **overrides: object) -> tuple[Settings, Store]:
