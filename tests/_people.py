@@ -50,6 +50,13 @@ class Team:
 
     def invoke(self, args: list[str], *, answer: str = "", check: bool = True) -> str:
         """A ``teller`` command, in-process; its output (exit code 0 unless ``check=False``)."""
+        code, output = self.attempt(*args, answer=answer)
+        if check and code != 0:
+            raise AssertionError(f"teller {' '.join(args)} -> {code}\n{output}")
+        return output
+
+    def attempt(self, *args: str, answer: str = "") -> tuple[int, str]:
+        """A ``teller`` command in-process as whoever signed in last: exit code, output."""
         # a command leaves its store open for the process's exit to close; in-process, its
         # PostgreSQL connections would be left to the garbage collector (a ResourceWarning,
         # an error under filterwarnings): close every connection the command opened
@@ -68,16 +75,6 @@ class Team:
             for connection in opened:
                 connection.close()
         logger.remove()  # the command's sink writes to the runner's stream, gone now
-        if check and result.exit_code != 0:
-            raise AssertionError(f"teller {' '.join(args)} -> {result.exit_code}\n{result.output}")
-        return result.output
-
-    def attempt(self, *args: str, answer: str = "") -> tuple[int, str]:
-        """A ``teller`` command in-process as whoever signed in last: exit code, output."""
-        result = CliRunner().invoke(
-            app, [*args, "--project", str(self.project)], input=answer, env=self.env
-        )
-        logger.remove()
         return result.exit_code, result.output
 
     def add(self, name: str, *roles: str) -> None:
