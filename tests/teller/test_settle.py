@@ -38,7 +38,9 @@ class BlindConsole(ScriptedFlow):
 def _teller(project: Path, store: Store, command: str) -> subprocess.CompletedProcess[str]:
     """``teller COMMAND`` as a person types it, on the test's store."""
     url = store.engine.url.render_as_string(hide_password=False)
-    (project / "teller.toml").write_text(f'database_url = "{url}"\n', encoding="utf-8")
+    (project / "teller.toml").write_text(
+        f'mode = "sandbox"\ndatabase_url = "{url}"\n', encoding="utf-8"
+    )
     return subprocess.run(
         [sys.executable, "-m", "teller", *shlex.split(command), "--project", str(project)],
         capture_output=True,
