@@ -136,8 +136,13 @@ def test_production_needs_the_flows_policy_file(tmp_path: Path) -> None:
     assert policy_for(Settings(project=tmp_path, mode="sandbox"), flow) == Policy()
 
 
-@pytest.mark.parametrize("command", [["demo"], ["consoles", "serve", "corebank"]])
-def test_sandbox_commands_are_refused_in_production(tmp_path: Path, command: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("command", "what"),
+    [(["demo"], "teller demo"), (["consoles", "serve", "corebank"], "teller consoles serve")],
+)
+def test_sandbox_commands_are_refused_in_production(
+    tmp_path: Path, command: list[str], what: str
+) -> None:
     folder = project_with(tmp_path, CONSOLE + REFERENCE)
     done = subprocess.run(
         [sys.executable, "-m", "teller", *command, "--project", str(folder)],
@@ -147,5 +152,7 @@ def test_sandbox_commands_are_refused_in_production(tmp_path: Path, command: lis
         timeout=60,
     )
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "is for the sandbox only; this project is in production mode" in done.stderr
+    message = " ".join(done.stderr.split())  # rich may wrap it
+    assert message.startswith(f"error: {folder / 'teller.toml'}: {what}"), message
+    assert "is for the sandbox only; this project is in production mode" in message
     assert not (folder / "var" / "corebank.db").exists()
