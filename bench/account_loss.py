@@ -54,8 +54,8 @@ def one(tickets: int, contexts: int) -> dict[str, object]:
             ) as cards,
         ):
             servers = {"servicedesk": desk, "cif": cif, "cardadmin": cards}
-            toml = f"contexts = {contexts}\n" + "".join(
-                s.settings_toml(preamble="") for s in servers.values()
+            toml = f'mode = "sandbox"\ncontexts = {contexts}\n' + "".join(
+                s.settings_toml(preamble="", mode=None) for s in servers.values()
             )
             (project / "teller.toml").write_text(toml, encoding="utf-8")
             seed_consoles(scenario(tickets, seed=3), {n: s.base_url for n, s in servers.items()})

@@ -112,7 +112,7 @@ class AccountLossFlow(Flow):
         )
 
     def secrets(self, env: FlowEnv) -> tuple[str, ...]:
-        return tuple(env.settings.console(c).password.get_secret_value() for c in CONSOLES)
+        return tuple(s for c in CONSOLES for s in env.settings.console_secrets(c))
 
     async def open(self, context: BrowserContext, env: FlowEnv) -> Desks:
         return Desks(
@@ -129,7 +129,7 @@ class AccountLossFlow(Flow):
             locators=env.locators(name),
             timeout=settings.timeout,
         )
-        await bot.login(settings.user, settings.password.get_secret_value())
+        await bot.login(settings.user, env.settings.console_password(name))
         env.audit("login", f"{name} as {settings.user}")
         return bot
 
@@ -141,7 +141,7 @@ class AccountLossFlow(Flow):
             ("cardadmin", desks.cards),
         ):
             settings = env.settings.console(name)
-            await bot.login(settings.user, settings.password.get_secret_value())
+            await bot.login(settings.user, env.settings.console_password(name))
             env.audit("login", f"{name} as {settings.user}")
 
     async def process(self, session: Any, item: Item, env: FlowEnv) -> str:

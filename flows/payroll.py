@@ -78,7 +78,7 @@ class PayrollFlow(Flow):
         )
 
     def secrets(self, env: FlowEnv) -> tuple[str, ...]:
-        return (env.settings.console(CONSOLE).password.get_secret_value(),)
+        return env.settings.console_secrets(CONSOLE)
 
     async def open(self, context: BrowserContext, env: FlowEnv) -> CoreBank:
         console = env.settings.console(CONSOLE)
@@ -93,7 +93,7 @@ class PayrollFlow(Flow):
 
     async def reopen(self, session: Any, env: FlowEnv) -> None:
         console = env.settings.console(CONSOLE)
-        await session.login(console.user, console.password.get_secret_value())
+        await session.login(console.user, env.settings.console_password(CONSOLE))
         env.audit("login", f"{CONSOLE} as {console.user}")
 
     async def process(self, session: Any, item: Item, env: FlowEnv) -> str:

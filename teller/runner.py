@@ -361,13 +361,20 @@ class Runner:
     ) -> Item:
         """Keep evidence of a failed attempt, then move the item with the error's words."""
         folder = env.folder / "evidence" / f"{item.seq:05d}-a{item.attempts}"
-        secrets = (*self.flow.secrets(env), *_sensitive(item))
+        evidence: str | None = item.evidence
         try:
-            await collect(worker.context, folder, tracer=worker.tracer, secrets=secrets)
-            evidence: str | None = str(folder)
-        except Exception as failure:  # evidence is best effort: never lose the state over it
-            logger.warning("no evidence for {}: {}", item.key, _short(failure))
-            evidence = item.evidence
+            # read from their sources now: one that is down means no evidence (never evidence
+            # not scrubbed), and the item still moves
+            secrets = (*self.flow.secrets(env), *_sensitive(item))
+        except TellerError as failure:
+            logger.warning("no evidence for {}: {}", item.key, failure)
+            await worker.tracer.drop()
+        else:
+            try:
+                await collect(worker.context, folder, tracer=worker.tracer, secrets=secrets)
+                evidence = str(folder)
+            except Exception as failure:  # evidence is best effort: never lose the state over it
+                logger.warning("no evidence for {}: {}", item.key, _short(failure))
         message = _short(exc)
         logger.warning("item {} attempt {}: {} -> {}", item.key, item.attempts, message, target)
         return await self._move(

@@ -36,8 +36,12 @@ HISTORY_DAYS = 400  # the longest look-back a rule may ask for: a year and some
 
 
 def policy_for(settings: Settings, flow: Flow) -> Policy:
-    """The flow's policy file, ``policies/<flow>.toml`` in the project (defaults if absent)."""
-    return load_policy(settings.project / "policies" / f"{flow.name}.toml")
+    """The flow's policy file, ``policies/<flow>.toml`` in the project.
+
+    Absent: the default policy in sandbox mode; refused in production mode.
+    """
+    path = settings.project / "policies" / f"{flow.name}.toml"
+    return load_policy(path, required=settings.production)
 
 
 def gate_for(settings: Settings, store: Store, flow: Flow) -> Gate:

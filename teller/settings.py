@@ -1,16 +1,32 @@
-"""Settings: ``teller.toml`` at the project root, overridden by ``TELLER_*`` environment variables."""
+"""Settings: ``teller.toml`` at the project root, overridden by ``TELLER_*`` environment variables.
+
+``mode`` (default ``"production"``) decides what the file and the environment may say: in
+production no secret is written in the file, no sandbox console or sandbox secret is
+accepted, and only harmless settings come from the environment (``teller/_env_guard.py``).
+"""
 
 from __future__ import annotations
 
 import random
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+import pyotp
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from teller._env_guard import FILE_ONLY, GuardedEnvironment
 from teller._errors import ConfigError
+from teller.secrets import SecretPlace, SecretRef, refuse_in_production, resolve
 
 __all__ = ["ConsoleSettings", "RetryPolicy", "Settings", "find_project", "load_settings"]
 
@@ -37,7 +53,10 @@ class ConsoleSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     base_url: str
     user: str = ""
-    password: SecretStr = SecretStr("")
+    # a secret reference (teller/secrets.py): resolved at each login, never kept
+    password: SecretRef | None = None
+    # the seed of the console's one-time codes (base32), if it asks for one at login
+    totp: SecretRef | None = None
     timeout: float = 15.0
     # How long after an attempt began the console may still act on its request (a slow
     # page whose bot died or gave up): an in-doubt item not found before then is looked up
@@ -54,6 +73,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="TELLER_", env_nested_delimiter="__", extra="forbid"
     )
+    # "production" unless the file says otherwise: a forgotten line must not relax anything
+    mode: Literal["sandbox", "production"] = "production"
+    # settings the environment may override in production mode, e.g. ["database_url"]
+    allow_env: list[str] = []
     project: Path = Path(".")
     database_url: str = ""
     chromium: str | None = None
@@ -68,6 +91,7 @@ class Settings(BaseSettings):
     # how long a `teller login` session may act (minutes); then log in again
     session_minutes: float = Field(30.0, gt=0, le=24 * 60)
     consoles: dict[str, ConsoleSettings] = {}
+    _file: Path | None = PrivateAttr(None)  # the teller.toml read, if another than project's
 
     @classmethod
     def settings_customise_sources(
@@ -78,8 +102,53 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # the environment beats the file: an operator overrides without editing it
-        return env_settings, init_settings
+        # the environment beats the file (an operator overrides without editing it), within
+        # what the file's mode allows
+        return GuardedEnvironment(settings_cls, env_settings, init_settings), init_settings
+
+    @field_validator("allow_env")
+    @classmethod
+    def _known_keys(cls, keys: list[str]) -> list[str]:
+        for key in keys:
+            top = key.split(".")[0]
+            if top not in cls.model_fields or top in FILE_ONLY:
+                raise ValueError(f"{key!r} is not a setting the environment may override")
+        return keys
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        """Production mode refuses sandbox consoles and secrets written in the file."""
+        if not self.production:
+            return self
+        for name, console in self.consoles.items():
+            if console.db is not None:
+                raise ConfigError(
+                    str(self.settings_file),
+                    f"consoles.{name}.db: a sandbox console's ledger; production mode "
+                    'refuses sandbox consoles (set mode = "sandbox" to use one)',
+                )
+            for field in ("password", "totp"):
+                reference = getattr(console, field)
+                if reference is not None:
+                    refuse_in_production(reference, self._place(name, field))
+        return self
+
+    @property
+    def production(self) -> bool:
+        return self.mode == "production"
+
+    @property
+    def settings_file(self) -> Path:
+        return self._file or self.project / SETTINGS_FILE
+
+    def refuse_in_production(self, what: str) -> None:
+        """Raise ConfigError if this project is in production mode: ``what`` is sandbox only."""
+        if self.production:
+            raise ConfigError(
+                str(self.settings_file),
+                f"{what} is for the sandbox only; this project is in production mode (mode = "
+                '"production", the default; README, "Production mode")',
+            )
 
     @property
     def var(self) -> Path:
@@ -108,13 +177,46 @@ class Settings(BaseSettings):
             return configured.timeout
         return configured.settle_seconds
 
+    def console_password(self, name: str) -> str:
+        """The console's password, read from where teller.toml says, now."""
+        reference = self.console(name).password
+        if reference is None:
+            raise ConfigError(str(self.settings_file), f"consoles.{name}.password: not set")
+        return resolve(reference, self._place(name, "password"))
+
+    def console_code(self, name: str) -> str | None:
+        """The console's one-time code now, from its ``totp`` seed; None if it has none."""
+        reference = self.console(name).totp
+        if reference is None:
+            return None
+        place = self._place(name, "totp")
+        try:
+            return pyotp.TOTP(resolve(reference, place)).now()
+        except (ValueError, TypeError):  # binascii.Error is a ValueError
+            raise place.error("not a base32 one-time-code seed") from None
+
+    def console_secrets(self, name: str) -> tuple[str, ...]:
+        """Every secret of the console, resolved now: what evidence must never show."""
+        configured = self.console(name)
+        return tuple(
+            resolve(reference, self._place(name, field))
+            for field, reference in (("password", configured.password), ("totp", configured.totp))
+            if reference is not None
+        )
+
+    def _place(self, console: str, field: str) -> SecretPlace:
+        return SecretPlace(
+            file=self.settings_file,
+            field=f"consoles.{console}.{field}",
+            project=self.project,
+            production=self.production,
+        )
+
     def console(self, name: str) -> ConsoleSettings:
         try:
             return self.consoles[name]
         except KeyError:
-            raise ConfigError(
-                str(self.project / SETTINGS_FILE), f"no [consoles.{name}] section"
-            ) from None
+            raise ConfigError(str(self.settings_file), f"no [consoles.{name}] section") from None
 
 
 def find_project(start: Path | None = None) -> Path:
@@ -140,6 +242,13 @@ def load_settings(project: Path | None = None, **overrides: Any) -> Settings:
         settings = Settings(**data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(str(path), f"field {field}: {first['msg']}") from None
+        raise ConfigError(str(path), f"field {_field(first['loc'])}: {first['msg']}") from None
+    settings._file = path
     return settings
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    """A dotted field name, without the tag pydantic puts after a secret (``env``, ``file``)."""
+    names = [str(part) for part in loc]
+    kept = [n for i, n in enumerate(names) if i == 0 or names[i - 1] not in ("password", "totp")]
+    return ".".join(kept)

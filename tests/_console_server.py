@@ -66,11 +66,20 @@ class Server:
         return self.admin("faults")["injected"]
 
     def settings_toml(
-        self, *, preamble: str = "contexts = 2\nretry_backoff = 0.05\n", extra: str = ""
+        self,
+        *,
+        preamble: str = "contexts = 2\nretry_backoff = 0.05\n",
+        extra: str = "",
+        mode: str | None = "sandbox",
     ) -> str:
-        """A teller.toml pointing a project at this console (``extra`` goes in its section)."""
+        """A teller.toml pointing a project at this console (``extra`` goes in its section).
+
+        Sandbox mode, as the password is written in it; ``mode=None`` leaves the line out
+        (for a section joined to another file's top).
+        """
+        head = "" if mode is None else f'mode = "{mode}"\n'
         return (
-            f'{preamble}\n[consoles.{self.name}]\nbase_url = "{self.base_url}"\n'
+            f'{head}{preamble}\n[consoles.{self.name}]\nbase_url = "{self.base_url}"\n'
             f'user = "{self.user}"\npassword = "{self.password}"\n{extra}'
         )
 

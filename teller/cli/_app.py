@@ -154,13 +154,14 @@ def consoles_serve(
     """Serve a sandbox console until interrupted."""
     with clear_errors():
         settings, _ = open_project(project)
+        settings.refuse_in_production("teller consoles serve (a sandbox console)")
         configured = settings.console(name)
         serve = console_entry(name)
         port = port or int(configured.base_url.rsplit(":", 1)[1].split("/")[0])
         db = db or settings.project / (configured.db or Path(f"var/{name}.db"))
         db.parent.mkdir(parents=True, exist_ok=True)
         console.print(f"{name} on http://{host}:{port}/ (ledger {db})")
-        serve(host=host, port=port, db=db, password=configured.password.get_secret_value())
+        serve(host=host, port=port, db=db, password=settings.console_password(name))
 
 
 @app.command("sample")

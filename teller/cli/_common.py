@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 
 from teller._errors import InputError, TellerError
-from teller.logs import configure, register_secret
+from teller.logs import configure
 from teller.settings import Settings, load_settings
 from teller.store import Store
 
@@ -23,8 +23,7 @@ ProjectOption = typer.Option(None, "--project", help="Project folder (holds tell
 def open_project(project: Path | None, **overrides: object) -> tuple[Settings, Store]:
     settings = load_settings(project, **overrides)
     configure(level=settings.log_level)
-    for console_settings in settings.consoles.values():
-        register_secret(console_settings.password.get_secret_value())
+    # console secrets are read when a bot logs in, and registered with the masking then
     return settings, Store(settings.store_url)
 
 

@@ -76,6 +76,7 @@ def demo(
     """Run both flows on the sandbox consoles: a payroll batch, then an account-loss sweep."""
     with clear_errors():
         settings, store = open_project(project)
+        settings.refuse_in_production("teller demo")
         if only not in (None, "payroll", "account-loss"):
             raise ConfigError("command line", f"--flow: no demo of {only!r}")
         clerk = demo_clerk(settings, store)

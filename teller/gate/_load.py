@@ -17,9 +17,15 @@ from teller.gate._policy import Policy
 __all__ = ["load_policy"]
 
 
-def load_policy(path: Path) -> Policy:
-    """Read a policy file; a missing file gives the default policy (the auto-limit only)."""
+def load_policy(path: Path, *, required: bool = False) -> Policy:
+    """Read a policy file; a missing one is refused if ``required``, else the default policy.
+
+    The default is the auto-limit only: fine for a sandbox, not for a bank's money, so
+    production mode requires the file (``teller.runs.policy_for``).
+    """
     if not path.is_file():
+        if required:
+            raise ConfigError(str(path), "missing; production mode needs the flow's policy file")
         return Policy()
     text = path.read_text(encoding="utf-8")
     try:

@@ -60,8 +60,8 @@ def world(
     project: Path, servicedesk: Server, cif: Server, cardadmin: Server
 ) -> Iterator[tuple[Path, Scenario, dict[str, Server]]]:
     consoles = {"servicedesk": servicedesk, "cif": cif, "cardadmin": cardadmin}
-    toml = "contexts = 4\nretry_backoff = 0.05\n" + "".join(
-        s.settings_toml(preamble="") for s in consoles.values()
+    toml = 'mode = "sandbox"\ncontexts = 4\nretry_backoff = 0.05\n' + "".join(
+        s.settings_toml(preamble="", mode=None) for s in consoles.values()
     )
     (project / "teller.toml").write_text(toml, encoding="utf-8")
     made = scenario(TICKETS, seed=7)
@@ -198,8 +198,8 @@ def small_world(
     project: Path, servicedesk: Server, cif: Server, cardadmin: Server
 ) -> tuple[Path, Scenario, dict[str, Server]]:
     consoles = {"servicedesk": servicedesk, "cif": cif, "cardadmin": cardadmin}
-    toml = "contexts = 2\nretry_backoff = 0.05\n" + "".join(
-        s.settings_toml(preamble="") for s in consoles.values()
+    toml = 'mode = "sandbox"\ncontexts = 2\nretry_backoff = 0.05\n' + "".join(
+        s.settings_toml(preamble="", mode=None) for s in consoles.values()
     )
     (project / "teller.toml").write_text(toml, encoding="utf-8")
     made = scenario(12, seed=4)

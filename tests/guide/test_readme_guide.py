@@ -129,7 +129,7 @@ def flow(guide_modules: dict[str, ModuleType]) -> Flow:
 def console_env(notes_console: NotesConsole, monkeypatch: pytest.MonkeyPatch) -> NotesConsole:
     """Point the guide's ``[consoles.notes]`` at the stand-in, the way the guide says to."""
     monkeypatch.setenv("TELLER_CONSOLES__NOTES__BASE_URL", notes_console.url)
-    monkeypatch.setenv("TELLER_CONSOLES__NOTES__PASSWORD", PASSWORD)
+    monkeypatch.setenv("NOTES_PASSWORD", PASSWORD)
     monkeypatch.delenv("TELLER_DATABASE_URL", raising=False)
     return notes_console
 

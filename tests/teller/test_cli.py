@@ -171,7 +171,8 @@ def test_demo_starts_its_consoles_pays_and_freezes(project: Path) -> None:
         "cardadmin": ("cardops", "cardadmin-demo-pass"),
     }
     (project / "teller.toml").write_text(
-        "".join(
+        'mode = "sandbox"\n'
+        + "".join(
             f'[consoles.{name}]\nbase_url = "http://127.0.0.1:{_free_port()}"\n'
             f'user = "{user}"\npassword = "{password}"\ndb = "var/{name}.db"\n'
             for name, (user, password) in consoles.items()

@@ -18,7 +18,14 @@ from typing import Any
 
 from playwright.async_api import BrowserContext
 
-from teller import ConsoleError, InDoubt, PaymentRefused, ReferenceAlreadyUsed, SessionExpired
+from teller import (
+    ConfigError,
+    ConsoleError,
+    InDoubt,
+    PaymentRefused,
+    ReferenceAlreadyUsed,
+    SessionExpired,
+)
 from teller.flow import Batch, Flow, FlowEnv
 from teller.gate import Gate, Policy
 from teller.runner import Runner
@@ -231,6 +238,26 @@ def test_failures_keep_evidence(store: Store, tmp_path: Path) -> None:
     saved = {p.name for p in Path(item.evidence).iterdir()}
     assert {"page0.png", "page0.top.html", "trace.zip"} <= saved
     assert "Insufficient funds" in (item.error or "")
+
+
+class VaultDown(ScriptedFlow):
+    """A flow whose secrets cannot be read when a failed attempt's evidence is saved."""
+
+    def secrets(self, env: FlowEnv) -> tuple[str, ...]:
+        raise ConfigError("teller.toml", "consoles.x.password: command 'vault' failed (exit 2)")
+
+
+def test_a_secret_source_down_keeps_no_evidence_but_moves_the_item(
+    store: Store, tmp_path: Path
+) -> None:
+    """Evidence that could not be scrubbed is not kept; the item moves all the same, and
+    the worker's trace goes on (the next attempt opens a chunk of its own)."""
+    flow = VaultDown({"refused": ["business"], "flaky": ["system", "ok"]})
+    run_id = _work(store, tmp_path, flow)
+    assert _states(store, run_id) == {"refused": "failed_business", "flaky": "done"}
+    assert [i.evidence for i in store.items(run_id)] == [None, None]
+    assert not list(tmp_path.glob("var/runs/*/evidence/*"))
+    assert flow.violations == []
 
 
 def test_in_flight_after_a_crash_is_looked_up_not_repaid(store: Store, tmp_path: Path) -> None:

@@ -39,7 +39,9 @@ class BlindConsole(ScriptedFlow):
 def _team(project: Path, store: Store) -> Team:
     """The run's maker (who also holds the approver role) and a checker, on the test's store."""
     url = store.engine.url.render_as_string(hide_password=False)
-    (project / "teller.toml").write_text(f'database_url = "{url}"\n', encoding="utf-8")
+    (project / "teller.toml").write_text(
+        f'mode = "sandbox"\ndatabase_url = "{url}"\n', encoding="utf-8"
+    )
     return Team(project, {"maker": ("operator", "approver"), "checker": ("approver",)})
 
 
