@@ -186,6 +186,11 @@ def sample(
     with clear_errors():
         settings, _ = open_project(project)
         flow = load_flow(flow_name)
+        if flow.takes_intake or not no_console:  # it writes to a console: sandbox only
+            settings.refuse_in_production(
+                f"teller sample {flow_name} (it opens accounts or "
+                "files tickets on the console; --no-console does not)"
+            )
         if flow.takes_intake:  # its work waits in a console's queue: put it there
             urls = {name: settings.console(name).base_url for name in flow.sandbox}
             console.print(flow.seed_sandbox(urls, items=lines, seed=seed))

@@ -5,7 +5,6 @@ nor in what the command printed. The console's ledger says what was paid.
 
 from __future__ import annotations
 
-import os
 import secrets
 import subprocess
 import sys
@@ -19,10 +18,9 @@ from keyrings.alt.file import PlaintextKeyring
 
 from flows.payroll import PayrollFlow
 from tests._console_server import Server, start_corebank
+from tests._people import Team
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[2]
 KINDS = ["env", "keyring", "file", "command"]
 
 
@@ -75,15 +73,11 @@ def production_project(project: Path, server: Server, secret: str) -> None:
 def teller_run(
     project: Path, workbook: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "teller", "run", "payroll", "--input", str(workbook)]
-    return subprocess.run(
-        [*command, "--as", "clerk", "--project", str(project)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200", **env},
-        timeout=240,
-        cwd=ROOT,
-    )
+    """``teller run payroll`` as a signed-in operator of the production project."""
+    team = Team(project, {"clerk": ("operator",)})
+    team.login("clerk")
+    team.env.update(env)
+    return team.teller("run", "payroll", "--input", str(workbook), check=False)
 
 
 def holders(folder: Path, secret: str) -> list[str]:

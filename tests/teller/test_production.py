@@ -138,21 +138,39 @@ def test_production_needs_the_flows_policy_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("command", "what"),
-    [(["demo"], "teller demo"), (["consoles", "serve", "corebank"], "teller consoles serve")],
+    [
+        (["demo"], "teller demo"),
+        (["consoles", "serve", "corebank"], "teller consoles serve"),
+        (["sample", "payroll", "--out", "pay.xlsx"], "teller sample payroll"),
+        (["sample", "account-loss"], "teller sample account-loss"),
+    ],
 )
 def test_sandbox_commands_are_refused_in_production(
     tmp_path: Path, command: list[str], what: str
 ) -> None:
     folder = project_with(tmp_path, CONSOLE + REFERENCE)
-    done = subprocess.run(
-        [sys.executable, "-m", "teller", *command, "--project", str(folder)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "COLUMNS": "200"},
-        timeout=60,
-    )
+    done = teller(folder, *command)
     assert done.returncode == 2, done.stdout + done.stderr
     message = " ".join(done.stderr.split())  # rich may wrap it
     assert message.startswith(f"error: {folder / 'teller.toml'}: {what}"), message
     assert "is for the sandbox only; this project is in production mode" in message
     assert not (folder / "var" / "corebank.db").exists()
+
+
+def test_a_sample_workbook_alone_may_be_made_in_production(tmp_path: Path) -> None:
+    folder = project_with(tmp_path, CONSOLE + REFERENCE)
+    book = tmp_path / "pay.xlsx"
+    done = teller(folder, "sample", "payroll", "--out", str(book), "--lines", "3", "--no-console")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert book.stat().st_size > 0
+
+
+def teller(folder: Path, *command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "teller", *command, "--project", str(folder)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+        timeout=60,
+        cwd=folder,
+    )
