@@ -26,7 +26,11 @@ pytestmark = pytest.mark.e2e
 
 
 def teller(
-    project: Path | None, *args: str, check: bool = True, answer: str | None = None
+    project: Path | None,
+    *args: str,
+    check: bool = True,
+    answer: str | None = None,
+    timeout: float = 240,
 ) -> subprocess.CompletedProcess[str]:
     """A ``teller`` command that needs no sign-in (``sample``, ``demo``, ``report verify``)."""
     env = {**os.environ, "COLUMNS": "200"}
@@ -37,7 +41,7 @@ def teller(
         input=answer,
         text=True,
         env=env,
-        timeout=240,
+        timeout=timeout,
     )
     if check and done.returncode != 0:
         raise AssertionError(
@@ -179,7 +183,8 @@ def test_demo_starts_its_consoles_pays_and_freezes(project: Path) -> None:
         ),
         encoding="utf-8",
     )
-    done = teller(project, "demo", "--lines", "40", "--tickets", "12")
+    # about a minute and a half on a quiet 2-core machine; far longer on a loaded one
+    done = teller(project, "demo", "--lines", "40", "--tickets", "12", timeout=600)
     assert "teller approvals approve --run" in done.stdout and "report:" in done.stdout
     assert "handled 12 tickets" in done.stdout
     ledger = sqlite3.connect(project / "var" / "corebank.db")
