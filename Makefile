@@ -4,15 +4,17 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Every dependency comes from uv.lock, pinned with its hashes (README, "Dependencies").
+SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync --quiet --locked --inexact --python $(PY)
 
 .PHONY: demo test bench setup chromium libreoffice lint clean
 
 setup: $(STAMP) chromium
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml uv.lock uv.requirements
 	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade uv
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev]'
+	$(PY) -m pip install --quiet --require-hashes -r uv.requirements
+	$(SYNC) --extra dev
 	touch $(STAMP)
 
 # Debian's Chromium, unless a Chromium is already there (Playwright's own counts).
@@ -41,7 +43,7 @@ test: setup libreoffice
 # All of BENCHMARKS.md (about two hours; a quiet machine): rpaframework's Selenium needs
 # Debian's chromium-driver, the CPU figures psutil and py-spy.
 bench: setup
-	$(VENV)/bin/uv pip install --quiet --python $(PY) -e '.[dev,bench]'
+	$(SYNC) --extra dev --extra bench
 	@command -v chromedriver >/dev/null 2>&1 || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium-driver >/dev/null; }
 	sh bench/all.sh

@@ -26,9 +26,22 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from teller._env_guard import FILE_ONLY, GuardedEnvironment
 from teller._errors import ConfigError
-from teller.secrets import SecretPlace, SecretRef, refuse_in_production, resolve
+from teller.secrets import (
+    SandboxSecret,
+    SecretPlace,
+    SecretRef,
+    refuse_in_production,
+    resolve,
+)
 
-__all__ = ["ConsoleSettings", "RetryPolicy", "Settings", "find_project", "load_settings"]
+__all__ = [
+    "ConsoleSettings",
+    "KeySettings",
+    "RetryPolicy",
+    "Settings",
+    "find_project",
+    "load_settings",
+]
 
 SETTINGS_FILE = "teller.toml"
 
@@ -67,6 +80,22 @@ class ConsoleSettings(BaseModel):
     retry: RetryPolicy | None = None
 
 
+class KeySettings(BaseModel):
+    """Keys kept outside the store and the repository (secret references, as passwords).
+
+    ``seal``: the HMAC key sealing every gate decision and approval; ``audit``: the HMAC
+    key of the audit chain and its anchors. In sandbox mode a missing key is a sandbox
+    secret (made up in ``var/secrets/``); production mode needs both given.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    seal: SecretRef | None = None
+    audit: SecretRef | None = None
+
+
+KEY_MIN_LENGTH = 16  # characters: a key shorter than this is a password, not a key
+
+
 class Settings(BaseSettings):
     """Everything a run needs to know about this machine and its consoles."""
 
@@ -91,6 +120,7 @@ class Settings(BaseSettings):
     # how long a `teller login` session may act (minutes); then log in again
     session_minutes: float = Field(30.0, gt=0, le=24 * 60)
     consoles: dict[str, ConsoleSettings] = {}
+    keys: KeySettings = KeySettings()
     _file: Path | None = PrivateAttr(None)  # the teller.toml read, if another than project's
 
     @classmethod
@@ -131,6 +161,10 @@ class Settings(BaseSettings):
                 reference = getattr(console, field)
                 if reference is not None:
                     refuse_in_production(reference, self._place(name, field))
+        for field in ("seal", "audit"):
+            reference = getattr(self.keys, field)
+            if reference is not None:
+                refuse_in_production(reference, self._key_place(field))
         return self
 
     @property
@@ -202,6 +236,30 @@ class Settings(BaseSettings):
             resolve(reference, self._place(name, field))
             for field, reference in (("password", configured.password), ("totp", configured.totp))
             if reference is not None
+        )
+
+    def key(self, name: Literal["seal", "audit"]) -> bytes:
+        """The key ``keys.<name>``, read from where teller.toml says, now."""
+        place = self._key_place(name)
+        reference = getattr(self.keys, name)
+        if reference is None:
+            if self.production:
+                raise place.error(
+                    "not set; production mode needs it, kept outside the store and the "
+                    'repository (README, "Keys")'
+                )
+            reference = SandboxSecret(sandbox=True)
+        value = resolve(reference, place)
+        if len(value) < KEY_MIN_LENGTH:
+            raise place.error(f"a key of at least {KEY_MIN_LENGTH} characters is needed")
+        return value.encode("utf-8")
+
+    def _key_place(self, name: str) -> SecretPlace:
+        return SecretPlace(
+            file=self.settings_file,
+            field=f"keys.{name}",
+            project=self.project,
+            production=self.production,
         )
 
     def _place(self, console: str, field: str) -> SecretPlace:

@@ -174,3 +174,32 @@ def teller(folder: Path, *command: str) -> subprocess.CompletedProcess[str]:
         timeout=60,
         cwd=folder,
     )
+
+
+def test_production_needs_its_keys_given_and_never_in_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(project_with(tmp_path, CONSOLE + REFERENCE))
+    with pytest.raises(ConfigError, match=r"teller.toml: keys.seal: not set; production"):
+        settings.key("seal")
+    written = '[keys]\nseal = "a-key-written-in-the-file"\n'
+    message = refusal(project_with(tmp_path, CONSOLE + REFERENCE + written))
+    assert "keys.seal: a secret written in teller.toml" in message
+    assert "a-key-written" not in message
+    made_up = refusal(project_with(tmp_path, "[keys]\naudit = { sandbox = true }\n"))
+    assert "keys.audit: a sandbox secret" in made_up
+    given = project_with(tmp_path, '[keys]\nseal = { env = "SEAL_KEY" }\n')
+    monkeypatch.setenv("SEAL_KEY", "k" * 32)
+    assert load_settings(given).key("seal") == b"k" * 32
+    monkeypatch.setenv("SEAL_KEY", "short")
+    with pytest.raises(ConfigError, match="keys.seal: a key of at least 16 characters"):
+        load_settings(given).key("seal")
+
+
+def test_a_sandbox_makes_its_keys_up_once_outside_the_store(tmp_path: Path) -> None:
+    settings = load_settings(project_with(tmp_path, 'mode = "sandbox"\n'))
+    seal, audit = settings.key("seal"), settings.key("audit")
+    assert seal != audit and len(seal) >= 16
+    assert settings.key("seal") == seal  # the same key next time
+    kept = settings.var / "secrets" / "keys.seal"
+    assert kept.read_bytes().strip() == seal and kept.stat().st_mode & 0o777 == 0o600
