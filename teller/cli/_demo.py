@@ -23,6 +23,8 @@ from teller.runs import gate_for, start_run
 from teller.settings import Settings
 from teller.store import Store, now
 
+START_SECONDS = 60  # a sandbox console starts in 1-2 s; a loaded machine takes far longer
+
 
 def _healthy(base_url: str) -> bool:
     try:
@@ -50,13 +52,17 @@ def sandbox_console(settings: Settings, name: str = "corebank") -> Iterator[str]
     ]
     server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + START_SECONDS
         while not _healthy(url):
             if server.poll() is not None or time.monotonic() > deadline:
-                detail = (
-                    server.stderr.read().decode(errors="replace")[-500:] if server.stderr else ""
+                # stop it first: its stderr ends only when it does (a read would wait forever)
+                server.terminate()
+                _, said = server.communicate(timeout=10)
+                detail = said.decode(errors="replace")[-500:]
+                raise ConfigError(
+                    "teller.toml",
+                    f"sandbox {name} did not start at {url} within {START_SECONDS} s: {detail}",
                 )
-                raise ConfigError("teller.toml", f"sandbox {name} did not start at {url}: {detail}")
             time.sleep(0.1)
         yield url
     finally:
