@@ -167,6 +167,7 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@pytest.mark.timeout(660)
 def test_demo_starts_its_consoles_pays_and_freezes(project: Path) -> None:
     consoles = {
         "corebank": ("teller01", "corebank-demo-pass"),
