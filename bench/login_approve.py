@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,7 @@ def main() -> None:
         run_id = start_run(
             store,
             flow,
-            flow.load(folder / "x"),
+            replace(flow.load(folder / "x"), batch_id=f"B{round_no}"),
             Gate(Policy(auto_limit=Decimal("1"))),
             submitted_by="clerk",
         )
