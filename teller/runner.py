@@ -93,7 +93,8 @@ class Runner:
         """Work every to-do item of the run, then let the flow finish (reconcile, report)."""
         env = FlowEnv(self.settings, self.store, run_id, self.settings.run_folder(run_id))
         env.folder.mkdir(parents=True, exist_ok=True)
-        self._submitted_by = self.store.run(run_id).submitted_by
+        run = self.store.run(run_id)
+        self._submitted_by, self._file_owner = run.submitted_by, run.file_owner
         self._reap_dead_leases(run_id)
         todo = [i.id for i in self.store.items(run_id, states=TODO)]
         self.store.update_run(run_id, status="running")
@@ -227,7 +228,7 @@ class Runner:
         )
 
     async def _attempt(self, worker: _Worker, env: FlowEnv, hold: Hold, item: Item) -> Item:
-        why_not = cleared(item, self._submitted_by)
+        why_not = cleared(item, self._submitted_by, self._file_owner)
         if why_not is not None:  # whatever the store says: unpaid unless the gate passed it
             logger.error("item {} not paid: {}", item.key, why_not)
             return await self._move(

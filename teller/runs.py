@@ -115,10 +115,9 @@ def _held(store: Store, item_id: int, by: Person) -> Item:
         why = "is refused: the item is not waiting for approval"
         raise TransitionRefused(item_id, item.key, item.state, "approved", why=why)
     run = store.run(item.run_id)
-    if same_person(by.username, run.submitted_by):
-        raise ApprovalRefused(
-            item_id, f"{by.username} is the maker of run {run.id} and may not decide its items"
-        )
+    made = by.maker_of(run.id, run.submitted_by, run.file_owner)
+    if made:
+        raise ApprovalRefused(item_id, f"{made}, and may not decide its items")
     if _hash(item) != item.content_hash:
         raise ApprovalRefused(item_id, "changed after the gate decided: load it again")
     return item
@@ -134,6 +133,7 @@ def _decision(by: Person, current: str, reason: str, **more: object) -> dict[str
         "by": by.username,
         "user": by.id,
         "session": by.session,
+        "os_user": by.os_user,
         "at": now().isoformat(),
         "hash": current,
         "reason": reason,
@@ -192,13 +192,14 @@ def reject(store: Store, item_id: int, *, by: Person, reason: str) -> Item:
     )
 
 
-def cleared(item: Item, submitted_by: str) -> str | None:
+def cleared(item: Item, submitted_by: str, file_owner: str = "") -> str | None:
     """Why an item may NOT be paid now, or None if the gate and its approvers passed it.
 
     The runner asks this right before every attempt: whatever the store says, an item is
     paid only as the gate decided it, unchanged, with enough valid approvals: of distinct
-    accounts, none of them the maker's (an approval without an account, from before
-    people were accounts, does not count).
+    accounts, none of them the maker's nor made from the OS account that dropped the
+    run's file (an approval without an account, from before people were accounts, does
+    not count).
     """
     current = _hash(item)
     if current != item.content_hash:
@@ -214,6 +215,7 @@ def cleared(item: Item, submitted_by: str) -> str | None:
         and "user" in a
         and not a.get("rejected")
         and not same_person(str(a["by"]), submitted_by)
+        and not (file_owner and a.get("os_user") == file_owner)
     }
     needed = max(1, item.approvers_needed)
     if len(valid) < needed:

@@ -14,7 +14,7 @@ chain. As with approvals, whoever submitted the run may not settle or retry its 
 from __future__ import annotations
 
 from teller._errors import ApprovalRefused, TransitionRefused
-from teller.people import Person, same_person
+from teller.people import Person
 from teller.store import Item, Store
 
 __all__ = ["retry", "settle_not_paid", "settle_paid"]
@@ -28,11 +28,10 @@ def _checked(store: Store, item_id: int, by: Person, reason: str, state: str, ta
         raise TransitionRefused(item_id, item.key, item.state, target, why=why)
     if not reason.strip():
         raise ApprovalRefused(item_id, "a reason is needed: what was checked on the console")
-    submitter = store.run(item.run_id).submitted_by
-    if same_person(by.username, submitter):
-        raise ApprovalRefused(
-            item_id, f"{by.username} is the maker of run {item.run_id} and may not settle it"
-        )
+    run = store.run(item.run_id)
+    made = by.maker_of(run.id, run.submitted_by, run.file_owner)
+    if made:
+        raise ApprovalRefused(item_id, f"{made}, and may not settle it")
     return item
 
 

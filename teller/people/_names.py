@@ -15,7 +15,7 @@ import unicodedata
 
 from teller._errors import UsernameRefused
 
-__all__ = ["canonical", "skeleton"]
+__all__ = ["canonical", "same_person", "skeleton"]
 
 SEPARATORS = "._-"
 # letters of Cyrillic and Greek that pass for Latin ones, and digits that pass for letters
@@ -72,3 +72,16 @@ def _script(char: str) -> str:
     """The script of a letter, from its Unicode name (LATIN, CYRILLIC, GREEK, CJK, ...)."""
     first = unicodedata.name(char, "UNKNOWN").split()[0]
     return JOINED_SCRIPTS.get(first, first)
+
+
+def same_person(a: str, b: str) -> bool:
+    """Whether two recorded user names are one account (names are stored canonical;
+    an older record's free text is compared case-folded and trimmed)."""
+    return _key(a) == _key(b)
+
+
+def _key(name: str) -> str:
+    try:
+        return canonical(name)
+    except UsernameRefused:  # an older store's free text: compare as it was compared then
+        return name.strip().casefold()

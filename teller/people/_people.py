@@ -28,7 +28,7 @@ from teller.people._credentials import (
     provisioning_uri,
     temporary_password,
 )
-from teller.people._names import canonical, skeleton
+from teller.people._names import canonical, same_person, skeleton
 from teller.store import AuditEntry, LoginSession, Store, User, append_audit, now
 
 __all__ = [
@@ -55,9 +55,22 @@ class Person:
     username: str
     roles: frozenset[str]
     session: str = ""  # the public id of the session it acts through
+    os_user: str = ""  # the OS account that session belongs to
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
+
+    def maker_of(self, run_id: str, submitted_by: str, file_owner: str) -> str | None:
+        """How this person made a run, if they did: submitted it, or dropped its input
+        file from their OS account (a scheduled run's maker is its schedule's owner)."""
+        if same_person(self.username, submitted_by):
+            return f"{self.username} is the maker of run {run_id}"
+        if file_owner and self.os_user == file_owner:
+            return (
+                f"{self.username} acts from OS account {file_owner}, which dropped the input "
+                f"file of run {run_id}"
+            )
+        return None
 
     def require(self, action: str, *roles: str) -> None:
         if not self.has(*roles):

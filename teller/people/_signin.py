@@ -157,7 +157,7 @@ class People(Accounts):
             session.add(opened)
             detail = f"session {opened.id} for OS user {os_user} on {host}, {minutes:g} minutes"
             record(session, user.username, "login", detail)
-        return self._person(user, opened.id), token
+        return self._person(user, opened.id, os_user), token
 
     def person(self, token: str, *, os_user: str) -> Person:
         """Who a session token acts for, now; NotSignedIn if it may not act."""
@@ -178,7 +178,7 @@ class People(Accounts):
             raise NotSignedIn("the account is disabled")
         if user.password_set_at > found.created_at or user.must_change:
             raise NotSignedIn("the password was reset since")
-        return self._person(user, found.id)
+        return self._person(user, found.id, os_user)
 
     def logout(self, token: str) -> str | None:
         """End a session; the user it was for, if it was live."""
@@ -195,5 +195,5 @@ class People(Accounts):
             return name
 
     @staticmethod
-    def _person(user: User, session_id: str) -> Person:
-        return Person(user.id, user.username, frozenset(user.roles), session_id)
+    def _person(user: User, session_id: str, os_user: str) -> Person:
+        return Person(user.id, user.username, frozenset(user.roles), session_id, os_user)

@@ -142,7 +142,8 @@ def test_sessions_act_only_while_valid(store: Store) -> None:
     people, admin = _people(store)
     _enrolled(people, admin, "olga", "operator")
     token = people.login("olga", _pw("olga"), os_user="ops", host=HOST, minutes=5)[1]
-    assert people.person(token, os_user="ops").username == "olga"
+    acting = people.person(token, os_user="ops")
+    assert (acting.username, acting.os_user) == ("olga", "ops")
     with pytest.raises(NotSignedIn, match="another OS user"):
         people.person(token, os_user="intruder")
     short = people.login("olga", _pw("olga"), os_user="ops", host=HOST, minutes=0.01)[1]

@@ -112,3 +112,32 @@ def test_only_held_items_can_be_approved(store: Store, tmp_path: Path) -> None:
     approve(store, item_id, by=CHECKER)
     with pytest.raises(TransitionRefused, match="not waiting"):
         approve(store, item_id, by=CHECKER)
+
+
+def test_whoever_dropped_a_scheduled_runs_file_cannot_decide_it(
+    store: Store, tmp_path: Path
+) -> None:
+    """A scheduled run's maker is its schedule's owner; the OS account that dropped its
+    file is a maker too: an approver signed in from that account may not decide it."""
+    flow = ScriptedFlow({"big": ["ok"]})
+    run_id = start_run(
+        store,
+        flow,
+        flow.load(tmp_path / "x"),
+        Gate(Policy()),
+        submitted_by="ops.scheduler",
+        file_owner="mallory",
+    )
+    item_id = store.items(run_id)[0].id
+    mallory = Person(5, "mallory", frozenset({"approver"}), "s6", os_user="mallory")
+    with pytest.raises(ApprovalRefused, match="OS account mallory, which dropped the input"):
+        approve(store, item_id, by=mallory)
+    with pytest.raises(ApprovalRefused, match="which dropped the input"):
+        reject(store, item_id, by=mallory, reason="mine")
+    approved = approve(store, item_id, by=Person(2, "checker", CHECKER.roles, "s2", "checker"))
+    assert approved.state == "approved" and approved.approvals[0]["os_user"] == "checker"
+    # an approval recorded as made from the dropper's OS account does not count at pay time
+    _force(store, item_id, approvals=[{**approved.approvals[0], "os_user": "mallory"}])
+    _work(store, tmp_path, flow, run_id)
+    assert store.item(item_id).state == "needs_approval"
+    assert flow.calls == {}
