@@ -51,7 +51,9 @@ def login(
             new = ask("New password")
             if ask("New password again") != new:
                 raise typer.BadParameter("the two new passwords differ")
-            _told(people.enrol(username, password, new))
+            _told(
+                people.enrol(username, password, new, os_user=os_user(), host=socket.gethostname())
+            )
             console.print("Enrolled. Now `teller login` with a code from the app.")
             return
         code = ask("One-time code") if people.needs_code(username) else ""

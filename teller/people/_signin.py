@@ -79,7 +79,9 @@ class People(Accounts):
                     why += f"; locked for {LOCK_FOR.seconds // 60} minutes"
             record(session, name, "login refused", why)
 
-    def enrol(self, username: str, password: str, new_password: str) -> Enrolment:
+    def enrol(
+        self, username: str, password: str, new_password: str, *, os_user: str = "", host: str = ""
+    ) -> Enrolment:
         """First login after an admin's add or reset: a password of one's own, a new seed."""
         user = self._checked(username, password)
         if not user.must_change:
@@ -101,7 +103,8 @@ class People(Accounts):
                     password_set_at=now(),
                 )
             )
-            record(session, user.username, "enrolled", "own password and second factor")
+            where = f" (OS user {os_user} on {host})" if os_user else ""
+            record(session, user.username, "enrolled", f"own password and second factor{where}")
         return Enrolment(user.username, seed=seed)
 
     def needs_code(self, username: str) -> bool:

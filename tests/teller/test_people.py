@@ -184,7 +184,7 @@ def test_roles_are_read_at_each_use(store: Store) -> None:
 def test_every_change_to_people_is_in_the_trail_and_no_secret_is(store: Store) -> None:
     people, admin = _people(store)
     temporary = people.add(admin, "olga", roles=["operator"]).password
-    seed = people.enrol("olga", temporary, _pw("olga")).seed
+    seed = people.enrol("olga", temporary, _pw("olga"), os_user="olga-os", host="ws7").seed
     people.disable(admin, "olga", reason="test")
     people.enable(admin, "olga", reason="test")
     said = [(r.actor, r.what) for r in store.audit_records()]
@@ -197,6 +197,8 @@ def test_every_change_to_people_is_in_the_trail_and_no_secret_is(store: Store) -
         ("root", "user enabled"),
     ]:
         assert entry in said
+    enrolled = [r.detail for r in store.audit_records() if r.what == "enrolled"]
+    assert enrolled == ["own password and second factor (OS user olga-os on ws7)"]
     text = " ".join(f"{r.actor} {r.what} {r.detail}" for r in store.audit_records())
     for secret in (PASSWORD, temporary, seed, _pw("olga")):
         assert secret not in text
