@@ -28,7 +28,14 @@ from teller._env_guard import FILE_ONLY, GuardedEnvironment
 from teller._errors import ConfigError
 from teller.secrets import SecretPlace, SecretRef, refuse_in_production, resolve
 
-__all__ = ["ConsoleSettings", "RetryPolicy", "Settings", "find_project", "load_settings"]
+__all__ = [
+    "ConsoleSettings",
+    "InputLimits",
+    "RetryPolicy",
+    "Settings",
+    "find_project",
+    "load_settings",
+]
 
 SETTINGS_FILE = "teller.toml"
 
@@ -45,6 +52,32 @@ class RetryPolicy(BaseModel):
         """Exponential backoff with full jitter: spreads retries of many robots apart."""
         ceiling = min(self.backoff_max, self.backoff * 2 ** max(0, attempts_made - 1))
         return random.uniform(0, ceiling)
+
+
+class InputLimits(BaseModel):
+    """Caps on an input file, so a hostile or broken file is refused, never a hung run.
+
+    Checked in this order: the file's size (before it is read), what its zip members
+    unpack to (an .xlsx is a zip: a zip bomb is refused before anything is inflated), then
+    while it is parsed the rows of a sheet (and ``cells_per_row`` times as many cells) and
+    the time the parse has taken. Each refusal is an InputError naming the file and the
+    cap. ``[input]`` in ``teller.toml``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    max_file_mb: float = Field(20.0, gt=0)
+    max_unpacked_mb: float = Field(100.0, gt=0)
+    max_rows: int = Field(100_000, ge=1)
+    cells_per_row: int = Field(64, ge=1)
+    max_parse_seconds: float = Field(60.0, gt=0)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 2**20)
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        return int(self.max_unpacked_mb * 2**20)
 
 
 class ConsoleSettings(BaseModel):
@@ -91,6 +124,7 @@ class Settings(BaseSettings):
     # how long a `teller login` session may act (minutes); then log in again
     session_minutes: float = Field(30.0, gt=0, le=24 * 60)
     consoles: dict[str, ConsoleSettings] = {}
+    input: InputLimits = InputLimits()
     _file: Path | None = PrivateAttr(None)  # the teller.toml read, if another than project's
 
     @classmethod
