@@ -65,11 +65,11 @@ class InputLimits(BaseModel):
     """
 
     model_config = ConfigDict(extra="forbid")
-    max_file_mb: float = Field(20.0, gt=0)
-    max_unpacked_mb: float = Field(100.0, gt=0)
-    max_rows: int = Field(100_000, ge=1)
-    cells_per_row: int = Field(64, ge=1)
-    max_parse_seconds: float = Field(60.0, gt=0)
+    max_file_mb: float = Field(default=20.0, gt=0)
+    max_unpacked_mb: float = Field(default=100.0, gt=0)
+    max_rows: int = Field(default=100_000, ge=1)
+    cells_per_row: int = Field(default=64, ge=1)
+    max_parse_seconds: float = Field(default=60.0, gt=0)
 
     @property
     def max_file_bytes(self) -> int:
