@@ -124,7 +124,7 @@ def test_input_problems_are_masked() -> None:
 @pytest.mark.e2e
 def test_saved_html_is_masked_in_every_form(tmp_path: Path) -> None:
     body = "".join(f"<p>{text}</p>" for text, _, _ in FORMS.values())
-    body += f'<input name="id" value="{ID_X}"><iframe srcdoc="<b>{ID_X.lower()}</b>"></iframe>'
+    body += f'<input name="id" value="{ID_X}"><iframe name="../{ID_X}" srcdoc="<b>{ID_X.lower()}</b>"></iframe>'
 
     async def save() -> list[Path]:
         async with async_playwright() as playwright:
@@ -142,3 +142,9 @@ def test_saved_html_is_masked_in_every_form(tmp_path: Path) -> None:
     for form, (_, inner, _kept) in FORMS.items():
         assert inner not in html, form
     assert "1231002" not in html
+    # the page named its frame: the file name is masked and stays in the folder
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "page0.frame1-xxxx002X.html",
+        "page0.png",
+        "page0.top.html",
+    ]
