@@ -30,6 +30,7 @@ from teller.schedule import Schedule, run_input
 from teller.settings import load_settings
 from teller.store import Store
 from tests._console_server import Server
+from tests._leaks import holders
 from tests._people import Team
 
 pytestmark = pytest.mark.e2e
@@ -277,3 +278,12 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
     assert "12 loss tickets on servicedesk" in said
     new = desk.rows("SELECT count(*) FROM tickets WHERE status = 'new'")[0][0]
     assert new == 12  # the earlier unfreeze is closed by now: only the fresh twelve are new
+
+    # every file the runs wrote (logs, intake files, reports, manifests): no number whole
+    numbers = [
+        *(c["id_number"] for c in made.customers),
+        *(t["id_number"] for t in made.tickets),
+        *(c["card_no"] for c in made.cards),
+        *(a["account_no"] for a in made.accounts),
+    ]
+    assert holders(project / "var", numbers) == []
