@@ -46,7 +46,7 @@ class Problems:
 
 
 def read_bytes(path: Path, problems: Problems, limits: InputLimits) -> bytes:
-    """Read the whole file once, refusing one larger than the cap before reading it."""
+    """Read the whole file once; one larger than the cap is refused, read no further than that."""
     expected = "a payroll workbook (.xlsx or .xls)"
     cap = limits.max_file_bytes
     try:

@@ -250,6 +250,14 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
     _cli(team, "approvals", "approve", "--run", run_id, "--all", "--yes")
     team.login("clerk")
     _cli(team, "resume", run_id)
+    # every file the runs wrote (logs, intake files, reports, manifests): no number whole
+    numbers = [
+        *(c["id_number"] for c in made.customers),
+        *(t["id_number"] for t in made.tickets),
+        *(c["card_no"] for c in made.cards),
+        *(a["account_no"] for a in made.accounts),
+    ]
+    assert holders(project / "var", numbers) == []
     assert cards.rows("SELECT status FROM cards WHERE card_no = ?", (card_no,)) == [("active",)]
     ((ref, memo),) = cards.rows(
         "SELECT ref, memo FROM actions WHERE kind = 'unfreeze_card' AND target = ?", (card_no,)
@@ -278,12 +286,3 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
     assert "12 loss tickets on servicedesk" in said
     new = desk.rows("SELECT count(*) FROM tickets WHERE status = 'new'")[0][0]
     assert new == 12  # the earlier unfreeze is closed by now: only the fresh twelve are new
-
-    # every file the runs wrote (logs, intake files, reports, manifests): no number whole
-    numbers = [
-        *(c["id_number"] for c in made.customers),
-        *(t["id_number"] for t in made.tickets),
-        *(c["card_no"] for c in made.cards),
-        *(a["account_no"] for a in made.accounts),
-    ]
-    assert holders(project / "var", numbers) == []
