@@ -54,7 +54,8 @@ TRACE_MIN_DIGITS = 15
 @lru_cache(maxsize=4)
 def _long_number(min_digits: int) -> re.Pattern[str]:
     body = f"{_DIGIT}(?:{_SEPARATOR}?{_DIGIT}){{{min_digits - 1},}}(?:{_SEPARATOR}?{_X})?"
-    return re.compile(f"{_BEFORE}{body}{_AFTER}")
+    # the lookahead first: most positions cannot start a digit, and fail before the lookbehinds
+    return re.compile(f"(?=[0-9\uff10-\uff19%\xef\xa3]){_BEFORE}{body}{_AFTER}")
 
 
 def _masked_match(match: re.Match[str]) -> str:
