@@ -98,6 +98,17 @@ def test_logs_are_masked_before_any_sink(capsys) -> None:  # type: ignore[no-unt
         assert inner not in err, form
 
 
+def test_an_exception_logged_is_masked_too(capsys) -> None:  # type: ignore[no-untyped-def]
+    configure(level="INFO")
+    try:
+        raise ValueError(f"account {ACCOUNT} refused, id {ID_X}")
+    except ValueError:
+        logger.exception("firing failed")
+    err = capsys.readouterr().err
+    assert "firing failed" in err and "ValueError: account ****0123 refused" in err
+    assert "Traceback" in err and ACCOUNT not in err and ID_X not in err
+
+
 def test_the_trace_scrubber_masks_every_form(tmp_path: Path) -> None:
     path = tmp_path / "trace.zip"
     with zipfile.ZipFile(path, "w") as archive:
