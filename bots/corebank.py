@@ -23,6 +23,7 @@ its way, i.e. whether submit was clicked or its ``confirm()`` accepted (the boun
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -30,7 +31,13 @@ from pathlib import Path
 from loguru import logger
 from playwright.async_api import Page
 
-from bots._corebank_records import STATEMENT_COLUMNS, Transfer, parse_statement
+from bots._corebank_records import (
+    STATEMENT_COLUMNS,
+    Transfer,
+    keep_statement,
+    parse_statement,
+    statement_name,
+)
 from teller import (
     ConsoleError,
     ConsoleTimeout,
@@ -137,7 +144,11 @@ class CoreBank(PageObject):
     async def statement(
         self, *, account: str, day: date, folder: Path
     ) -> tuple[Path, list[Transfer]]:
-        """Download the account's statement of ``day`` as CSV into ``folder`` and parse it."""
+        """Download the account's statement of ``day`` and parse it; keep a copy in ``folder``.
+
+        The copy is named by the account's last four (``statement-xxxx7665-2026-11-28.csv``);
+        its numbers are masked and no cell is a formula (``keep_statement``).
+        """
         self._on_receipt = False
         async with self._translate("statement"):
             await self._navigate(("menu", "statement"), ready=("statement", "account"))
@@ -160,10 +171,19 @@ class CoreBank(PageObject):
             if found[0] == ("statement", "error"):
                 message = await self._message(found[1], "statement")
                 raise ConsoleError(self.console, "statement", f"export refused: {message}")
-            folder.mkdir(parents=True, exist_ok=True)
-            path = folder / found[1].suggested_filename
-            await found[1].save_as(path)
-        return path, parse_statement(path, console=self.console)
+            download = found[1]
+            # Read the console's export from Playwright's own download, never under the name
+            # the console suggests (it carries the full account number): Teller names its copy.
+            data = Path(await download.path()).read_bytes()
+            await download.delete()
+        transfers = parse_statement(data, console=self.console)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = keep_statement(folder / statement_name(account, day), data, console=self.console)
+        digest = hashlib.sha256(data).hexdigest()
+        logger.info(
+            "corebank: statement of {} saved as {} (export SHA-256 {})", day, path.name, digest
+        )
+        return path, transfers
 
     # -- transfer steps --------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from teller import InputError, InputProblem
+from teller.settings import InputLimits
 
 __all__ = ["IntakeFile", "TicketLine", "read_intake", "write_intake"]
 
@@ -57,12 +58,20 @@ def write_intake(folder: Path, intake: IntakeFile) -> Path:
     return path
 
 
-def read_intake(path: Path) -> tuple[IntakeFile, str]:
-    """Read and check an intake file; the file and its SHA-256. InputError names each problem."""
+def read_intake(path: Path, *, limits: InputLimits | None = None) -> tuple[IntakeFile, str]:
+    """Read and check an intake file; the file and its SHA-256. InputError names each problem.
+
+    Read once, under the size cap: the SHA-256 is of the bytes that are parsed.
+    """
+    limits = limits or InputLimits()
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as file:
+            raw = file.read(limits.max_file_bytes + 1)
     except OSError as exc:
         raise InputError([_problem(path, f"a readable file ({exc.strerror})")]) from None
+    if len(raw) > limits.max_file_bytes:
+        expected = f"a file of at most {limits.max_file_mb:g} MB (the input cap max_file_mb)"
+        raise InputError([_problem(path, expected, found="a larger file")])
     try:
         intake = IntakeFile.model_validate_json(raw)
     except ValidationError as exc:

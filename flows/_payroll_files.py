@@ -1,17 +1,22 @@
-"""Payroll workbook files: reading the sheets' rows from .xlsx or .xls, and collecting problems."""
+"""Payroll workbook files: reading the sheets' rows from .xlsx or .xls, and collecting problems.
+
+The file is read once, into memory, under a size cap; those bytes are hashed and those bytes
+are parsed, under caps on what they unpack to, rows, cells and time: what is recorded is
+what is paid, and a hostile file is refused, never a hung run.
+"""
 
 from __future__ import annotations
 
 import io
-import warnings
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import load_workbook
-
 from flows._payroll_cells import BATCH_SHEET, PAYROLL_SHEET, Rows, fold
+from flows._payroll_parse import Caps, OverCap, read_xls, read_xlsx
 from teller._errors import InputError, InputProblem
 from teller._masking import mask_text
+from teller.settings import InputLimits
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE2_MAGIC = bytes.fromhex("d0cf11e0a1b11ae1")
@@ -40,69 +45,88 @@ class Problems:
         return InputError(self.items)
 
 
-def read_bytes(path: Path, problems: Problems) -> bytes:
+def read_bytes(path: Path, problems: Problems, limits: InputLimits) -> bytes:
+    """Read the whole file once; one larger than the cap is refused, read no further than that."""
     expected = "a payroll workbook (.xlsx or .xls)"
+    cap = limits.max_file_bytes
     try:
-        return path.read_bytes()
+        with path.open("rb") as file:
+            # read through the open file, never the path again: what is read is what is hashed
+            data = file.read(cap + 1)
     except FileNotFoundError:
         raise problems.fatal(expected, "no such file") from None
     except IsADirectoryError:
         raise problems.fatal(expected, "a folder") from None
     except OSError as exc:
         raise problems.fatal(expected, f"a file that cannot be read ({exc.strerror})") from None
+    if len(data) > cap:
+        raise problems.fatal(
+            f"a file of at most {limits.max_file_mb:g} MB (the input cap max_file_mb)",
+            "a larger file",
+        )
+    return data
 
 
-def read_sheets(path: Path, data: bytes, problems: Problems) -> dict[str, Rows]:
-    """Return the rows of every sheet that may be the Batch or Payroll sheet, by sheet name."""
+def read_sheets(data: bytes, problems: Problems, limits: InputLimits) -> dict[str, Rows]:
+    """Return the rows of every sheet that may be the Batch or Payroll sheet, by sheet name.
+
+    Parses ``data``, the bytes that were read and hashed, never the file again: a file
+    swapped after it was read cannot change what is paid.
+    """
     expected = "an Excel workbook (.xlsx or .xls)"
-    wanted = {fold(name) for name in BATCH_SHEET + PAYROLL_SHEET}
     # The bytes decide the format, not the file name: clerks rename files.
     is_xlsx, is_xls = data.startswith(_ZIP_MAGIC), data.startswith(_OLE2_MAGIC)
     if not (is_xlsx or is_xls):
         raise problems.fatal(expected, "a file that is not a workbook")
+    if is_xlsx:
+        _check_unpacked(data, problems, limits)
+    wanted = {fold(name) for name in BATCH_SHEET + PAYROLL_SHEET}
+    caps = Caps(
+        max_rows=limits.max_rows,
+        max_cells=limits.max_rows * limits.cells_per_row,
+        seconds=limits.max_parse_seconds,
+    )
     try:
-        return _read_xlsx(data, wanted) if is_xlsx else _read_xls(path, wanted)
+        return (read_xlsx if is_xlsx else read_xls)(data, wanted, caps)
+    except OverCap as exc:
+        problems.add(exc.sheet, None, None, _cap_words(exc.what, limits), f"more {exc.what}")
+        raise InputError(problems.items) from None
     except Exception as exc:  # any parser failure means one thing to the clerk
         detail = f"{type(exc).__name__}: {exc}"[:120]
         raise problems.fatal(expected, f"a damaged workbook ({detail})") from None
 
 
-def _read_xlsx(data: bytes, wanted: set[str]) -> dict[str, Rows]:
-    with warnings.catch_warnings():
-        # openpyxl warns about styles, validations and extensions it drops: none hold values.
-        warnings.simplefilter("ignore")
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        try:
-            sheets: dict[str, Rows] = {name: [] for name in book.sheetnames}
-            for name in book.sheetnames:
-                sheet = book[name]
-                if fold(name) not in wanted or not hasattr(sheet, "reset_dimensions"):
-                    continue
-                # The stored dimensions may be wrong (some tools write 'A1'): trust the rows.
-                sheet.reset_dimensions()
-                sheets[name] = [list(row) for row in sheet.iter_rows(values_only=True)]
-            return sheets
-        finally:
-            book.close()
+def _cap_words(what: str, limits: InputLimits) -> str:
+    if what == "rows":
+        return f"a sheet of at most {limits.max_rows:,} rows (the input cap max_rows)"
+    if what == "cells":
+        cells = limits.max_rows * limits.cells_per_row
+        return f"a sheet of at most {cells:,} cells (the input caps max_rows × cells_per_row)"
+    return (
+        f"a workbook read within {limits.max_parse_seconds:g} s (the input cap max_parse_seconds)"
+    )
 
 
-def _read_xls(path: Path, wanted: set[str]) -> dict[str, Rows]:
-    # rpaframework is slow to import, and only legacy .xls needs it.
-    from RPA.Excel.Files import Files
+def _check_unpacked(data: bytes, problems: Problems, limits: InputLimits) -> None:
+    """Refuse an .xlsx whose members unpack to more than the cap, before any is inflated.
 
-    library = Files()
-    library.open_workbook(str(path))
+    The sizes are the ones the zip declares; Python's zipfile never inflates a member past
+    its declared size (a member that lies fails its CRC check), so the sum is a true cap.
+    """
     try:
-        sheets: dict[str, Rows] = {}
-        for name in library.list_worksheets():
-            sheets[name] = []
-            if fold(name) in wanted:
-                # Keyed by column letter in column order; a blank cell reads as "".
-                records = library.read_worksheet(name)
-                sheets[name] = [[None if v == "" else v for v in r.values()] for r in records]
-        return sheets
-    finally:
-        library.close_workbook()
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        detail = f"{type(exc).__name__}: {exc}"[:120]
+        raise problems.fatal(
+            "an Excel workbook (.xlsx or .xls)", f"a damaged workbook ({detail})"
+        ) from None
+    if unpacked > limits.max_unpacked_bytes:
+        raise problems.fatal(
+            f"a workbook that unpacks to at most {limits.max_unpacked_mb:g} MB"
+            " (the input cap max_unpacked_mb)",
+            f"one that unpacks to {unpacked / 2**20:,.0f} MB",
+        )
 
 
 def pick_sheet(

@@ -1,7 +1,8 @@
 """Reading and validating a payroll workbook: a batch safe to pay, or every problem in it.
 
 The workbook (.xlsx, or legacy .xls read through rpaframework's ``RPA.Excel.Files``)
-has two sheets:
+is read once into memory under the input caps (``teller.settings.InputLimits``); those
+bytes are hashed and parsed. It has two sheets:
 
 - ``Batch`` (批次): one field per row, its name in column A and its value in column B;
 - ``Payroll`` (工资): a table under a header row, one payroll line per row.
@@ -50,6 +51,7 @@ from flows._payroll_cells import (
 )
 from flows._payroll_files import Problems, pick_sheet, read_bytes, read_sheets
 from teller._errors import InputError
+from teller.settings import InputLimits
 
 __all__ = ["PayrollBatch", "PayrollLine", "load_payroll"]
 
@@ -105,12 +107,16 @@ class PayrollBatch(BaseModel):
         return self
 
 
-def load_payroll(path: Path) -> PayrollBatch:
-    """Read and validate a payroll workbook; raise :class:`InputError` listing every problem."""
+def load_payroll(path: Path, *, limits: InputLimits | None = None) -> PayrollBatch:
+    """Read and validate a payroll workbook; raise :class:`InputError` listing every problem.
+
+    The file is read once: its SHA-256 is of the very bytes that are parsed and validated.
+    """
     path = Path(path)
+    limits = limits or InputLimits()
     problems = Problems(path.name)
-    data = read_bytes(path, problems)
-    sheets = read_sheets(path, data, problems)
+    data = read_bytes(path, problems, limits)
+    sheets = read_sheets(data, problems, limits)
     batch_sheet = pick_sheet(sheets, BATCH_SHEET, problems)
     payroll_sheet = pick_sheet(sheets, PAYROLL_SHEET, problems)
     batch = _read_batch(*batch_sheet, problems) if batch_sheet else None

@@ -69,7 +69,7 @@ class AccountLossFlow(Flow):
         return write_intake(env.folder, taken)
 
     def load(self, path: Path) -> Batch:
-        intake, sha256 = read_intake(path)
+        intake, sha256 = read_intake(path, limits=self.limits)
         items = [
             NewItem(
                 seq=seq,

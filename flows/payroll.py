@@ -37,7 +37,7 @@ class PayrollFlow(Flow):
     console = CONSOLE
 
     def load(self, path: Path) -> Batch:
-        batch = load_payroll(path)
+        batch = load_payroll(path, limits=self.limits)
         items = [
             NewItem(
                 seq=seq,

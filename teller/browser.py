@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -94,7 +95,7 @@ async def save_evidence(
     except Exception:  # a crashed page has no picture; the HTML may still come
         pass
     for index, frame in enumerate(page.frames):
-        name = "top" if index == 0 else (frame.name or f"frame{index}")
+        name = "top" if index == 0 else _frame_file_name(index, frame.name)
         try:
             html = await frame.content()
         except Exception:
@@ -103,6 +104,14 @@ async def save_evidence(
         path.write_text(mask_text(html, secrets=secrets), encoding="utf-8")
         saved.append(path)
     return saved
+
+
+def _frame_file_name(index: int, name: str) -> str:
+    """A frame's part of a file name: the page chose its name, so mask it and keep it tame."""
+    # a frame name may hold an account number, a path separator or anything else a page sets
+    masked = mask_text(name).replace("*", "x")
+    tame = re.sub(r"[^0-9A-Za-z_-]+", "_", masked).strip("_")[:40]
+    return f"frame{index}-{tame}" if tame else f"frame{index}"
 
 
 if __name__ == "__main__":

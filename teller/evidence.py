@@ -4,29 +4,25 @@ Tracing runs in chunks, one per attempt, started after the console login; a chun
 written only when its attempt fails. It records the actions, their timing and the network
 (requests, responses, bodies), without DOM snapshots or screencast pictures: those cost
 about 40% of all CPU per transfer (bench/README.md), and the screenshot and frames' HTML
-saved at the failure show what the page held. Every text file of a saved trace is scrubbed of
-the given secrets (passwords, full account numbers), as are the saved HTML pages.
+saved at the failure show what the page held. Every entry of a saved trace but pictures is
+scrubbed of the given secrets (passwords, the item's account numbers) and of every long
+number (other lines' accounts and ID numbers, 18-character IDs ending in X included, in
+ASCII, fullwidth, GBK or URL-encoded form; ``teller._masking``), as are the saved HTML pages.
 """
 
 from __future__ import annotations
 
-import re
 import zipfile
 from pathlib import Path
-from urllib.parse import quote_plus
 
 from playwright.async_api import BrowserContext
 
 from teller import browser
-from teller._masking import mask_account
+from teller._masking import mask_bytes
 
 __all__ = ["Tracer", "collect", "scrub_zip"]
 
 _PICTURES = frozenset({".png", ".jpeg", ".jpg", ".webp"})
-# Other lines' account and ID numbers show on pages too (a receipt left from the line
-# before): any run of 15-19 digits is masked. Shorter runs are left: a trace is full of
-# 13-digit timestamps, and the item's own shorter numbers are among ``secrets``.
-_LONG_NUMBER = re.compile(rb"(?<![0-9A-Za-z.])[0-9]{15,19}(?![0-9A-Za-z])")
 
 
 class Tracer:
@@ -65,14 +61,9 @@ class Tracer:
 def scrub_zip(path: Path, secrets: tuple[str, ...]) -> None:
     """Rewrite a zip with every secret and long number masked in every entry but pictures.
 
-    Bytes, not text: a trace's network bodies may be GBK or form-encoded, and the
-    secrets worth scrubbing (digits, passwords) look the same in all of them.
+    Bytes, not text: a trace's network bodies may be GBK or form-encoded, and
+    :func:`teller._masking.mask_bytes` finds the numbers in all of them.
     """
-    replacements: list[tuple[bytes, bytes]] = []
-    for secret in filter(None, secrets):
-        mask = _masked(secret).encode()
-        for form in {secret, quote_plus(secret)}:
-            replacements.append((form.encode("utf-8"), mask))
     scrubbed = path.with_suffix(".scrubbing")
     with (
         zipfile.ZipFile(path) as source,
@@ -81,15 +72,9 @@ def scrub_zip(path: Path, secrets: tuple[str, ...]) -> None:
         for entry in source.infolist():
             data = source.read(entry)
             if Path(entry.filename).suffix.lower() not in _PICTURES:
-                for plain, masked in replacements:
-                    data = data.replace(plain, masked)
-                data = _LONG_NUMBER.sub(lambda m: b"****" + m.group(0)[-4:], data)
+                data = mask_bytes(data, secrets=secrets)
             out.writestr(entry, data)
     scrubbed.replace(path)
-
-
-def _masked(secret: str) -> str:
-    return mask_account(secret) if secret.isdigit() else "******"
 
 
 async def collect(

@@ -16,7 +16,7 @@ from playwright.async_api import BrowserContext
 from teller._errors import ConfigError
 from teller.gate import GateLine
 from teller.locators import LocatorRepository
-from teller.settings import Settings
+from teller.settings import InputLimits, Settings
 from teller.store import AuditEntry, Item, NewItem, Run, Store, now
 
 __all__ = ["Batch", "Flow", "FlowEnv", "console_entry", "load_flow"]
@@ -63,6 +63,8 @@ class Flow(ABC):
     name: ClassVar[str]
     # the console whose retry policy applies to this flow's items, if any
     console: ClassVar[str | None] = None
+    # caps on the input file ``load`` reads (``[input]`` in teller.toml, set by ``load_flow``)
+    limits: InputLimits = InputLimits()
 
     @abstractmethod
     def load(self, path: Path) -> Batch:
@@ -152,11 +154,16 @@ def _entry(group: str, name: str) -> Any:
     return next(iter(found)).load()
 
 
-def load_flow(name: str) -> Flow:
-    """The flow registered under ``name`` in the ``teller.flows`` entry points."""
+def load_flow(name: str, *, limits: InputLimits | None = None) -> Flow:
+    """The flow registered under ``name`` in the ``teller.flows`` entry points.
+
+    ``limits`` (the settings' ``input``) caps the input files its ``load`` reads.
+    """
     flow = _entry("teller.flows", name)()
     if not isinstance(flow, Flow):
         raise ConfigError("pyproject.toml", f"entry point {name!r} is not a teller Flow")
+    if limits is not None:
+        flow.limits = limits
     return flow
 
 

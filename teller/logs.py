@@ -2,12 +2,14 @@
 
 Modules only log (``from loguru import logger``); only entry points call ``configure``.
 Every record is masked before any sink sees it: long numbers (accounts, cards, ID
-numbers) are cut to their last four digits, and registered secrets are starred out.
+numbers) are cut to their last four digits, and registered secrets are starred out; an
+exception's traceback is formatted into the message, masked the same way.
 """
 
 from __future__ import annotations
 
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,6 +38,13 @@ def register_secret(secret: str) -> None:
 def _mask(record: Record) -> None:
     secrets = tuple(_SECRETS)
     record["message"] = mask_text(record["message"], secrets=secrets)
+    caught = record["exception"]
+    if caught is not None and caught.type is not None:
+        # A traceback is formatted by the sink, after this patcher: format it here, masked,
+        # so an exception's words (a console's text, a validation error's input) are too.
+        text = "".join(traceback.format_exception(caught.type, caught.value, caught.traceback))
+        record["message"] += "\n" + mask_text(text.rstrip(), secrets=secrets)
+        record["exception"] = None
     for key, value in list(record["extra"].items()):
         if isinstance(value, str):
             record["extra"][key] = mask_text(value, secrets=secrets)

@@ -36,6 +36,7 @@ from teller.secrets import (
 
 __all__ = [
     "ConsoleSettings",
+    "InputLimits",
     "KeySettings",
     "RetryPolicy",
     "Settings",
@@ -58,6 +59,32 @@ class RetryPolicy(BaseModel):
         """Exponential backoff with full jitter: spreads retries of many robots apart."""
         ceiling = min(self.backoff_max, self.backoff * 2 ** max(0, attempts_made - 1))
         return random.uniform(0, ceiling)
+
+
+class InputLimits(BaseModel):
+    """Caps on an input file, so a hostile or broken file is refused, never a hung run.
+
+    Checked in this order: the file's size (before it is read), what its zip members
+    unpack to (an .xlsx is a zip: a zip bomb is refused before anything is inflated), then
+    while it is parsed the rows of a sheet (and ``cells_per_row`` times as many cells) and
+    the time the parse has taken. Each refusal is an InputError naming the file and the
+    cap. ``[input]`` in ``teller.toml``.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    max_file_mb: float = Field(default=20.0, gt=0)
+    max_unpacked_mb: float = Field(default=100.0, gt=0)
+    max_rows: int = Field(default=100_000, ge=1)
+    cells_per_row: int = Field(default=64, ge=1)
+    max_parse_seconds: float = Field(default=60.0, gt=0)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 2**20)
+
+    @property
+    def max_unpacked_bytes(self) -> int:
+        return int(self.max_unpacked_mb * 2**20)
 
 
 class ConsoleSettings(BaseModel):
@@ -121,6 +148,7 @@ class Settings(BaseSettings):
     session_minutes: float = Field(30.0, gt=0, le=24 * 60)
     consoles: dict[str, ConsoleSettings] = {}
     keys: KeySettings = KeySettings()
+    input: InputLimits = InputLimits()
     _file: Path | None = PrivateAttr(None)  # the teller.toml read, if another than project's
 
     @classmethod

@@ -63,7 +63,7 @@ def run_flow(
     with clear_errors():
         settings, store = open_project(project)
         maker = signed_in(settings, store, "submit work", "operator")
-        flow = load_flow(flow_name)
+        flow = load_flow(flow_name, limits=settings.input)
         if input_file is None:
             if not flow.takes_intake:
                 raise ConfigError("command line", f"flow {flow_name!r} needs --input FILE")
@@ -185,7 +185,7 @@ def sample(
     loss tickets on the account-loss sandbox consoles."""
     with clear_errors():
         settings, _ = open_project(project)
-        flow = load_flow(flow_name)
+        flow = load_flow(flow_name, limits=settings.input)
         if flow.takes_intake or not no_console:  # it writes to a console: sandbox only
             settings.refuse_in_production(
                 f"teller sample {flow_name} (it opens accounts or "

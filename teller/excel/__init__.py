@@ -3,6 +3,7 @@
 Money is written as exact decimal text in ``#,##0.00``; input text is stored as plain strings,
 never formulas; tables get a frozen styled header, an auto-filter and a light sheet protection;
 large tables stream through a write-only workbook behind the same :func:`write_table`.
+CSV files Teller writes (:func:`write_csv`) follow the same rule: no cell starts a formula.
 
     wb = new_workbook()
     write_table(wb, "Lines", [Column("Name"), Column("Amount", "money")], rows)
@@ -12,6 +13,7 @@ large tables stream through a write-only workbook behind the same :func:`write_t
 from __future__ import annotations
 
 from teller.excel._charts import Chart, add_chart
+from teller.excel._csv import csv_cell, write_csv
 from teller.excel._files import LARGE_TABLE_ROWS, file_sha256, new_workbook, save
 from teller.excel._styles import (
     DATE_FORMAT,
@@ -36,6 +38,7 @@ __all__ = [
     "Link",
     "Table",
     "add_chart",
+    "csv_cell",
     "file_sha256",
     "is_formula_like",
     "money",
@@ -44,6 +47,7 @@ __all__ = [
     "safe_text",
     "save",
     "set_value",
+    "write_csv",
     "write_key_values",
     "write_table",
 ]

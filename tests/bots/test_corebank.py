@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import csv
 import time
 from collections.abc import Awaitable, Callable
 from datetime import date
@@ -196,7 +197,7 @@ def test_statement_csv_equals_the_ledger(server: Server, tmp_path: Path) -> None
         return await bot.statement(account=PAYER, day=date.today(), folder=tmp_path / "out")
 
     path, transfers = drive(server, scenario)
-    assert path.name == f"statement-{PAYER}-{date.today().isoformat()}.csv"
+    assert path.name == f"statement-xxxx{PAYER[-4:]}-{date.today().isoformat()}.csv"
     ledger = server.rows(
         "SELECT txn_no, posted_at, reference, debit_account, credit_account, payee_name, amount,"
         " memo FROM transfers WHERE debit_account = ? ORDER BY id",
@@ -216,6 +217,39 @@ def test_statement_csv_equals_the_ledger(server: Server, tmp_path: Path) -> None
         for t in transfers
     ] == ledger
     assert [t.reference for t in transfers] == ["ST-1", "ST-2"]
+
+
+INJECTIONS = ['=HYPERLINK("http://x.test","a")', "@SUM(1+1)", "+1+cmd", "-2+3"]
+
+
+def test_the_kept_statement_names_no_account_masks_numbers_and_evaluates_nothing(
+    server: Server, tmp_path: Path
+) -> None:
+    """Console text saved as CSV: formula starts neutralised (OWASP), numbers masked."""
+
+    async def scenario(bot: CoreBank) -> tuple[Path, list[Transfer]]:
+        for n, memo in enumerate(INJECTIONS):
+            await pay(bot, f"INJ-{n}", memo=memo)
+        await pay(bot, "INJ-ID", memo="身份证 11010519491231002X")
+        return await bot.statement(account=PAYER, day=date.today(), folder=tmp_path / "out")
+
+    path, transfers = drive(server, scenario)
+    # the reconciliation gets the console's own texts, whole
+    assert [t.memo for t in transfers] == [*INJECTIONS, "身份证 11010519491231002X"]
+    assert {t.credit_account for t in transfers} == {PAYEE}
+    # the copy kept beside the report: no account in its name or content, no formula
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [path.name]
+    assert PAYER not in path.name
+    text = path.read_text(encoding="utf-8")
+    assert PAYER not in text and PAYEE not in text and "11010519491231002X" not in text
+    with path.open(encoding="utf-8", newline="") as kept:
+        rows = list(csv.DictReader(kept))
+    assert [r["memo"] for r in rows] == [*(f"'{m}" for m in INJECTIONS), "身份证 ****002X"]
+    assert {(r["debit_account"], r["credit_account"]) for r in rows} == {
+        (f"****{PAYER[-4:]}", f"****{PAYEE[-4:]}")
+    }
+    cells = [value for row in rows for value in row.values()]
+    assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
 
 def test_session_timeout_raises_session_expired(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ from teller.schedule import Schedule, run_input
 from teller.settings import load_settings
 from teller.store import Store
 from tests._console_server import Server
+from tests._leaks import holders
 from tests._people import Team
 
 pytestmark = pytest.mark.e2e
@@ -249,6 +250,14 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
     _cli(team, "approvals", "approve", "--run", run_id, "--all", "--yes")
     team.login("clerk")
     _cli(team, "resume", run_id)
+    # every file the runs wrote (logs, intake files, reports, manifests): no number whole
+    numbers = [
+        *(c["id_number"] for c in made.customers),
+        *(t["id_number"] for t in made.tickets),
+        *(c["card_no"] for c in made.cards),
+        *(a["account_no"] for a in made.accounts),
+    ]
+    assert holders(project / "var", numbers) == []
     assert cards.rows("SELECT status FROM cards WHERE card_no = ?", (card_no,)) == [("active",)]
     ((ref, memo),) = cards.rows(
         "SELECT ref, memo FROM actions WHERE kind = 'unfreeze_card' AND target = ?", (card_no,)

@@ -11,6 +11,7 @@ import pytest
 from flows._loss_tickets import IntakeFile, TicketLine, read_intake, write_intake
 from flows.account_loss import AccountLossFlow
 from teller import InputError
+from teller.settings import InputLimits
 
 TAKEN = datetime(2026, 11, 28, 10, 15, 0)
 
@@ -73,3 +74,12 @@ def test_a_file_that_is_not_json_is_refused_whole(tmp_path: Path) -> None:
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(InputError, match="intake.json"):
         read_intake(path)
+
+
+def test_an_intake_file_over_the_size_cap_is_refused_naming_the_cap(tmp_path: Path) -> None:
+    path = write(tmp_path, [ticket(1), ticket(2)])
+    size = path.stat().st_size
+    with pytest.raises(InputError, match="intake.json: expected a file of at most .*max_file_mb"):
+        read_intake(path, limits=InputLimits(max_file_mb=(size - 1) / 2**20))
+    intake, _ = read_intake(path, limits=InputLimits(max_file_mb=size / 2**20))
+    assert len(intake.tickets) == 2

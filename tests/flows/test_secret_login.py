@@ -8,16 +8,15 @@ from __future__ import annotations
 import secrets
 import subprocess
 import sys
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import quote_plus
 
 import pytest
 from keyrings.alt.file import PlaintextKeyring
 
 from flows.payroll import PayrollFlow
 from tests._console_server import Server, start_corebank
+from tests._leaks import holders
 from tests._people import Team
 
 pytestmark = pytest.mark.e2e
@@ -80,19 +79,6 @@ def teller_run(
     return team.teller("run", "payroll", "--input", str(workbook), check=False)
 
 
-def holders(folder: Path, secret: str) -> list[str]:
-    """Every file under ``folder``, or member of a zip there (traces, workbooks), with it."""
-    forms = {secret.encode(), quote_plus(secret).encode()}
-    found = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        blobs = [(str(path), path.read_bytes())]
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                blobs += [(f"{path}!{n}", archive.read(n)) for n in archive.namelist()]
-        found += [name for name, blob in blobs if any(form in blob for form in forms)]
-    return found
-
-
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_kind_of_reference_logs_in_and_the_password_is_nowhere(
     kind: str, project: Path, guarded: Server, password: str, tmp_path: Path
@@ -115,7 +101,7 @@ def test_each_kind_of_reference_logs_in_and_the_password_is_nowhere(
     assert list(var.glob("runs/*/evidence/*/*.html")), "no evidence HTML"
     assert list(var.glob("runs/*/reconciliation-*.xlsx")), "no report"
     assert not (var / "secrets").exists()
-    assert holders(var, password) == []
+    assert holders(var, [password]) == []
     assert password not in done.stdout and password not in done.stderr
 
 

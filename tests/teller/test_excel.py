@@ -78,6 +78,7 @@ def test_exported_names() -> None:
         "Link",
         "Table",
         "add_chart",
+        "csv_cell",
         "file_sha256",
         "is_formula_like",
         "money",
@@ -86,6 +87,7 @@ def test_exported_names() -> None:
         "safe_text",
         "save",
         "set_value",
+        "write_csv",
         "write_key_values",
         "write_table",
     ]
