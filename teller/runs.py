@@ -10,7 +10,7 @@ accounts (``teller.people``): a decision is made by a signed-in ``Person`` holdi
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from loguru import logger
@@ -59,8 +59,11 @@ def gate_for(settings: Settings, store: Store, flow: Flow) -> Gate:
 
 def _paid_line(flow: Flow, item: Item, info: dict[str, object]) -> PaidLine:
     line = flow.gate_line(item.key, item.amount, item.payload, dict(info))
+    # the day it was paid (a done item is final: its last move is the payment), in the
+    # machine's local zone as the gate's today is; never the pay date the input wrote
+    posted = item.updated_at.replace(tzinfo=UTC).astimezone().date()
     return PaidLine(
-        key=line.key, party=line.party, account=line.account, amount=line.amount, day=line.day
+        key=line.key, party=line.party, account=line.account, amount=line.amount, day=posted
     )
 
 
