@@ -8,6 +8,7 @@ by ``confusable_homoglyphs``.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -40,6 +41,7 @@ _IGNORABLE_RANGES = (
     (0xFFA0, 0xFFA0),
     (0xE0100, 0xE01EF),
 )
+_IGNORABLE = re.compile("[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in _IGNORABLE_RANGES) + "]")
 # Scripts written together in one name: Japanese mixes kanji and kana; Bopomofo annotates Han.
 _JOINED = {"HIRAGANA": "HAN", "KATAKANA": "HAN", "BOPOMOFO": "HAN"}
 _NO_SCRIPT = {"COMMON", "INHERITED", "UNKNOWN"}
@@ -74,6 +76,9 @@ def is_invisible(char: str, *, spaces: str = " ") -> bool:
 
 def invisible(text: str, *, spaces: str = " ") -> Odd | None:
     """The first invisible character of ``text``, if any."""
+    # str.isprintable is False for exactly the categories above and every space but ' '
+    if text.isprintable() and not _IGNORABLE.search(text):
+        return None
     for position, char in enumerate(text, start=1):
         if is_invisible(char, spaces=spaces):
             return Odd(position, char)
@@ -105,6 +110,8 @@ def script_of(char: str) -> str:
 
 def mixed_scripts(text: str) -> list[tuple[str, Odd]]:
     """Each script the letters of ``text`` are written in, with its first letter; one is fine."""
+    if text.isascii():
+        return []  # ASCII letters are all Latin
     seen: dict[str, Odd] = {}
     for position, char in enumerate(unicodedata.normalize("NFKC", text), start=1):
         if not unicodedata.category(char).startswith("L"):
