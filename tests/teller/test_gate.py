@@ -472,6 +472,13 @@ name_threshold = 150
             "min_history (3) cannot exceed last_lines (2)",
         ),
         ("auto_limit = \n", 1, "not valid TOML"),
+        (
+            "[duplicates]\ntolerance = '0.001'\n",
+            2,
+            "field duplicates.tolerance: must be an amount with at most 2 decimal places",
+        ),
+        ("[duplicates]\ntolerance_pct = 150\n", 2, "field duplicates.tolerance_pct"),
+        ("[pay_date]\nmax_days_before = -1\n", 2, "field pay_date.max_days_before"),
     ],
 )
 def test_bad_policy_names_line_and_field(
@@ -511,13 +518,20 @@ def test_the_shipped_policy_and_watchlist() -> None:
     assert (policy.auto_limit, policy.dual_limit) == (Decimal("50000.00"), Decimal("200000.00"))
     assert policy.daily_cap is not None and policy.daily_cap.per_beneficiary == Decimal("100000.00")
     assert policy.duplicates is not None and policy.duplicates.lookback_days == 20
+    assert policy.duplicates.same_month and policy.duplicates.tolerance == Decimal("50.00")
+    assert policy.duplicates.tolerance_pct == 5
+    assert policy.pay_date is not None
+    assert (policy.pay_date.max_days_before, policy.pay_date.max_days_after) == (5, 3)
     assert policy.watchlist is not None and policy.watchlist.name_threshold == 90
     assert policy.luhn is not None and policy.luhn.enabled
     assert policy.anomaly is not None and (
         policy.anomaly.max_deviation_pct,
         policy.anomaly.last_lines,
     ) == (50, 6)
-    gate = Gate(policy, history=History(USUAL))  # the watchlist is found next to the policy
+    assert policy.anomaly.shared_account and policy.anomaly.lookalike_party
+    assert not policy.anomaly.new_payee
+    # the watchlist is found next to the policy
+    gate = Gate(policy, history=History(USUAL), today=DAY)
     clean, listed = gate.decide([line("10500.00"), line(key="x", name="张卫国", account=OTHER)])
     assert clean == Decision("auto_approved", [], None, 0)
     assert listed.outcome == "rejected" and fired(listed)[:2] == [
