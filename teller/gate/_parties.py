@@ -25,7 +25,11 @@ def _listed(names: list[str], most: int = 3) -> str:
 def anomaly(rule: Anomaly, history: History, batch: Batch, line: GateLine) -> Hit | None:
     """Far from the median of the party's last payments, or of the account's."""
     by_party = history.median(line.party, batch.today, last=rule.last_lines)
-    by_account = history.account_median(line.account, batch.today, last=rule.last_lines)
+    by_account = (
+        history.account_median(line.account, batch.today, last=rule.last_lines)
+        if account_key(line.account)
+        else None
+    )
     for found, whose in (
         (by_party, f"{line.party}'s"),
         (by_account, f"account {masked(account_key(line.account))}'s"),
@@ -80,6 +84,8 @@ def new_account(rule: Anomaly, history: History, line: GateLine) -> Hit | None:
 def shared_account(rule: Anomaly, history: History, batch: Batch, line: GateLine) -> Hit | None:
     """The account was paid (or is paid earlier in this batch) for another party."""
     account, own = account_key(line.account), party_key(line.party)
+    if not account:
+        return None  # an item that pays no account (a card freeze) shares none
     others = {k: v for k, v in history.parties_of(account).items() if k != own}
     in_batch = {party_key(e.party): e.party for e in batch.to.get(account, ())}
     others |= {k: v for k, v in in_batch.items() if k != own and k not in others}
@@ -115,7 +121,7 @@ def lookalike_party(rule: Anomaly, history: History, batch: Batch, line: GateLin
 def new_payee(rule: Anomaly, history: History, batch: Batch, line: GateLine) -> Hit | None:
     """Neither the party nor the account was ever paid: a first payment to a stranger."""
     account = account_key(line.account)
-    if history.payments_of(line.party) or history.parties_of(account):
+    if not account or history.payments_of(line.party) or history.parties_of(account):
         return None
     if history.lookalikes_of(line.party):
         return None  # lookalike_party speaks for it

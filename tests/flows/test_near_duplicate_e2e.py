@@ -73,7 +73,9 @@ def test_a_near_duplicate_batch_under_a_new_id_is_held_and_not_paid(
     settings: Settings, corebank: Server, tmp_path: Path
 ) -> None:
     flow = PayrollFlow()
-    sample = flow.sample(tmp_path / "november.xlsx", lines=6, console_url=corebank.base_url, seed=31)
+    sample = flow.sample(
+        tmp_path / "november.xlsx", lines=6, console_url=corebank.base_url, seed=31
+    )
     store = Store(settings.store_url)
 
     first = _run(settings, store, sample.path)

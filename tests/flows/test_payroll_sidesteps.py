@@ -66,7 +66,12 @@ CASES = [
     ("name", "Wang\u00a0Fang", "invisible", "NO-BREAK SPACE"),
     ("name", "Wang\u3164Fang", "invisible", "HANGUL FILLER"),
     ("name", "WАNG Fang", "one script", "Latin (U+0057"),
-    ("name", "WАNG Fang", "one script", "Cyrillic (U+0410 CYRILLIC CAPITAL LETTER A at position 2)"),
+    (
+        "name",
+        "WАNG Fang",
+        "one script",
+        "Cyrillic (U+0410 CYRILLIC CAPITAL LETTER A at position 2)",
+    ),
     ("name", "王Fang", "one script", "Han (U+738B"),
     ("name", "ΖΗΑΝG Wei", "one script", "Greek"),
     ("name", "王芳٣", "digits 0-9", "ARABIC-INDIC DIGIT THREE"),

@@ -330,3 +330,11 @@ def test_a_listed_account_is_found_however_it_is_written(listed: Path, account: 
 def test_an_unlisted_name_still_passes(listed: Path) -> None:
     decisions = screen(listed, [line(name="王芳"), line(name="ZHAO Lei"), line(name="张伟")])
     assert [d.outcome for d in decisions] == ["auto_approved"] * 3
+
+
+def test_items_that_pay_no_account_share_none() -> None:
+    # a card freeze has no beneficiary account: its parties are not one account's
+    lines = [line(party="T-1", key="T-1", account=""), line(party="T-2", key="T-2", account="")]
+    history = [paid(account="", party="T-0")]
+    policy = {"anomaly": {**ANOMALY["anomaly"], "new_payee": True}}
+    assert [d.outcome for d in decide(policy, lines, history=history)] == ["auto_approved"] * 2
