@@ -19,6 +19,10 @@ from teller.gate._model import PaidLine
 __all__ = ["History"]
 
 
+def _any(_: Decimal) -> bool:
+    return True
+
+
 class _Series:
     """Payments in day order, to bisect by day."""
 
@@ -40,6 +44,8 @@ class History:
     """
 
     def __init__(self, paid: Iterable[PaidLine]) -> None:
+        pending: defaultdict[str, list[PaidLine]] = defaultdict(list)
+        self._orders: dict[str, int] = {}
         by_account: defaultdict[str, list[PaidLine]] = defaultdict(list)
         by_party: defaultdict[str, list[PaidLine]] = defaultdict(list)
         by_day: defaultdict[tuple[str, date], Decimal] = defaultdict(Decimal)
@@ -48,6 +54,11 @@ class History:
         looks: defaultdict[str, dict[str, str]] = defaultdict(dict)
         count = 0
         for line in paid:
+            if line.pending:
+                # on its way, not paid: only the duplicate rule looks at it
+                pending[account_key(line.account)].append(line)
+                self._orders[line.key] = line.order
+                continue
             account, party = account_key(line.account), party_key(line.party)
             by_account[account].append(line)
             by_party[party].append(line)
@@ -56,6 +67,7 @@ class History:
             parties[account].setdefault(party, line.party)
             looks[party_lookalike(line.party)].setdefault(party, line.party)
             count += 1
+        self._pending = {k: _Series(v) for k, v in pending.items()}
         self._by_account = {k: _Series(v) for k, v in by_account.items()}
         self._by_party = {k: _Series(v) for k, v in by_party.items()}
         self._by_day = dict(by_day)
@@ -66,6 +78,7 @@ class History:
         self._count = count
 
     def __len__(self) -> int:
+        """How many paid lines (pending ones not counted)."""
         return self._count
 
     def paid_on(self, account: str, day: date) -> Decimal:
@@ -80,6 +93,28 @@ class History:
         if series is None:
             return []
         return [p for p in series.between(first, last) if near(p.amount)]
+
+    def pending_on(self, account: str, day: date, *, key: str) -> Decimal:
+        """The total of pending lines to the account loaded on ``day`` before the line ``key``."""
+        return sum(
+            (p.amount for p in self.pending_to(account, day, day, near=_any, key=key)),
+            Decimal(0),
+        )
+
+    def pending_to(
+        self, account: str, first: date, last: date, *, near: Callable[[Decimal], bool], key: str
+    ) -> list[PaidLine]:
+        """Pending lines to the account, loaded between two days and before the line ``key``
+        (all of them if ``key`` is not pending itself), whose amount is ``near``."""
+        series = self._pending.get(account_key(account))
+        if series is None:
+            return []
+        before = self._orders.get(key)
+        return [
+            p
+            for p in series.between(first, last)
+            if p.key != key and (before is None or p.order < before) and near(p.amount)
+        ]
 
     def accounts_of(self, party: str) -> Set[str]:
         """Every account the party was ever paid to (empty for an unknown party)."""

@@ -122,14 +122,17 @@ def daily_cap(cap: DailyCap, history: History, batch: Batch, line: GateLine) -> 
     """One account may receive at most ``per_beneficiary`` on the posting day, across batches."""
     account, day = account_key(line.account), batch.today
     paid = history.paid_on(account, day)
+    # loaded today in another batch, before this line, and not refused: paid today too
+    coming = history.pending_on(account, day, key=line.key)
     earlier = batch.sums.get(account, Decimal(0))
-    total = paid + earlier + line.amount
+    total = paid + coming + earlier + line.amount
     if total <= cap.per_beneficiary:
         return None
     over = total - cap.per_beneficiary
     detail = (
         f"{masked(account)} would receive {money(total)} on {day} (the posting day): "
-        f"{money(paid)} already paid, {money(earlier)} earlier in this batch, "
+        f"{money(paid)} already paid, {money(coming)} on its way from other batches, "
+        f"{money(earlier)} earlier in this batch, "
         f"{money(line.amount)} on this line; {money(over)} over the daily cap "
         f"{money(cap.per_beneficiary)}"
     )
@@ -137,6 +140,7 @@ def daily_cap(cap: DailyCap, history: History, batch: Batch, line: GateLine) -> 
         "account": masked(account),
         "day": day.isoformat(),
         "paid_that_day": figure(paid),
+        "on_its_way": figure(coming),
         "earlier_in_batch": figure(earlier),
         "amount": figure(line.amount),
         "total": figure(total),
@@ -163,33 +167,41 @@ def duplicates(rule: Duplicates, history: History, batch: Batch, line: GateLine)
         suggestion = f"reject: same account and {same} as line {earlier.key} of this batch"
         hits.append(Hit(fired, suggestion))
     first = period_start(rule, batch.today)
-    found = history.paid_to(
-        account,
-        first,
-        batch.today + timedelta(days=rule.lookback_days),
-        near=lambda other: rule.near(amount, other),
-    )
+    last = batch.today + timedelta(days=rule.lookback_days)
+    near = lambda other: rule.near(amount, other)  # noqa: E731
+    found = history.paid_to(account, first, last, near=near)
     if found:
-        paid = _closest(found, amount)
-        same = _same(amount, paid.amount)
-        detail = (
-            f"{money(paid.amount)} was paid to {masked(account)} on {paid.day} ({paid.key}): "
-            f"{same}, in the period from {first} to {batch.today}"
-        )
-        figures = _figures(rule, account, amount, paid.amount) | {
-            "paid_key": paid.key,
-            "paid_day": paid.day.isoformat(),
-            "days_apart": str(abs((batch.today - paid.day).days)),
-            "period_from": first.isoformat(),
-            "lookback_days": str(rule.lookback_days),
-        }
-        fired = FiredRule("duplicate_paid", rule.action, detail, figures)
-        suggestion = (
-            f"reject: {money(paid.amount)} already paid to {masked(account)} "
-            f"on {paid.day} ({paid.key})"
-        )
-        hits.append(Hit(fired, suggestion))
+        hits.append(_paid_twice(rule, account, amount, batch, first, _closest(found, amount)))
+    on_its_way = history.pending_to(account, first, last, near=near, key=line.key)
+    if on_its_way and not found:
+        hits.append(_paid_twice(rule, account, amount, batch, first, _closest(on_its_way, amount)))
     return hits
+
+
+def _paid_twice(
+    rule: Duplicates, account: str, amount: Decimal, batch: Batch, first: date, paid: PaidLine
+) -> Hit:
+    same = _same(amount, paid.amount)
+    if paid.pending:
+        what = f"is on its way to {masked(account)}: loaded on {paid.day} ({paid.key}), not yet"
+        what += " paid or refused"
+    else:
+        what = f"was paid to {masked(account)} on {paid.day} ({paid.key})"
+    detail = f"{money(paid.amount)} {what}: {same}, in the period from {first} to {batch.today}"
+    figures = _figures(rule, account, amount, paid.amount) | {
+        "paid_key": paid.key,
+        "paid_day": paid.day.isoformat(),
+        "pending": "yes" if paid.pending else "no",
+        "days_apart": str(abs((batch.today - paid.day).days)),
+        "period_from": first.isoformat(),
+        "lookback_days": str(rule.lookback_days),
+    }
+    fired = FiredRule("duplicate_paid", rule.action, detail, figures)
+    said = "already on its way" if paid.pending else "already paid"
+    suggestion = (
+        f"reject: {money(paid.amount)} {said} to {masked(account)} on {paid.day} ({paid.key})"
+    )
+    return Hit(fired, suggestion)
 
 
 def period_start(rule: Duplicates, today: date) -> date:

@@ -338,3 +338,53 @@ def test_items_that_pay_no_account_share_none() -> None:
     history = [paid(account="", party="T-0")]
     policy = {"anomaly": {**ANOMALY["anomaly"], "new_payee": True}}
     assert [d.outcome for d in decide(policy, lines, history=history)] == ["auto_approved"] * 2
+
+
+# --- lines on their way (loaded, not yet paid) -------------------------------------------------
+
+
+def pending(key: str, order: int, amount: str = "12000.00") -> PaidLine:
+    party = key.split(":")[1]
+    return PaidLine(key, party, ACCOUNT, Decimal(amount), DAY, pending=True, order=order)
+
+
+def test_a_near_duplicate_of_a_line_on_its_way_is_held() -> None:
+    # batch A is loaded and approved, not yet paid; batch B repeats it a cent off
+    history = [pending("A:E00042", 5)]
+    [decision] = decide(NEAR, [line("12000.01", key="B:E00042")], history=history)
+    assert fired(decision) == ["duplicate_paid"]
+    assert decision.rules[0].figures["pending"] == "yes"
+    assert "on its way" in decision.rules[0].detail
+
+
+def test_the_earlier_of_two_lines_on_their_way_is_not_held_for_the_later() -> None:
+    # asked again before paying, A is not a duplicate of B, loaded after it; B is of A
+    history = [pending("A:E00042", 5), pending("B:E00042", 9, "12000.01")]
+    [first] = decide(NEAR, [line(key="A:E00042")], history=history)
+    [second] = decide(NEAR, [line("12000.01", key="B:E00042")], history=history)
+    assert first.outcome == "auto_approved"
+    assert fired(second) == ["duplicate_paid"]
+    assert second.rules[0].figures["paid_key"] == "A:E00042"
+
+
+@pytest.mark.parametrize(("amount", "held"), [("1000.00", False), ("1000.01", True)])
+def test_lines_loaded_today_count_toward_the_cap(amount: str, held: bool) -> None:
+    [decision] = decide(CAP, [line(amount)], history=[pending("A:E00007", 5, "29000.00")])
+    assert fired(decision) == (["daily_cap"] if held else [])
+    if held:
+        assert decision.rules[0].figures["on_its_way"] == "29000.00"
+
+
+def test_asked_again_a_line_is_capped_only_by_those_loaded_before_it() -> None:
+    history = [pending("A:E00007", 5, "29000.00"), pending("Z:E00008", 9, "5000.00")]
+    [first] = decide(CAP, [line("29000.00", key="A:E00007")], history=history)
+    [later] = decide(CAP, [line("5000.00", key="Z:E00008")], history=history)
+    assert first.outcome == "auto_approved"
+    assert fired(later) == ["daily_cap"] and later.rules[0].figures["on_its_way"] == "29000.00"
+
+
+def test_lines_on_their_way_count_for_no_party_rule() -> None:
+    # they are not paid: no median, no known account or party comes from them
+    history = [pending("A:E00007", 5, "2000.00")]
+    [decision] = decide(ANOMALY, [line("2000.00", party="E00042")], history=history)
+    assert decision.outcome == "auto_approved"
