@@ -70,8 +70,7 @@ def is_invisible(char: str, *, spaces: str = " ") -> bool:
     category = unicodedata.category(char)
     if category in _INVISIBLE_CATEGORIES or (category == "Zs" and char not in spaces):
         return True
-    code = ord(char)
-    return any(low <= code <= high for low, high in _IGNORABLE_RANGES)
+    return _IGNORABLE.match(char) is not None
 
 
 def invisible(text: str, *, spaces: str = " ") -> Odd | None:
@@ -87,6 +86,8 @@ def invisible(text: str, *, spaces: str = " ") -> Odd | None:
 
 def strip_invisible(text: str) -> str:
     """``text`` without its invisible characters (every kind of space kept as a space)."""
+    if text.isprintable() and not _IGNORABLE.search(text):
+        return text
     return "".join(" " if unicodedata.category(c) == "Zs" else c for c in text if not _hidden(c))
 
 

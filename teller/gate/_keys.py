@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from teller._text import fold_lookalikes, strip_invisible
 
@@ -33,11 +34,13 @@ def account_key(account: str) -> str:
     return _NOT_ALNUM.sub("", _plain(account)).upper()
 
 
+@lru_cache(maxsize=65536)  # payroll pays the same people every month
 def party_key(party: str) -> str:
     """A party's id as one spelling: compatibility forms, case, spacing and invisibles folded."""
     return "".join(_plain(party).casefold().split())
 
 
+@lru_cache(maxsize=65536)
 def party_lookalike(party: str) -> str:
     """What a party's id looks like: look-alike letters and digits folded, separators and
     leading zeros dropped (``E-0OO42`` and ``e00042`` both look like ``E00042``)."""
