@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 
 from teller.gate._history import History
 from teller.gate._keys import account_key, party_key, party_lookalike
@@ -168,7 +169,7 @@ def duplicates(rule: Duplicates, history: History, batch: Batch, line: GateLine)
         hits.append(Hit(fired, suggestion))
     first = period_start(rule, batch.today)
     last = batch.today + timedelta(days=rule.lookback_days)
-    near = lambda other: rule.near(amount, other)  # noqa: E731
+    near = partial(rule.near, amount)
     found = history.paid_to(account, first, last, near=near)
     if found:
         hits.append(_paid_twice(rule, account, amount, batch, first, _closest(found, amount)))
