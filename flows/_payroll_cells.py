@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -12,6 +13,7 @@ from pydantic import BeforeValidator
 from pydantic_core import PydanticCustomError
 
 from teller._masking import mask_account
+from teller._text import Odd, foreign_digit, invisible, is_invisible, mixed_scripts
 
 # Names as a clerk may write them; matching folds case, spaces and a trailing '.'.
 # The Chinese names are accepted in simplified and traditional characters.
@@ -42,12 +44,17 @@ CENT = Decimal("0.01")
 # Excel keeps 15 significant digits of a number; beyond that a number cell holds noise.
 _EXCEL_DIGITS = 15
 _MONEY_MAX = Decimal("9999999999999.99")  # 15 digits: the most a number cell holds exactly
-_AMOUNT_TEXT = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?")
+# ASCII digits only: Python's \d would take fullwidth and Arabic-Indic digits too
+_AMOUNT_TEXT = re.compile(r"[+-]?(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 _ACCOUNT = re.compile(r"[0-9]{10,19}")
 _SCIENTIFIC = re.compile(r"[+-]?[0-9]+(?:\.[0-9]*)?[eE][+-]?[0-9]+")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _BATCH_ID = re.compile(r"[A-Za-z0-9_-]{1,24}")
 _WHOLE = re.compile(r"[0-9]+")
+_EMPLOYEE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_EMPLOYEE_EXPECTED = "an employee ID of ASCII letters and digits 0-9 (and '-', '_', '.')"
+# the blanks a name or memo may hold: a space, and the ideographic space of Chinese text
+_NAME_SPACES = " \u3000"
 _ACCOUNT_EXPECTED = "an account number of 10 to 19 digits"
 _AS_TEXT_EXPECTED = (
     "an account number stored as text (a number cell keeps only 15 digits,"
@@ -81,6 +88,8 @@ def show_cell(value: Cell, *, account: bool = False) -> str:
         text = format(value, f".{_EXCEL_DIGITS}g")
     else:
         text = cell_text(value)
+    # an invisible character is shown by its code point, or the cell would look fine
+    text = "".join(f"<U+{ord(c):04X}>" if is_invisible(c, spaces=_NAME_SPACES) else c for c in text)
     return mask_account(text) if account else text
 
 
@@ -108,10 +117,62 @@ def _required(expected: str) -> Callable[[Cell], str]:
     return validate
 
 
+def _refuse(kind: str, expected: str, odd: Odd | str) -> PydanticCustomError:
+    return PydanticCustomError(kind, f"{expected}; refused: {odd}")
+
+
+def _no_invisible(text: str, expected: str, *, spaces: str = " ") -> None:
+    odd = invisible(text, spaces=spaces)
+    if odd is not None:
+        raise _refuse("invisible", f"{expected}, without invisible characters", odd)
+
+
+def _ascii_digits(text: str, expected: str) -> None:
+    odd = foreign_digit(text)
+    if odd is not None:
+        raise _refuse("digits", f"{expected}, in the digits 0-9 only", odd)
+
+
+def _one_script(text: str, expected: str) -> None:
+    scripts = mixed_scripts(text)
+    if scripts:
+        found = ", ".join(f"{script.title()} ({odd})" for script, odd in scripts)
+        raise _refuse("mixed_script", f"{expected}, in the letters of one script", found)
+
+
+def _employee_id(value: Cell) -> str:
+    text = _required("an employee ID")(value)
+    _no_invisible(text, _EMPLOYEE_EXPECTED)
+    _ascii_digits(text, _EMPLOYEE_EXPECTED)
+    _one_script(text, _EMPLOYEE_EXPECTED)
+    if not _EMPLOYEE_ID.fullmatch(text):
+        other = next((c for c in text if not (c.isascii() and (c.isalnum() or c in "._-"))), "")
+        where = Odd(text.index(other) + 1, other) if other else "a separator first"
+        raise _refuse("employee_id", _EMPLOYEE_EXPECTED, where)
+    return text
+
+
+def _name(value: Cell) -> str:
+    text = _required("the employee's name")(value)
+    expected = "the employee's name"
+    _no_invisible(text, expected, spaces=_NAME_SPACES)
+    _ascii_digits(text, expected)
+    _one_script(text, expected)
+    text = unicodedata.normalize("NFC", text)
+    for position, char in enumerate(text, start=1):
+        # a combining mark belongs on a letter; alone it decorates nothing a reader can see
+        if unicodedata.combining(char) and (
+            position == 1 or not unicodedata.category(text[position - 2]).startswith(("L", "M"))
+        ):
+            raise _refuse("combining", f"{expected}, marks only on letters", Odd(position, char))
+    return text
+
+
 def _memo(value: Cell) -> str:
     text = cell_text(value)
     if len(text) > MEMO_MAX:
         raise PydanticCustomError("memo_too_long", f"a memo of at most {MEMO_MAX} characters")
+    _no_invisible(text, "a memo", spaces=_NAME_SPACES)
     return text
 
 
@@ -124,8 +185,11 @@ def _account_no(value: Cell) -> str:
         if value != int(value):
             raise PydanticCustomError("account_no", _ACCOUNT_EXPECTED)
         value = str(int(value))
+    text = cell_text(value)
+    _no_invisible(text, _ACCOUNT_EXPECTED)
+    _ascii_digits(text, _ACCOUNT_EXPECTED)
     # Spaces or dashes between digit groups are how people write account numbers.
-    text = re.sub(r"(?<=[0-9])[\s-](?=[0-9])", "", cell_text(value))
+    text = re.sub(r"(?<=[0-9])[ -](?=[0-9])", "", text)
     if _SCIENTIFIC.fullmatch(text):  # pasted from a number cell's display, digits already lost
         raise PydanticCustomError("account_as_number", _AS_TEXT_EXPECTED)
     if not _ACCOUNT.fullmatch(text):
@@ -144,8 +208,8 @@ def _decimal(value: Cell) -> Decimal | None:
         # Excel shows and keeps 15 significant digits, so that is the cell's true value;
         # 12.345 stays 12.345 (and is refused), 1234.5 stays 1234.5.
         amount = Decimal(format(value, f".{_EXCEL_DIGITS}g"))
-    elif isinstance(value, str) and _AMOUNT_TEXT.fullmatch(value.strip()):
-        amount = Decimal(value.strip().replace(",", ""))
+    elif isinstance(value, str) and _AMOUNT_TEXT.fullmatch(value.strip(" ")):
+        amount = Decimal(value.strip(" ").replace(",", ""))
     else:
         return None
     return amount if amount.is_finite() else None
@@ -153,6 +217,9 @@ def _decimal(value: Cell) -> Decimal | None:
 
 def to_money(value: Cell) -> Decimal:
     """Return a cell as a positive amount of exactly two decimal places, or raise."""
+    if isinstance(value, str):
+        _no_invisible(value.strip(" "), "an amount")
+        _ascii_digits(value, "an amount")
     amount = _decimal(value)
     if amount is None:
         raise PydanticCustomError("amount_not_number", "an amount as a number, e.g. 1234.50")
@@ -182,6 +249,9 @@ def _pay_date(value: Cell) -> date:
 
 def _batch_id(value: Cell) -> str:
     text = cell_text(value)
+    expected = "a batch ID of 1 to 24 letters, digits, '-' or '_'"
+    _no_invisible(text, expected)
+    _ascii_digits(text, expected)
     if not _BATCH_ID.fullmatch(text):
         raise PydanticCustomError("batch_id", "a batch ID of 1 to 24 letters, digits, '-' or '_'")
     return text
@@ -195,8 +265,8 @@ def _line_count(value: Cell) -> int:
 
 
 # Each type takes a raw cell, so a model validates a row exactly as the reader gave it.
-EmployeeId = Annotated[str, BeforeValidator(_required("an employee ID"))]
-EmployeeName = Annotated[str, BeforeValidator(_required("the employee's name"))]
+EmployeeId = Annotated[str, BeforeValidator(_employee_id)]
+EmployeeName = Annotated[str, BeforeValidator(_name)]
 AccountNo = Annotated[str, BeforeValidator(_account_no)]
 Money = Annotated[Decimal, BeforeValidator(to_money)]
 Memo = Annotated[str, BeforeValidator(_memo)]

@@ -10,7 +10,7 @@ accounts (``teller.people``): a decision is made by a signed-in ``Person`` holdi
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from loguru import logger
@@ -20,7 +20,7 @@ from teller.flow import Batch, Flow
 from teller.gate import Decision, Gate, GateLine, History, PaidLine, Policy, load_policy
 from teller.people import Person, same_person
 from teller.settings import Settings
-from teller.store import Item, Store, content_hash, now
+from teller.store import Item, Run, Store, content_hash, now
 
 __all__ = [
     "approve",
@@ -44,23 +44,51 @@ def policy_for(settings: Settings, flow: Flow) -> Policy:
     return load_policy(path, required=settings.production)
 
 
+# Loaded, neither paid nor refused: money on its way (or waiting for a person). The
+# duplicate rule weighs them, so a second batch loaded before the first is paid is held.
+ON_ITS_WAY = (
+    "auto_approved",
+    "needs_approval",
+    "approved",
+    "in_flight",
+    "in_doubt",
+    "retry_wait",
+    "needs_review",
+)
+
+
 def gate_for(settings: Settings, store: Store, flow: Flow) -> Gate:
-    """The gate of a flow: its policy, and what the store says was paid before."""
-    paid = [
-        _paid_line(flow, item, run.info)
-        for item, run in store.paid(flow.name, since=now() - timedelta(days=HISTORY_DAYS))
+    """The gate of a flow: its policy, what the store says was paid, and what is on its way."""
+    since = now() - timedelta(days=HISTORY_DAYS)
+    lines = [
+        _paid_line(flow, item, run)
+        for item, run in store.items_of(flow.name, since=since, states=("done", *ON_ITS_WAY))
     ]
     return Gate(
         policy_for(settings, flow),
-        history=History(paid),
+        history=History(lines),
         policy_dir=settings.project / "policies",
     )
 
 
-def _paid_line(flow: Flow, item: Item, info: dict[str, object]) -> PaidLine:
-    line = flow.gate_line(item.key, item.amount, item.payload, dict(info))
+def _local_day(moment: datetime) -> date:
+    # the store keeps UTC; the gate's today is the machine's local date
+    return moment.replace(tzinfo=UTC).astimezone().date()
+
+
+def _paid_line(flow: Flow, item: Item, run: Run) -> PaidLine:
+    line = flow.gate_line(item.key, item.amount, item.payload, dict(run.info))
+    # paid: the day of its payment (a done item is final: its last move is the payment);
+    # on its way: the day it was loaded. Never the pay date the input wrote.
+    done = item.state == "done"
     return PaidLine(
-        key=line.key, party=line.party, account=line.account, amount=line.amount, day=line.day
+        key=line.key,
+        party=line.party,
+        account=line.account,
+        amount=line.amount,
+        day=_local_day(item.updated_at if done else run.created_at),
+        pending=not done,
+        order=item.id,
     )
 
 

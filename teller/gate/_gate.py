@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from pathlib import Path
 
 from teller.gate._history import History
 from teller.gate._model import Decision, GateLine
-from teller.gate._policy import Policy
-from teller.gate._rules import Batch, anomaly, daily_cap, duplicates, limits, new_account
+from teller.gate._parties import anomaly, lookalike_party, new_account, new_payee, shared_account
+from teller.gate._policy import Anomaly, Policy
+from teller.gate._rules import Batch, daily_cap, duplicates, limits, pay_date
 from teller.gate._screen import kind, luhn, watchlist_account, watchlist_name
 from teller.gate._watchlist import Screening
 from teller.gate._words import Hit
@@ -23,8 +25,12 @@ RULES = (
     "reject_above",
     "duplicate_paid",
     "duplicate_in_batch",
+    "lookalike_party",
+    "shared_account",
+    "pay_date",
     "luhn",
     "new_account",
+    "new_payee",
     "anomaly_amount",
     "daily_cap",
     "dual_limit",
@@ -49,18 +55,30 @@ def _decision(policy: Policy, line: GateLine, hits: list[Hit]) -> Decision:
 
 
 class Gate:
-    """A policy made ready to decide: its watchlist loaded, its history at hand."""
+    """A policy made ready to decide: its watchlist loaded, its history at hand.
+
+    Every rule that counts days counts from the posting day: ``today`` given to
+    :meth:`decide`, else the one given here, else the machine's local date when
+    ``decide`` is called. A gate built at load and asked again right before a payment
+    therefore weighs the day the console posts, never the date a workbook wrote.
+    """
 
     def __init__(
-        self, policy: Policy, *, history: History | None = None, policy_dir: Path | None = None
+        self,
+        policy: Policy,
+        *,
+        history: History | None = None,
+        policy_dir: Path | None = None,
+        today: date | None = None,
     ) -> None:
         self.policy = policy
         self.history = history if history is not None else History(())
+        self.today = today
         self._checks = self._build(policy, self.history, policy_dir or policy.directory)
 
-    def decide(self, lines: Sequence[GateLine]) -> list[Decision]:
+    def decide(self, lines: Sequence[GateLine], *, today: date | None = None) -> list[Decision]:
         """Decide one batch, in order: earlier lines count toward duplicates and the cap."""
-        batch = Batch()
+        batch = Batch(today or self.today or date.today())
         decisions = []
         for line in lines:
             decision = self._decide(line, batch)
@@ -80,7 +98,10 @@ class Gate:
 
     @staticmethod
     def _build(policy: Policy, history: History, folder: Path | None) -> list[_Check]:
-        checks: list[_Check] = [lambda line, _: limits(policy, history, line)]
+        checks: list[_Check] = [lambda line, batch: limits(policy, history, batch, line)]
+        if policy.pay_date is not None and policy.pay_date.enabled:
+            when = policy.pay_date
+            checks.append(lambda line, batch: pay_date(when, batch, line))
         if policy.daily_cap is not None and policy.daily_cap.enabled:
             cap = policy.daily_cap
             checks.append(lambda line, batch: daily_cap(cap, history, batch, line))
@@ -98,11 +119,21 @@ class Gate:
             digit = policy.luhn
             checks.append(lambda line, _: luhn(digit, line))
         if policy.anomaly is not None and policy.anomaly.enabled:
-            shape = policy.anomaly
-            checks.append(lambda line, _: anomaly(shape, history, line))
-            if shape.new_account:
-                checks.append(lambda line, _: new_account(shape, history, line))
+            checks += _party_checks(policy.anomaly, history)
         if policy.kinds is not None and policy.kinds.enabled:
             kinds = policy.kinds
             checks.append(lambda line, _: kind(kinds, line))
         return checks
+
+
+def _party_checks(shape: Anomaly, history: History) -> list[_Check]:
+    checks: list[_Check] = [lambda line, batch: anomaly(shape, history, batch, line)]
+    if shape.new_account:
+        checks.append(lambda line, _: new_account(shape, history, line))
+    if shape.shared_account:
+        checks.append(lambda line, batch: shared_account(shape, history, batch, line))
+    if shape.lookalike_party:
+        checks.append(lambda line, batch: lookalike_party(shape, history, batch, line))
+    if shape.new_payee:
+        checks.append(lambda line, batch: new_payee(shape, history, batch, line))
+    return checks

@@ -35,13 +35,21 @@ class GateLine:
 
 @dataclass(frozen=True)
 class PaidLine:
-    """One line of history: money that was paid (its effect confirmed by a console)."""
+    """One line of history: money that was paid (its effect confirmed by a console).
+
+    ``day`` is the day it was paid, never a date its input wrote. A ``pending`` line is
+    on its way instead: loaded and neither paid nor refused yet (approved, held, in
+    flight); its ``day`` is the day it was loaded and ``order`` orders the loads (the
+    store's item id), so a line is compared only with pending lines loaded before it.
+    """
 
     key: str
     party: str
     account: str
     amount: Decimal
     day: date
+    pending: bool = False
+    order: int = 0
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from pydantic import (
 
 from teller.gate._model import Action
 
-__all__ = ["Anomaly", "DailyCap", "Duplicates", "Kinds", "Luhn", "Policy", "Watchlist"]
+__all__ = ["Anomaly", "DailyCap", "Duplicates", "Kinds", "Luhn", "PayDate", "Policy", "Watchlist"]
 
 _CENT = Decimal("0.01")
 _TOO_MUCH = Decimal("1e15")
 _LIMITS = ("auto_limit", "dual_limit", "reject_above")
-_SECTIONS = ("daily_cap", "duplicates", "watchlist", "luhn", "anomaly", "kinds")
+_SECTIONS = ("pay_date", "daily_cap", "duplicates", "watchlist", "luhn", "anomaly", "kinds")
 
 
 def _amount(value: Decimal) -> Decimal:
@@ -57,9 +57,39 @@ class DailyCap(_Rule):
 
 
 class Duplicates(_Rule):
-    """The same account and amount twice in a batch, or paid within ``lookback_days``."""
+    """A payment to the same account of (almost) the same amount in the same period.
+
+    The period ends on the day the gate runs (the posting day) and starts
+    ``lookback_days`` before it, or on the first of its month if ``same_month`` and
+    that is earlier. Two amounts are "almost the same" when they differ by at most
+    ``tolerance`` or by at most ``tolerance_pct`` percent of the larger one.
+    """
 
     lookback_days: int = Field(default=30, ge=0, le=366)
+    same_month: bool = False
+    tolerance: Decimal = Field(default=Decimal(0), ge=0, le=Decimal("1e12"))
+    tolerance_pct: Decimal = Field(default=Decimal(0), ge=0, le=100)
+    action: Action = "hold"
+
+    @field_validator("tolerance")
+    @classmethod
+    def _cents(cls, value: Decimal) -> Decimal:
+        if value != value.quantize(_CENT):
+            raise ValueError("must be an amount with at most 2 decimal places")
+        return value.quantize(_CENT)
+
+    def near(self, amount: Decimal, other: Decimal) -> bool:
+        """Whether two amounts are the same payment, within the tolerance."""
+        apart = abs(amount - other)
+        # multiplied out, not divided: exactly the tolerance away is a duplicate
+        return apart <= self.tolerance or apart * 100 <= self.tolerance_pct * max(amount, other)
+
+
+class PayDate(_Rule):
+    """The pay date a workbook writes may be at most so many days before or after today."""
+
+    max_days_before: int = Field(default=3, ge=0, le=366)
+    max_days_after: int = Field(default=3, ge=0, le=366)
     action: Action = "hold"
 
 
@@ -79,12 +109,16 @@ class Luhn(_Rule):
 
 
 class Anomaly(_Rule):
-    """An amount far from the party's usual, or a first payment to a new account."""
+    """Who is paid where: an amount far from the usual, an account new or shared, an id
+    that looks like another's, and (if ``new_payee``) a party and account both unknown."""
 
     max_deviation_pct: Decimal = Field(default=Decimal(50), gt=0)
     last_lines: int = Field(default=6, ge=1, le=120)
     min_history: int = Field(default=3, ge=1)
     new_account: bool = True
+    shared_account: bool = True
+    lookalike_party: bool = True
+    new_payee: bool = False
     action: Action = "hold"
 
     @model_validator(mode="after")
@@ -111,6 +145,7 @@ class Policy(BaseModel):
     auto_limit: Decimal = Decimal("50000.00")
     dual_limit: Decimal | None = None
     reject_above: Decimal | None = None
+    pay_date: PayDate | None = None
     daily_cap: DailyCap | None = None
     duplicates: Duplicates | None = None
     watchlist: Watchlist | None = None

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from teller.gate._keys import account_key
 from teller.gate._model import FiredRule, GateLine
 from teller.gate._policy import Kinds, Luhn, Watchlist
-from teller.gate._watchlist import Screening, WatchlistEntry, normalise_account
+from teller.gate._watchlist import Screening, WatchlistEntry
 from teller.gate._words import Hit, masked, percent
 
 __all__ = ["kind", "luhn", "luhn_valid", "watchlist_account", "watchlist_name"]
@@ -26,7 +27,7 @@ def luhn_valid(number: str) -> bool:
 
 def luhn(rule: Luhn, line: GateLine) -> Hit | None:
     """The account number must carry a valid check digit."""
-    account = normalise_account(line.account)
+    account = account_key(line.account)
     if luhn_valid(account):
         return None
     digits = account.isascii() and account.isdigit()

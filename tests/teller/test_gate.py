@@ -49,7 +49,7 @@ def monthly(*amounts: str) -> list[PaidLine]:
 
 
 def one(policy: Policy, item: GateLine, *, history: Sequence[PaidLine] = ()) -> Decision:
-    return Gate(policy, history=History(history)).decide([item])[0]
+    return Gate(policy, history=History(history), today=DAY).decide([item])[0]
 
 
 def fired(decision: Decision) -> list[str]:
@@ -70,7 +70,7 @@ def watchlist_dir(tmp_path: Path) -> Path:
 
 
 def screening(folder: Path, **rule: Any) -> Gate:
-    return Gate(Policy.model_validate({"watchlist": rule}), policy_dir=folder)
+    return Gate(Policy.model_validate({"watchlist": rule}), policy_dir=folder, today=DAY)
 
 
 # --- limits -------------------------------------------------------------------------------
@@ -153,7 +153,9 @@ def test_the_same_account_and_amount_twice_in_a_batch() -> None:
     decisions = Gate(TWICE).decide(lines)
     assert [fired(d) for d in decisions] == [[], ["duplicate_in_batch"], [], []]
     assert decisions[1].rules[0].figures["earlier_key"] == "a"
-    assert decisions[1].suggestion == "reject: same account and amount as line a of this batch"
+    assert decisions[1].suggestion == (
+        "reject: same account and the same amount 12,000.00 as line a of this batch"
+    )
 
 
 @pytest.mark.parametrize(("days_ago", "held"), [(0, True), (30, True), (31, False)])
@@ -273,6 +275,7 @@ def test_anomaly_looks_at_the_last_lines_only() -> None:
         "deviation_pct": "52.4",
         "max_deviation_pct": "50",
         "history_lines": "6",
+        "basis": "party",
     }
     assert (
         decision.suggestion == "check: 52.4% above the median 10,500.00 of E00042's last 6 payments"
@@ -342,18 +345,22 @@ RULES_OF = {
     "duplicates": {"duplicate_in_batch", "duplicate_paid"},
     "watchlist": {"watchlist_name", "watchlist_account"},
     "luhn": {"luhn"},
-    "anomaly": {"anomaly_amount", "new_account"},
+    "anomaly": {"anomaly_amount", "new_account", "shared_account"},
 }
 
 
 def test_every_fired_rule_explains_itself(watchlist_dir: Path) -> None:
     gate = Gate(full_policy(), history=BUSY, policy_dir=watchlist_dir)
     decision = gate.decide([WORST, replace(WORST, key="again")])[1]
+    # the rules a single line cannot fire together with these are tested on their own
     assert set(fired(decision)) == set(RULES) - {
         "watchlist_account",
         "reject_above",
         "dual_limit",
         "kind",
+        "lookalike_party",
+        "pay_date",
+        "new_payee",
     }
     assert fired(decision) == [r for r in RULES if r in fired(decision)]  # most severe first
     for rule in decision.rules:
@@ -465,6 +472,13 @@ name_threshold = 150
             "min_history (3) cannot exceed last_lines (2)",
         ),
         ("auto_limit = \n", 1, "not valid TOML"),
+        (
+            "[duplicates]\ntolerance = '0.001'\n",
+            2,
+            "field duplicates.tolerance: must be an amount with at most 2 decimal places",
+        ),
+        ("[duplicates]\ntolerance_pct = 150\n", 2, "field duplicates.tolerance_pct"),
+        ("[pay_date]\nmax_days_before = -1\n", 2, "field pay_date.max_days_before"),
     ],
 )
 def test_bad_policy_names_line_and_field(
@@ -504,13 +518,20 @@ def test_the_shipped_policy_and_watchlist() -> None:
     assert (policy.auto_limit, policy.dual_limit) == (Decimal("50000.00"), Decimal("200000.00"))
     assert policy.daily_cap is not None and policy.daily_cap.per_beneficiary == Decimal("100000.00")
     assert policy.duplicates is not None and policy.duplicates.lookback_days == 20
+    assert policy.duplicates.same_month and policy.duplicates.tolerance == Decimal("50.00")
+    assert policy.duplicates.tolerance_pct == 5
+    assert policy.pay_date is not None
+    assert (policy.pay_date.max_days_before, policy.pay_date.max_days_after) == (5, 3)
     assert policy.watchlist is not None and policy.watchlist.name_threshold == 90
     assert policy.luhn is not None and policy.luhn.enabled
     assert policy.anomaly is not None and (
         policy.anomaly.max_deviation_pct,
         policy.anomaly.last_lines,
     ) == (50, 6)
-    gate = Gate(policy, history=History(USUAL))  # the watchlist is found next to the policy
+    assert policy.anomaly.shared_account and policy.anomaly.lookalike_party
+    assert not policy.anomaly.new_payee
+    # the watchlist is found next to the policy
+    gate = Gate(policy, history=History(USUAL), today=DAY)
     clean, listed = gate.decide([line("10500.00"), line(key="x", name="张卫国", account=OTHER)])
     assert clean == Decision("auto_approved", [], None, 0)
     assert listed.outcome == "rejected" and fired(listed)[:2] == [
@@ -524,6 +545,7 @@ def test_exported_names() -> None:
 
     assert teller.gate.__all__ == [
         "RULES", "Action", "Anomaly", "DailyCap", "Decision", "Duplicates", "FiredRule", "Gate",
-        "GateLine", "History", "Kinds", "Luhn", "Outcome", "PaidLine", "Policy", "Watchlist",
+        "GateLine", "History", "Kinds", "Luhn", "Outcome", "PaidLine", "PayDate", "Policy",
+        "Watchlist",
         "load_policy",
     ]  # fmt: skip
