@@ -20,7 +20,7 @@ from flows.payroll import PayrollFlow
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
 from teller.settings import load_settings
-from teller.store import Item, Store
+from teller.store import Item, Store, open_store
 from tests._chaos import resume_until_done
 from tests._console_server import Server, start_corebank
 from tests._people import Team
@@ -37,7 +37,7 @@ def wire(project: Path, server: Server, *, attempts: int = ATTEMPTS) -> Store:
     retry = f"\n[consoles.corebank.retry]\nattempts = {attempts}\nbackoff = 0.2\nbackoff_max = 2\n"
     toml = server.settings_toml(preamble=f"contexts = {CONTEXTS}\n", extra="timeout = 8\n" + retry)
     (project / "teller.toml").write_text(toml, encoding="utf-8")
-    return Store(load_settings(project).store_url)
+    return open_store(load_settings(project))
 
 
 def operator(project: Path) -> Team:

@@ -19,7 +19,8 @@ import pytest
 
 from flows.payroll import PayrollFlow
 from teller.schedule import firing_history
-from teller.store import Store
+from teller.settings import load_settings
+from teller.store import open_store
 from tests._console_server import Server
 from tests._people import Team
 
@@ -85,7 +86,7 @@ def test_scheduler_fires_a_payroll_run_and_stops_on_sigterm(
         os.replace(book, inbox / "pay.xlsx")  # dropped whole, as a bank's transfer would
         paid = lambda: len(corebank.rows("SELECT reference FROM transfers")) == 5  # noqa: E731
         assert _until(paid, 60), said()
-        store = Store(f"sqlite:///{wired / 'var' / 'teller.db'}")
+        store = open_store(load_settings(wired))
         try:
             done = lambda: any(f.status == "done" for f in firing_history(store, "payroll-e2e"))  # noqa: E731
             assert _until(done, 20), said()
