@@ -104,7 +104,7 @@ def audit_anchor(
             if target is None and not send:
                 raise ConfigError(
                     str(settings.settings_file),
-                    "[audit] anchors: not set; give --file or --syslog",
+                    "audit.anchors: not set; give --file or --syslog",
                 )
             line = anchor(settings.key("audit"), store.audit_head(check=True), target, send)
         finally:
