@@ -119,14 +119,13 @@ class TrailVerdict:
         return not self.problems
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def _canonical(
     seq: int, at: str, actor: str, run_id: str, item_key: str, what: str, detail: str, prev: str
 ) -> bytes:
-    return json.dumps(
-        [seq, at, actor, run_id, item_key, what, detail, prev],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    ).encode("utf-8")
+    return _ENCODER.encode([seq, at, actor, run_id, item_key, what, detail, prev]).encode("utf-8")
 
 
 def record_hash(
@@ -151,7 +150,7 @@ def record_mac(
 ) -> str:
     """HMAC-SHA256 of a record's fields and the previous MAC, with the chain key."""
     message = _canonical(seq, at, actor, run_id, item_key, what, detail, prev)
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.digest(key, message, "sha256").hex()
 
 
 def chain_key(audit_key: bytes) -> bytes:
@@ -319,7 +318,7 @@ class _Walk:
         if seq != self.expected:
             gone = f"{self.expected}" if seq == self.expected + 1 else f"{self.expected}-{seq - 1}"
             return AuditProblem(self.expected, "removed", f"record(s) {gone} are missing")
-        fields = [getattr(record, f) for f in _FIELDS]
+        fields = list(record[:8])  # _FIELDS, in order: a Row's index is quicker than its name
         if record_mac(self.key, *fields) == record.hash:
             if self.keyed_from is None:
                 self.keyed_from = seq
