@@ -50,8 +50,11 @@ def audit_verify(
                         heads.append((f"anchor {anchor.where} ({anchor.at})", anchor.head))
             for report in reports:
                 manifest = read_manifest(report, trusted=public_key(key))
+                changed = [c for c in manifest.checks if not c.ok]
                 if not manifest.signed:
                     refused.append(f"{manifest.path}: {manifest.problem}")
+                elif changed:
+                    refused.append(f"{manifest.path}: {', '.join(map(str, changed))}")
                 elif manifest.head is None:
                     refused.append(f"{manifest.path}: names no audit head (an older report)")
                 else:

@@ -104,6 +104,10 @@ def test_verify_with_a_report_and_a_forged_anchor_line(team: Team, tmp_path: Pat
         _db(team.project, "UPDATE audit SET detail = 'x' WHERE what = 'in_flight -> done'")
         code, out = team.attempt("audit", "verify", "--report", str(report))
         assert code == 1 and "changed: its content no longer matches its MAC" in out
+        # the report itself changed: its manifest no longer vouches for it
+        report.write_bytes(b"another workbook")
+        code, out = team.attempt("audit", "verify", "--report", str(report))
+        assert code == 1 and "reconciliation.xlsx: CHANGED (SHA-256 differs)" in out
     finally:
         store.close()
 
