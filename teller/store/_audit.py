@@ -31,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -51,6 +51,7 @@ __all__ = [
     "KEYED_MARK",
     "AuditEntry",
     "AuditProblem",
+    "ChainKey",
     "TrailVerdict",
     "append",
     "chain_key",
@@ -63,7 +64,7 @@ __all__ = [
 
 GENESIS = "0" * 64
 KEYED_MARK = "chain keyed"
-CHAIN_KEY = "teller.audit_chain_key"  # where a Store's sessions carry the derived chain key
+CHAIN_KEY = "teller.audit_chain_key"  # where a Store's sessions carry its ChainKey
 RENUMBER_REACH = 10_000  # how far back a renumbered record's true number is looked for
 _HEAD = Base.metadata.tables["audit_head"]
 _RECORDS = Base.metadata.tables["audit"]
@@ -158,6 +159,31 @@ def chain_key(audit_key: bytes) -> bytes:
     return derive(audit_key, "audit-chain")
 
 
+class ChainKey:
+    """A store's chain key, read from its source the first time the chain needs it.
+
+    ``source`` is the audit key, or a function that reads it (``settings.key("audit")``):
+    a command that only reads runs never asks for a key it does not need.
+    """
+
+    def __init__(self, source: bytes | Callable[[], bytes]) -> None:
+        self._source = source
+        self._key: bytes | None = None
+
+    def __call__(self) -> bytes:
+        if self._key is None:
+            source = self._source
+            self._key = chain_key(source() if callable(source) else source)
+        return self._key
+
+
+def _key(session: Session, what: str) -> bytes:
+    found: ChainKey | None = session.info.get(CHAIN_KEY)
+    if found is None:
+        raise TrailUnkeyed(what)
+    return found()
+
+
 def ensure_head(session: Session) -> None:
     """Create the head row of an empty chain (a second store racing to do it is harmless)."""
     if session.get(AuditHead, 1) is None:
@@ -173,9 +199,7 @@ def append(session: Session, entries: Iterable[AuditEntry]) -> None:
     entries = list(entries)
     if not entries:
         return
-    key: bytes | None = session.info.get(CHAIN_KEY)
-    if key is None:
-        raise TrailUnkeyed("append to the audit trail")
+    key = _key(session, "append to the audit trail")
     # the UPDATE first: it takes the lock before the head is read, so the read is current
     moved = session.execute(
         update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq + len(entries))
@@ -233,9 +257,7 @@ def head(session: Session, *, check: bool = False) -> ChainHead:
         raise TrailBroken(
             last.seq, f"the head row says record {found.seq}, the trail ends at record {last.seq}"
         )
-    key: bytes | None = session.info.get(CHAIN_KEY)
-    if key is None:
-        raise TrailUnkeyed("check the audit chain's head")
+    key = _key(session, "check the audit chain's head")
     fields = [getattr(last, f) for f in _FIELDS]
     if record_mac(key, *fields) != last.hash and (
         row.keyed_from or record_hash(*fields) != last.hash
@@ -257,9 +279,7 @@ def verify(
     ``since``: when this check began; an item moved since is not compared (it moved while
     the trail was read).
     """
-    key: bytes | None = session.info.get(CHAIN_KEY)
-    if key is None:
-        raise TrailUnkeyed("verify the audit trail")
+    key = _key(session, "verify the audit trail")
     verdict = TrailVerdict()
     wanted = {h.seq for _, h in heads}
     seen: dict[int, str] = {}

@@ -6,7 +6,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -32,9 +32,9 @@ from teller.store._audit import (
     CHAIN_KEY,
     AuditEntry,
     AuditProblem,
+    ChainKey,
     TrailVerdict,
     append,
-    chain_key,
     ensure_head,
     head,
     verify,
@@ -89,8 +89,13 @@ def content_hash(key: str, amount: Decimal | None, payload: dict[str, Any]) -> s
 
 
 def open_store(settings: Settings) -> Store:
-    """The project's store, with its audit key: what every command and the scheduler open."""
-    return Store(settings.store_url, audit_key=settings.key("audit"))
+    """The project's store, with its audit key: what every command and the scheduler open.
+
+    The key is read from where teller.toml says the first time the chain needs it (an
+    append, a verify), so a command that only reads, or refuses before it writes, never
+    asks for it; production mode without ``keys.audit`` fails there, naming the field.
+    """
+    return Store(settings.store_url, audit_key=lambda: settings.key("audit"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -124,12 +129,13 @@ def _create_tables(engine: Engine, *, tries: int = 5) -> None:
 class Store:
     """Durable state of runs and items; every item transition is one committed event."""
 
-    def __init__(self, url: str, *, audit_key: bytes | None = None) -> None:
+    def __init__(self, url: str, *, audit_key: bytes | Callable[[], bytes] | None = None) -> None:
         """Open (and create, or bring up to date) the store at ``url``.
 
-        ``audit_key``: the audit key (``settings.key("audit")``), which the chain's MACs are
-        made and checked with. Without it the store reads but cannot write anything that
-        is audited (``TrailUnkeyed``): ``open_store(settings)`` passes it.
+        ``audit_key``: the audit key, which the chain's MACs are made and checked with, or
+        a function that reads it (``settings.key("audit")``), called once, the first time
+        the chain needs it. Without it the store reads but cannot write anything that is
+        audited (``TrailUnkeyed``): ``open_store(settings)`` passes it.
         """
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -138,7 +144,7 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         _create_tables(self.engine)
         add_missing_columns(self.engine)
-        info = {} if audit_key is None else {CHAIN_KEY: chain_key(audit_key)}
+        info = {} if audit_key is None else {CHAIN_KEY: ChainKey(audit_key)}
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         with self._session() as session:
             ensure_head(session)
