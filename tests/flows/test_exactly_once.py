@@ -233,6 +233,8 @@ def _figures(report: Path) -> dict[str, object]:
         # a killed run's trail is longer: its restarts and in-doubt lookups are recorded too
         "Audit entries",
         "Last audit hash",
+        "Audit head seen (record)",
+        "Audit head MAC",
     }
     return {r[0]: r[1:] for r in sheet.iter_rows(values_only=True) if r[0] and r[0] not in skip}
 
