@@ -31,7 +31,7 @@ from teller.logs import configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
 from teller.runs import gate_for, start_run  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
-from teller.store import Store  # noqa: E402
+from teller.store import open_store  # noqa: E402
 from tests._console_server import start_console  # noqa: E402
 from tests.conftest import LOSS_CONSOLES, ROOT  # noqa: E402
 
@@ -60,7 +60,7 @@ def one(tickets: int, contexts: int) -> dict[str, object]:
             (project / "teller.toml").write_text(toml, encoding="utf-8")
             seed_consoles(scenario(tickets, seed=3), {n: s.base_url for n, s in servers.items()})
             settings = load_settings(project)
-            store = Store(settings.store_url)
+            store = open_store(settings)
             flow = AccountLossFlow()
             started = time.perf_counter()
             path = take(settings, store, flow)

@@ -28,7 +28,7 @@ from teller.logs import configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
 from teller.runs import gate_for, start_run  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
-from teller.store import Store  # noqa: E402
+from teller.store import open_store  # noqa: E402
 from tests._console_server import start_corebank  # noqa: E402
 
 
@@ -58,7 +58,7 @@ def measure(contexts: int, lines: int, latency_ms: int) -> dict[str, float]:
                 over_limit=lines // 40,
                 refused=lines // 40,
             )
-            store = Store(settings.store_url)
+            store = open_store(settings)
             run_id = start_run(
                 store,
                 flow,

@@ -37,7 +37,7 @@ from teller.people import People  # noqa: E402
 from teller.people._credentials import HASHER, check_password, hash_password  # noqa: E402
 from teller.runs import start_run  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
-from teller.store import Store  # noqa: E402
+from teller.store import open_store  # noqa: E402
 from tests.teller.test_runner import ScriptedFlow  # noqa: E402
 
 PASSWORD = "bench password no. 1"
@@ -67,7 +67,7 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="teller-login-"))
     (folder / "teller.toml").write_text('mode = "sandbox"\n', encoding="utf-8")
     settings = load_settings(folder)
-    store = Store(settings.store_url)
+    store = open_store(settings)
     people = People(store)
     seed = people.bootstrap("root", password=PASSWORD).seed
     admin, _ = people.login(

@@ -36,7 +36,7 @@ from teller.logs import add_run_log, configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
 from teller.runs import gate_for, start_run  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
-from teller.store import Item, Store  # noqa: E402
+from teller.store import Item, Store, open_store  # noqa: E402
 from tests._console_server import start_corebank  # noqa: E402
 
 _TIMED = (
@@ -90,7 +90,7 @@ def measure(contexts: int, lines: int, latency_ms: int, **overrides: Any) -> dic
             settings = settings.model_copy(update={"project": tmp})
             flow = PayrollFlow()
             path = sample_batch(tmp, lines, server)
-            store = Store(settings.store_url)
+            store = open_store(settings)
             run_id = start_run(
                 store, flow, flow.load(path), gate_for(settings, store, flow), submitted_by="bench"
             )

@@ -174,7 +174,13 @@ def write_daily_report(env: FlowEnv, day: date) -> Path:
     path = env.settings.var / "reports" / f"loss-handling-{day:%Y-%m-%d}.xlsx"
     path.parent.mkdir(parents=True, exist_ok=True)
     figures = write_loss_report(
-        path, day=day, generated_at=console_time(), tickets=tickets, sources=intakes
+        path,
+        day=day,
+        generated_at=console_time(),
+        tickets=tickets,
+        sources=intakes,
+        head=env.store.audit_head(),
+        key=env.settings.key("audit"),
     )
     env.store.note(
         env.run_id,

@@ -139,6 +139,8 @@ class PayrollFlow(Flow):
             [_statement_line(t) for t in statement],
             audit=[_audit_line(r) for r in env.store.audit_records(run_id=run.id)],
             sources=[p for p in (Path(run.input_file), *downloads) if p.is_file()],
+            head=env.store.audit_head(),
+            key=env.settings.key("audit"),
         )
         found = (
             f"{figures.matched} matched, {figures.missing} missing, "

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from teller import mask_text
-from teller.excel import Column
+from teller.excel import Column, Field
+from teller.integrity import ChainHead
 
-__all__ = ["AUDIT_COLUMNS", "AUDIT_SHEET", "AuditLine", "audit_rows"]
+__all__ = ["AUDIT_COLUMNS", "AUDIT_SHEET", "AuditLine", "audit_rows", "head_fields"]
 
 AUDIT_SHEET = "Audit"
 
@@ -50,3 +51,11 @@ def audit_rows(audit: Sequence[AuditLine]) -> Iterator[tuple[object, ...]]:
             mask_text(entry.detail),
             entry.hash,
         )
+
+
+def head_fields(head: ChainHead | None) -> list[Field]:
+    """The Summary's lines for the audit chain's head the report saw (also in its manifest):
+    ``teller audit verify --report`` checks the chain still holds that record, unchanged."""
+    if head is None:
+        return []
+    return [Field("Audit head seen (record)", head.seq, "int"), Field("Audit head MAC", head.mac)]

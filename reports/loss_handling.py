@@ -28,6 +28,7 @@ from reports._loss_figures import (
     seconds_to_freeze,
     stage_of,
 )
+from reports._recon_audit import head_fields
 from teller import mask_text
 from teller.excel import (
     Chart,
@@ -39,6 +40,7 @@ from teller.excel import (
     write_key_values,
     write_table,
 )
+from teller.integrity import ChainHead
 
 __all__ = [
     "MEDIAN_LABEL",
@@ -105,11 +107,15 @@ def write_loss_report(
     generated_at: datetime,
     tickets: Sequence[TicketOutcome],
     sources: Sequence[Path] = (),
+    head: ChainHead | None = None,
+    key: bytes | None = None,
 ) -> LossFigures:
     """Write the day's loss-handling workbook to ``path`` and return its figures.
 
     The file is replaced atomically, with a ``<name>.sha256`` manifest beside it that lists
-    ``sources`` (what the report was made from) and the report.
+    ``sources`` (what the report was made from) and the report. ``head`` is the audit
+    chain's head the report saw (Summary and manifest); ``key`` (the audit key) signs the
+    manifest.
     """
     figures = loss_figures(tickets)
     ordered = sorted(tickets, key=lambda t: (local_time(t.reported_at), t.ticket_id))
@@ -117,7 +123,7 @@ def write_loss_report(
     summary = write_key_values(
         wb,
         "Summary",
-        _summary_fields(day, generated_at, figures),
+        [*_summary_fields(day, generated_at, figures), *head_fields(head)],
         table=Table(OUTCOME_COLUMNS, _outcome_rows(figures)),
         chart=Chart("Tickets by outcome", "Tickets"),
     )
@@ -125,7 +131,7 @@ def write_loss_report(
     _put_seconds(summary, P95_LABEL, figures.p95_seconds)
     write_table(wb, "Tickets", TICKET_COLUMNS, (_ticket_row(t) for t in ordered))
     write_table(wb, "Exceptions", EXCEPTION_COLUMNS, _exception_rows(ordered))
-    save(wb, Path(path), manifest=True, sources=sources)
+    save(wb, Path(path), manifest=True, sources=sources, head=head, key=key)
     return figures
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path, PurePath
 
 from reports._gate_sheet import append_rule_table, write_held_sheet
-from reports._recon_audit import AUDIT_COLUMNS, AUDIT_SHEET, AuditLine, audit_rows
+from reports._recon_audit import AUDIT_COLUMNS, AUDIT_SHEET, AuditLine, audit_rows, head_fields
 from reports._recon_console import (
     MISMATCH_COLUMNS,
     MISMATCH_SHEET,
@@ -55,6 +55,7 @@ from teller.excel import (
     write_key_values,
     write_table,
 )
+from teller.integrity import ChainHead
 
 __all__ = [
     "AuditLine",
@@ -83,12 +84,15 @@ def write_reconciliation(
     audit: Sequence[AuditLine] = (),
     sources: Sequence[Path] = (),
     write_only: bool | None = None,
+    head: ChainHead | None = None,
+    key: bytes | None = None,
 ) -> ReconciliationFigures:
     """Reconcile ``lines`` with ``statement``, write the workbook to ``path``, return its figures.
 
     ``audit`` is the run's audit trail, written to sheet "Audit" as given. The file is replaced
     atomically, with a ``<name>.sha256`` manifest beside it listing ``sources`` (the input
-    file, the statements) and the report. Large runs are streamed (``write_only``), decided by
+    file, the statements) and the report. ``head`` is the audit chain's head the report saw,
+    shown in the Summary and named in the manifest; ``key`` (the audit key) signs the manifest. Large runs are streamed (``write_only``), decided by
     their size unless the caller says.
     """
     path = Path(path)
@@ -102,7 +106,7 @@ def write_reconciliation(
     summary = write_key_values(
         wb,
         "Summary",
-        _summary_fields(run, figures, audit),
+        _summary_fields(run, figures, audit, head),
         table=Table(OUTCOME_COLUMNS, [_outcome_row(f) for f in figures.by_state]),
         chart=Chart("Lines by outcome", "Lines"),
     )
@@ -114,12 +118,15 @@ def write_reconciliation(
     write_table(wb, MISSING_SHEET, MISSING_COLUMNS, missing_rows(result, folder))
     write_table(wb, UNEXPECTED_SHEET, UNEXPECTED_COLUMNS, unexpected_rows(result))
     write_table(wb, AUDIT_SHEET, AUDIT_COLUMNS, audit_rows(audit))
-    save(wb, path, manifest=True, sources=sources)
+    save(wb, path, manifest=True, sources=sources, head=head, key=key)
     return figures
 
 
 def _summary_fields(
-    run: RunInfo, figures: ReconciliationFigures, audit: Sequence[AuditLine]
+    run: RunInfo,
+    figures: ReconciliationFigures,
+    audit: Sequence[AuditLine],
+    head: ChainHead | None,
 ) -> list[Field | None]:
     return [
         Field("Run id", run.run_id),
@@ -150,6 +157,7 @@ def _summary_fields(
         Field("Audit entries", len(audit), "int"),
         # The last link of the hash chain vouches for every entry before it.
         Field("Last audit hash", audit[-1].hash if audit else None),
+        *head_fields(head),
     ]
 
 

@@ -20,7 +20,9 @@ TellerError
     │                        the caller thought)
     ├── LostLease            a stale owner: another worker claimed the item since (a lost race)
     ├── BatchAlreadyLoaded   the batch (or one of its keys) is already in a run
-    └── ApprovalRefused      maker-checker says no (own batch, same approver twice, changed line)
+    ├── ApprovalRefused      maker-checker says no (own batch, same approver twice, changed line)
+    ├── TrailUnkeyed         the store was opened without the audit key: it cannot append
+    └── TrailBroken          the chain's head does not verify: it is not anchored
 AccessDenied                 (a TellerError) who is asking may not do this
 ├── NotSignedIn              no session, or it expired, was ended, or belongs to another OS user
 ├── LoginRefused             wrong name, password or code, a locked or disabled account (one
@@ -58,6 +60,8 @@ __all__ = [
     "StateError",
     "TellerError",
     "TellerSystemError",
+    "TrailBroken",
+    "TrailUnkeyed",
     "TransitionRefused",
     "UsernameRefused",
 ]
@@ -257,6 +261,28 @@ class ApprovalRefused(StateError):
         self.item_id = item_id
         self.why = why
         super().__init__(why if item_id is None else f"item {item_id}: {why}")
+
+
+class TrailUnkeyed(StateError):
+    """The store was opened without the audit key: it reads the trail but cannot extend it."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(
+            f"cannot {what}: the store was opened without the audit key (keys.audit in "
+            "teller.toml); open it with teller.store.open_store(settings)"
+        )
+
+
+class TrailBroken(StateError):
+    """The audit chain's head does not verify, so it is not signed as an anchor."""
+
+    def __init__(self, seq: int, why: str) -> None:
+        self.seq = seq
+        self.why = why
+        super().__init__(
+            f"audit record {seq}: {why}; nothing was anchored (run teller audit verify)"
+        )
 
 
 class AccessDenied(TellerError):

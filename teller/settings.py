@@ -35,6 +35,7 @@ from teller.secrets import (
 )
 
 __all__ = [
+    "AuditSettings",
     "ConsoleSettings",
     "InputLimits",
     "KeySettings",
@@ -120,6 +121,18 @@ class KeySettings(BaseModel):
     audit: SecretRef | None = None
 
 
+class AuditSettings(BaseModel):
+    """Where ``teller audit anchor`` (and the scheduler, after each firing) anchors the head.
+
+    ``anchors``: an append-only file the bank keeps elsewhere (a relative path is taken
+    from the project folder); ``syslog``: also send each anchor line to syslog.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    anchors: Path | None = None
+    syslog: bool = False
+
+
 KEY_MIN_LENGTH = 16  # characters: a key shorter than this is a password, not a key
 
 
@@ -149,6 +162,7 @@ class Settings(BaseSettings):
     consoles: dict[str, ConsoleSettings] = {}
     keys: KeySettings = KeySettings()
     input: InputLimits = InputLimits()
+    audit: AuditSettings = AuditSettings()
     _file: Path | None = PrivateAttr(None)  # the teller.toml read, if another than project's
 
     @classmethod
@@ -281,6 +295,13 @@ class Settings(BaseSettings):
         if len(value) < KEY_MIN_LENGTH:
             raise place.error(f"a key of at least {KEY_MIN_LENGTH} characters is needed")
         return value.encode("utf-8")
+
+    @property
+    def anchor_file(self) -> Path | None:
+        """The anchor file (``[audit] anchors``), from the project folder; None: not set."""
+        if self.audit.anchors is None:
+            return None
+        return self.project / self.audit.anchors
 
     def _key_place(self, name: str) -> SecretPlace:
         return SecretPlace(

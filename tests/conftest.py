@@ -15,6 +15,8 @@ from tests._console_server import Server, start_console, start_corebank
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# the audit key of the `store` fixture: a test key, as keys.audit would give one
+AUDIT_KEY = b"test-audit-key-0123456789abcdef"
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         url = f"sqlite:///{tmp_path / 'teller.db'}"
     else:
         url = request.getfixturevalue("postgres_url")
-    made = Store(url)
+    made = Store(url, audit_key=AUDIT_KEY)
     yield made
     made.close()
 

@@ -12,7 +12,7 @@ from rich.console import Console
 from teller._errors import InputError, TellerError
 from teller.logs import configure
 from teller.settings import Settings, load_settings
-from teller.store import Store
+from teller.store import Store, open_store
 
 console = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -24,7 +24,7 @@ def open_project(project: Path | None, **overrides: object) -> tuple[Settings, S
     settings = load_settings(project, **overrides)
     configure(level=settings.log_level)
     # console secrets are read when a bot logs in, and registered with the masking then
-    return settings, Store(settings.store_url)
+    return settings, open_store(settings)
 
 
 @contextmanager

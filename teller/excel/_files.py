@@ -10,7 +10,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from teller.excel._styles import register_styles
-from teller.integrity import file_sha256, write_manifest
+from teller.integrity import ChainHead, file_sha256, write_manifest
 
 __all__ = ["LARGE_TABLE_ROWS", "file_sha256", "new_workbook", "save"]
 
@@ -34,18 +34,28 @@ def new_workbook(*, write_only: bool = False) -> Workbook:
     return wb
 
 
-def save(wb: Workbook, path: Path, *, manifest: bool = False, sources: Sequence[Path] = ()) -> Path:
+def save(
+    wb: Workbook,
+    path: Path,
+    *,
+    manifest: bool = False,
+    sources: Sequence[Path] = (),
+    head: ChainHead | None = None,
+    key: bytes | None = None,
+) -> Path:
     """Write ``wb`` to ``path`` atomically and return the path.
 
     The workbook goes to a temporary file in the same folder and replaces ``path`` only once
     complete, so a reader never sees half a report. With ``manifest`` a ``<name>.sha256`` file
     in ``sha256sum`` format is written next to it, listing the SHA-256 of ``sources`` (what
-    the report was made from) and of the report, for an auditor to check later.
+    the report was made from) and of the report, for an auditor to check later; with
+    ``head`` (the audit chain's head the report saw) and ``key`` (the audit key) it names
+    the head and is signed (``teller.integrity``).
     """
     path = Path(path)
     _replace_atomically(path, lambda tmp: wb.save(tmp))
     if manifest:
-        write_manifest(path, sources=sources)
+        write_manifest(path, sources=sources, head=head, key=key)
     return path
 
 

@@ -20,13 +20,14 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from loguru import logger
 
 from teller._errors import ConfigError
+from teller.integrity import anchor
 from teller.schedule._calendar import Calendar, load_calendar
 from teller.schedule._fire import ACTIVE, FireResult, Work, fire, run_input
 from teller.schedule._firings import claim_firing, last_firing
 from teller.schedule._model import Schedule, load_schedules
 from teller.schedule._timing import fire_times_between, last_trigger_time, trigger_for
 from teller.settings import Settings, load_settings
-from teller.store import Store
+from teller.store import Store, open_store
 
 __all__ = ["Project", "catch_up", "fire_job", "run_now", "serve"]
 
@@ -36,7 +37,7 @@ class Project:
 
     def __init__(self, project: Path | None) -> None:
         self.settings: Settings = load_settings(project)
-        self.store = Store(self.settings.store_url)
+        self.store = open_store(self.settings)
         self.folder = folder = self.settings.project / "schedules"
         self.schedules = {s.name: s for s in load_schedules(folder)}
         self.calendar: Calendar = load_calendar(folder / "closures.toml")
@@ -49,6 +50,16 @@ class Project:
 
     def work(self, schedule: Schedule) -> Work:
         return run_input(self.settings, self.store, schedule)
+
+    def anchor(self) -> None:
+        """Anchor the audit chain's head after a firing, if ``[audit]`` says where: one
+        signed line (README, "For auditors"), so a trail cut short later is caught."""
+        file, to_syslog = self.settings.anchor_file, self.settings.audit.syslog
+        if file is None and not to_syslog:
+            return
+        key = self.settings.key("audit")
+        line = anchor(key, self.store.audit_head(check=True), file, to_syslog)
+        logger.info("audit head anchored: {}", line)
 
 
 def catch_up(
@@ -99,6 +110,7 @@ def fire_job(project_folder: str, name: str) -> None:
             project=project.settings.project,
             work=project.work(schedule),
         )
+        project.anchor()
     except Exception as exc:  # a job must never die silently inside APScheduler
         logger.exception("schedule {}: firing failed: {}", name, exc)
     finally:
@@ -109,7 +121,7 @@ def run_now(project: Project, name: str) -> FireResult:
     """Fire a schedule now, as if it had come due this second (``teller schedule run``)."""
     schedule = project.schedule(name)
     now = datetime.now(UTC).replace(microsecond=0)
-    return fire(
+    result = fire(
         project.store,
         schedule.model_copy(update={"calendar": "every_day"}),  # asked for by a person: run
         now,
@@ -118,6 +130,8 @@ def run_now(project: Project, name: str) -> FireResult:
         project=project.settings.project,
         work=project.work(schedule),
     )
+    project.anchor()
+    return result
 
 
 def _engine_options(project: Project) -> dict[str, object]:

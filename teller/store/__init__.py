@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from teller.store._audit import AuditEntry, AuditProblem
+from teller.store._audit import AuditEntry, AuditProblem, TrailVerdict
 from teller.store._audit import append as append_audit
 from teller.store._states import FINAL, TODO, TRANSITIONS, State, allowed
-from teller.store._store import Lease, NewItem, Store, content_hash, now
+from teller.store._store import Lease, NewItem, Store, content_hash, now, open_store
 from teller.store._tables import AuditRecord, Event, Item, LoginSession, Run, User
 
 __all__ = [
@@ -25,7 +25,9 @@ __all__ = [
     "Run",
     "State",
     "Store",
+    "TrailVerdict",
     "allowed",
     "content_hash",
     "now",
+    "open_store",
 ]

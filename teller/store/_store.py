@@ -6,13 +6,13 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, insert, or_, select, update
 from sqlalchemy.engine import Engine
@@ -27,12 +27,26 @@ from teller._errors import (
     RunNotFound,
     TransitionRefused,
 )
-from teller.store._audit import AuditEntry, AuditProblem, append, ensure_head, verify
+from teller.integrity import ChainHead
+from teller.store._audit import (
+    CHAIN_KEY,
+    AuditEntry,
+    AuditProblem,
+    ChainKey,
+    TrailVerdict,
+    append,
+    ensure_head,
+    head,
+    verify,
+)
 from teller.store._states import TODO, allowed
 from teller.store._tables import AuditRecord, Base, Event, Item, Run
 from teller.store._upgrade import add_missing_columns
 
-__all__ = ["Lease", "NewItem", "Store", "content_hash", "now"]
+if TYPE_CHECKING:
+    from teller.settings import Settings
+
+__all__ = ["Lease", "NewItem", "Store", "content_hash", "now", "open_store"]
 
 
 def now() -> datetime:
@@ -74,6 +88,16 @@ def content_hash(key: str, amount: Decimal | None, payload: dict[str, Any]) -> s
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
+def open_store(settings: Settings) -> Store:
+    """The project's store, with its audit key: what every command and the scheduler open.
+
+    The key is read from where teller.toml says the first time the chain needs it (an
+    append, a verify), so a command that only reads, or refuses before it writes, never
+    asks for it; production mode without ``keys.audit`` fails there, naming the field.
+    """
+    return Store(settings.store_url, audit_key=lambda: settings.key("audit"))
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -105,7 +129,14 @@ def _create_tables(engine: Engine, *, tries: int = 5) -> None:
 class Store:
     """Durable state of runs and items; every item transition is one committed event."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, audit_key: bytes | Callable[[], bytes] | None = None) -> None:
+        """Open (and create, or bring up to date) the store at ``url``.
+
+        ``audit_key``: the audit key, which the chain's MACs are made and checked with, or
+        a function that reads it (``settings.key("audit")``), called once, the first time
+        the chain needs it. Without it the store reads but cannot write anything that is
+        audited (``TrailUnkeyed``): ``open_store(settings)`` passes it.
+        """
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = create_engine(url)
@@ -113,7 +144,8 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         _create_tables(self.engine)
         add_missing_columns(self.engine)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        info = {} if audit_key is None else {CHAIN_KEY: ChainKey(audit_key)}
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         with self._session() as session:
             ensure_head(session)
 
@@ -237,9 +269,23 @@ class Store:
             return list(session.scalars(query))
 
     def verify_audit(self) -> tuple[int, AuditProblem | None]:
-        """Walk the audit chain: records found sound, and the first problem, if any."""
+        """Walk the audit chain: records found sound, and where it first breaks, if it does."""
         with self._session() as session:
-            return verify(session)
+            verdict = verify(session, states=False)
+        return verdict.sound, verdict.chain
+
+    def check_trail(self, heads: Sequence[tuple[str, ChainHead]] = ()) -> TrailVerdict:
+        """Walk the chain, check ``heads`` (where seen, head) against it, and every item's
+        moves against the state machine and the items table (``teller audit verify``)."""
+        since = now()
+        with self._session() as session:
+            return verify(session, heads=heads, since=since)
+
+    def audit_head(self, *, check: bool = False) -> ChainHead:
+        """The audit chain's head (seq, MAC); with ``check``, only if it verifies with the
+        key (``TrailBroken`` otherwise): what an anchor signs."""
+        with self._session() as session:
+            return head(session, check=check)
 
     # items ------------------------------------------------------------------
 

@@ -111,10 +111,12 @@ class Event(Base):
 
 
 class AuditRecord(Base):
-    """One record of the audit trail: append-only, each carrying the hash of the one before.
+    """One record of the audit trail: append-only, each carrying the MAC of the one before.
 
-    ``hash`` is the SHA-256 of the record's fields and ``prev``; changing, removing or
-    reordering a record breaks the chain at that record (``teller audit verify``).
+    ``hash`` is the HMAC-SHA256 (with the audit key) of the record's fields and ``prev``
+    (the unkeyed SHA-256 for records written before the chain was keyed); changing,
+    removing, renumbering or reordering a record breaks the chain there
+    (``teller audit verify``).
     """
 
     __tablename__ = "audit"
@@ -130,12 +132,15 @@ class AuditRecord(Base):
 
 
 class AuditHead(Base):
-    """The chain's last sequence number and hash, in one row: appenders queue on it."""
+    """The chain's last sequence number and MAC, in one row: appenders queue on it."""
 
     __tablename__ = "audit_head"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+    # the first keyed record (0: none yet). Only tells appenders whether to write the
+    # "chain keyed" record; verify never trusts it (it finds the first keyed record itself)
+    keyed_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):

@@ -28,7 +28,7 @@ from flows._loss_sample import Scenario, scenario, seed_consoles
 from reports.loss_handling import MEDIAN_LABEL, P95_LABEL, percentile
 from teller.schedule import Schedule, run_input
 from teller.settings import load_settings
-from teller.store import Store
+from teller.store import open_store
 from tests._console_server import Server
 from tests._leaks import holders
 from tests._people import Team
@@ -98,7 +98,7 @@ def test_fifty_tickets_killed_and_resumed_match_the_consoles(
     closed_at_kill = _closed(desk)
     assert 12 <= closed_at_kill < TICKETS - 6
 
-    store = Store(f"sqlite:///{project / 'var' / 'teller.db'}")
+    store = open_store(load_settings(project))
     request.addfinalizer(store.close)
     (run,) = store.runs()
     assert finish(teller(team, "resume", run.id, log=log)) == 0, log.read_text()[-3000:]
@@ -215,7 +215,7 @@ def test_a_sweep_takes_each_ticket_once_and_an_unfreeze_waits_for_approval(
     desk, cards = consoles["servicedesk"], consoles["cardadmin"]
     (unfreeze,) = [t for t, case in made.case.items() if case == "unfreeze"]
     settings = load_settings(project)
-    store = Store(settings.store_url)
+    store = open_store(settings)
     request.addfinalizer(store.close)
     # the sweep's owner (an operator) is the maker of its runs; a checker approves
     team = Team(project, {"clerk": ("operator",), "checker": ("approver",)})

@@ -23,7 +23,7 @@ from teller.flow import FlowEnv
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
 from teller.settings import load_settings
-from teller.store import Store
+from teller.store import open_store
 from tests._console_server import Server
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +62,7 @@ def test_a_session_ending_after_submit_is_looked_up_not_paid_again(
     toml = corebank.settings_toml(preamble="contexts = 1\n", extra="timeout = 8\n" + retry)
     (project / "teller.toml").write_text(toml, encoding="utf-8")
     settings = load_settings(project)
-    store = Store(settings.store_url)
+    store = open_store(settings)
     flow = SessionEndsAfterPosting(corebank)
     sample = flow.sample(tmp_path / "pay.xlsx", lines=6, console_url=corebank.base_url, seed=63)
     batch = flow.load(sample.path)

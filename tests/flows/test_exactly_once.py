@@ -20,7 +20,7 @@ from flows.payroll import PayrollFlow
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
 from teller.settings import load_settings
-from teller.store import Item, Store
+from teller.store import Item, Store, open_store
 from tests._chaos import resume_until_done
 from tests._console_server import Server, start_corebank
 from tests._leaks import holders
@@ -38,7 +38,7 @@ def wire(project: Path, server: Server, *, attempts: int = ATTEMPTS) -> Store:
     retry = f"\n[consoles.corebank.retry]\nattempts = {attempts}\nbackoff = 0.2\nbackoff_max = 2\n"
     toml = server.settings_toml(preamble=f"contexts = {CONTEXTS}\n", extra="timeout = 8\n" + retry)
     (project / "teller.toml").write_text(toml, encoding="utf-8")
-    return Store(load_settings(project).store_url)
+    return open_store(load_settings(project))
 
 
 def operator(project: Path) -> Team:
@@ -229,6 +229,8 @@ def _figures(report: Path) -> dict[str, object]:
         # a killed run's trail is longer: its restarts and in-doubt lookups are recorded too
         "Audit entries",
         "Last audit hash",
+        "Audit head seen (record)",
+        "Audit head MAC",
     }
     return {r[0]: r[1:] for r in sheet.iter_rows(values_only=True) if r[0] and r[0] not in skip}
 

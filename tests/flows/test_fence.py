@@ -24,7 +24,7 @@ from flows.payroll import PayrollFlow
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
 from teller.settings import load_settings
-from teller.store import Item, Store
+from teller.store import Item, Store, open_store
 from tests._console_server import Server, start_corebank
 from tests._people import Team
 
@@ -57,10 +57,10 @@ def _wire(project: Path, server: Server, url: str) -> tuple[Store, str]:
     )
     toml = server.settings_toml(preamble=preamble, extra="timeout = 15\n")
     (project / "teller.toml").write_text(toml, encoding="utf-8")
-    store = Store(url)
+    settings = load_settings(project)
+    store = open_store(settings)  # settings.database_url is url
     flow = PayrollFlow()
     sample = flow.sample(project / "pay.xlsx", lines=LINES, console_url=server.base_url, seed=14)
-    settings = load_settings(project)
     batch = flow.load(sample.path)
     run_id = start_run(store, flow, batch, gate_for(settings, store, flow), submitted_by="clerk")
     return store, run_id

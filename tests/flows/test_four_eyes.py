@@ -15,7 +15,7 @@ import pytest
 
 from flows.payroll import PayrollFlow
 from teller.settings import load_settings
-from teller.store import Store
+from teller.store import Store, open_store
 from tests._console_server import Server
 from tests._people import Team
 
@@ -50,7 +50,7 @@ def _paid(corebank: Server, batch_id: str) -> dict[str, int]:
 
 
 def _store(project: Path) -> Store:
-    return Store(load_settings(project).store_url)
+    return open_store(load_settings(project))
 
 
 def _held(project: Path, run_id: str) -> set[str]:

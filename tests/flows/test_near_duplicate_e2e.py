@@ -16,7 +16,7 @@ from flows.payroll import PayrollFlow
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
 from teller.settings import Settings, load_settings
-from teller.store import Store
+from teller.store import Store, open_store
 from tests._console_server import Server
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +76,7 @@ def test_a_near_duplicate_batch_under_a_new_id_is_held_and_not_paid(
     sample = flow.sample(
         tmp_path / "november.xlsx", lines=6, console_url=corebank.base_url, seed=31
     )
-    store = Store(settings.store_url)
+    store = open_store(settings)
 
     first = _run(settings, store, sample.path)
     assert {i.state for i in store.items(first)} == {"done"}

@@ -20,7 +20,7 @@ from teller.people import Person
 from teller.runner import Runner
 from teller.runs import approve, gate_for, start_run
 from teller.settings import Settings, load_settings
-from teller.store import Store
+from teller.store import Store, open_store
 from tests._console_server import Server
 from tests._people import Team
 
@@ -74,7 +74,7 @@ def test_a_batch_is_paid_once_per_approved_line(
         over_limit=2,
         refused=2,
     )
-    store = Store(settings.store_url)
+    store = open_store(settings)
     batch = flow.load(sample.path)
     run_id = start_run(store, flow, batch, gate_for(settings, store, flow), submitted_by="clerk")
     report = _work(settings, store, run_id)
@@ -151,7 +151,7 @@ def test_a_rejected_batch_reaches_nothing(project: Path, corebank: Server, tmp_p
     )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "Nothing was paid" in done.stderr
-    store = Store(load_settings(project).store_url)
+    store = open_store(load_settings(project))
     assert store.runs() == []
     store.close()
     assert corebank.rows("SELECT COUNT(*) FROM transfers") == [(0,)]
@@ -169,7 +169,7 @@ def test_no_path_pays_what_the_gate_held(
     sample = flow.sample(
         tmp_path / "pay.xlsx", lines=8, console_url=corebank.base_url, seed=5, over_limit=3
     )
-    store = Store(settings.store_url)
+    store = open_store(settings)
     run_id = start_run(
         store, flow, flow.load(sample.path), gate_for(settings, store, flow), submitted_by="clerk"
     )

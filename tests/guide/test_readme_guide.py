@@ -32,7 +32,7 @@ from teller.locators import LocatorRepository
 from teller.runner import Runner
 from teller.runs import gate_for, start_run
 from teller.settings import load_settings
-from teller.store import Store
+from teller.store import open_store
 from tests.guide.notes_console import notes, serving
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,7 +149,7 @@ def test_the_guide_adds_each_note_once_even_across_a_crash(
     guide_project: Path, console_env: NotesConsole, flow: Flow
 ) -> None:
     settings = load_settings(guide_project, retry_backoff=0.01)
-    store = Store(settings.store_url)
+    store = open_store(settings)
     try:
         csv_path = guide_project / "notes.csv"
         lines = list(csv.DictReader(csv_path.read_text(encoding="utf-8").splitlines()))

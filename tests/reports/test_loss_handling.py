@@ -26,6 +26,7 @@ from reports.loss_handling import (
     write_loss_report,
 )
 from teller.excel import file_sha256
+from teller.integrity import ChainHead, public_key, read_manifest
 
 DAY = date(2026, 11, 28)
 GENERATED = datetime(2026, 11, 28, 18, 0, 0)
@@ -447,3 +448,21 @@ def test_rounding_is_exact_not_float() -> None:
         for pct in (15, 35, 45, 65, 85):
             exact = Decimal(low) + Decimal(pct) / 100
             assert percentile(values, pct) == exact.quantize(Decimal("0.1"), ROUND_HALF_UP)
+
+
+def test_the_loss_report_names_the_audit_head_it_saw(tmp_path: Path) -> None:
+    path = tmp_path / "loss.xlsx"
+    head = ChainHead(77, "ab" * 32)
+    key = b"report-test-audit-key-0123456789"
+    write_loss_report(
+        path,
+        day=DAY,
+        generated_at=datetime(2026, 11, 28, 10, 0, tzinfo=UTC),
+        tickets=[],
+        head=head,
+        key=key,
+    )
+    summary = _by_label(load_workbook(path)["Summary"])
+    assert summary["Audit head seen (record)"] == 77 and summary["Audit head MAC"] == "ab" * 32
+    manifest = read_manifest(path, trusted=public_key(key))
+    assert manifest.ok and manifest.head == head

@@ -25,6 +25,7 @@ from reports.reconciliation import (
     write_reconciliation,
 )
 from teller.excel import file_sha256
+from teller.integrity import ChainHead, public_key, read_manifest
 
 DEBIT = "6222 0000 1111 2222"  # printed with spaces, as consoles do
 BATCH = "PAY-2024-01"
@@ -543,3 +544,17 @@ def test_hostile_text_is_plain_text_in_every_sheet(
         for name in archive.namelist():
             if name.startswith("xl/worksheets/"):
                 assert not re.search(r"<f[ >]", archive.read(name).decode()), name
+
+
+def test_the_report_names_the_audit_head_it_saw_and_its_manifest_is_signed(
+    tmp_path: Path, run: RunInfo, lines: list[LineOutcome], statement: list[StatementLine]
+) -> None:
+    path = tmp_path / "r.xlsx"
+    head = ChainHead(1042, "9f" * 32)
+    key = b"report-test-audit-key-0123456789"
+    write_reconciliation(path, run, lines, statement, head=head, key=key)
+    summary = _by_label(load_workbook(path)["Summary"])
+    assert summary["Audit head seen (record)"] == 1042 and summary["Audit head MAC"] == "9f" * 32
+    manifest = read_manifest(path, trusted=public_key(key))
+    assert manifest.ok and manifest.head == head
+    assert f"# audit-head 1042 {'9f' * 32}\n" in path.with_name("r.xlsx.sha256").read_text()

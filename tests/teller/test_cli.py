@@ -130,12 +130,12 @@ def _check_integrity(team: Team, run_id: str, report: Path, book: Path) -> None:
     assert "audit trail sound" in team.teller("audit", "verify").stdout
     trail = team.teller("audit", "show", "--run", run_id, "--last", "500").stdout
     assert "login" in trail and "needs_approval -> approved" in trail and "bob" in trail
-    checked = teller(None, "report", "verify", str(report)).stdout
+    checked = teller(team.project, "report", "verify", str(report)).stdout
     assert f"{book}: OK" in checked and "statement" in checked and f"{report.name}: OK" in checked
     data = bytearray(report.read_bytes())
     data[len(data) // 2] ^= 0x01  # one byte of the report
     report.write_bytes(bytes(data))
-    changed = teller(None, "report", "verify", str(report), check=False)
+    changed = teller(team.project, "report", "verify", str(report), check=False)
     assert changed.returncode == 1 and f"{report.name}: CHANGED" in changed.stdout
     store = sqlite3.connect(team.project / "var" / "teller.db")
     with store:

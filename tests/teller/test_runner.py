@@ -32,6 +32,7 @@ from teller.runner import Runner
 from teller.runs import cleared, start_run
 from teller.settings import Settings
 from teller.store import Item, NewItem, Run, Store
+from tests.conftest import AUDIT_KEY
 
 # Outcomes after which the attempt may have reached the console: only a lookup may follow.
 _UNCLEAR = frozenset({"paid-then-lost", "lost-before-commit", "reference-used", "crash-after-pay"})
@@ -354,7 +355,7 @@ class BeatingFlow(ScriptedFlow):
 
 
 def test_a_slow_commit_does_not_hold_the_other_contexts(tmp_path: Path) -> None:
-    store = SlowDisk(f"sqlite:///{tmp_path / 'teller.db'}")
+    store = SlowDisk(f"sqlite:///{tmp_path / 'teller.db'}", audit_key=AUDIT_KEY)
     flow = BeatingFlow({f"K{n}": ["ok"] for n in range(4)})
     run_id = _work(store, tmp_path, flow)
     assert set(_states(store, run_id).values()) == {"done"}

@@ -18,8 +18,10 @@ from pathlib import Path
 import pytest
 
 from flows.payroll import PayrollFlow
+from teller.integrity import read_anchors
 from teller.schedule import firing_history
-from teller.store import Store
+from teller.settings import load_settings
+from teller.store import open_store
 from tests._console_server import Server
 from tests._people import Team
 
@@ -38,7 +40,9 @@ input = { folder = "var/inbox/payroll" }
 @pytest.fixture
 def wired(project: Path, corebank: Server) -> Path:
     """The project pointed at the test console, with one schedule every 3 seconds."""
-    (project / "teller.toml").write_text(corebank.settings_toml(), encoding="utf-8")
+    # the scheduler anchors the audit head after each firing
+    anchors = '\n[audit]\nanchors = "var/anchors.jsonl"\n'
+    (project / "teller.toml").write_text(corebank.settings_toml() + anchors, encoding="utf-8")
     (project / "schedules").mkdir()
     (project / "schedules" / "payroll-e2e.toml").write_text(SCHEDULE, encoding="utf-8")
     return project
@@ -85,7 +89,7 @@ def test_scheduler_fires_a_payroll_run_and_stops_on_sigterm(
         os.replace(book, inbox / "pay.xlsx")  # dropped whole, as a bank's transfer would
         paid = lambda: len(corebank.rows("SELECT reference FROM transfers")) == 5  # noqa: E731
         assert _until(paid, 60), said()
-        store = Store(f"sqlite:///{wired / 'var' / 'teller.db'}")
+        store = open_store(load_settings(wired))
         try:
             done = lambda: any(f.status == "done" for f in firing_history(store, "payroll-e2e"))  # noqa: E731
             assert _until(done, 20), said()
@@ -93,11 +97,26 @@ def test_scheduler_fires_a_payroll_run_and_stops_on_sigterm(
             assert len(run.run_ids) == 1 and store.run(run.run_ids[0]).status == "finished"
             made = store.run(run.run_ids[0])  # the owner is the maker; the file's OS owner kept
             assert (made.submitted_by, made.file_owner) == ("clerk", getpass.getuser())
+            # the head after the run's report, anchored outside the database, signed
+            reported = store.audit_head().seq
+            key = load_settings(wired).key("audit")
+            anchors = wired / "var" / "anchors.jsonl"
+
+            def seen() -> bool:
+                return anchors.is_file() and any(
+                    a.head is not None and a.head.seq >= reported
+                    for a in read_anchors(anchors, key)
+                )
+
+            assert _until(seen, 20), said()
+            heads = [(a.where, a.head) for a in read_anchors(anchors, key) if a.head]
+            assert all(a.problem is None for a in read_anchors(anchors, key))
+            assert store.check_trail(heads).ok
         finally:
             store.close()
         for process in processes:
             process.send_signal(signal.SIGTERM)
-        assert [p.wait(timeout=30) for p in processes] == [0] * schedulers
+        assert [p.wait(timeout=30) for p in processes] == [0] * schedulers, said()
     finally:
         for process in processes:
             if process.poll() is None:
