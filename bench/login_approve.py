@@ -91,6 +91,7 @@ def main() -> None:
             flow.load(folder / "x"),
             Gate(Policy(auto_limit=Decimal("1"))),
             submitted_by="clerk",
+            key=settings.key("seal"),
         )
         item = store.items(run_id)[0].id
         _next_step()

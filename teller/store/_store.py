@@ -145,8 +145,14 @@ class Store:
         items: Sequence[NewItem],
         info: dict[str, Any] | None = None,
         file_owner: str = "",
+        policy_text: str = "",
+        policy_source: str = "",
+        watchlist_sha256: str = "",
     ) -> str:
-        """Record a run and its items, all ``new``, in one transaction."""
+        """Record a run and its items, all ``new``, in one transaction.
+
+        ``policy_text`` is the policy the run is gated under, as read (``teller.seal``):
+        kept on the run with its SHA-256, and whole in the audit trail."""
         run_id = f"R{now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
         stamp = now()
         try:
@@ -162,6 +168,10 @@ class Store:
                         file_owner=file_owner,
                         created_at=stamp,
                         info=info or {},
+                        policy_text=policy_text,
+                        policy_sha256=_sha256(policy_text),
+                        policy_source=policy_source,
+                        watchlist_sha256=watchlist_sha256,
                     )
                 )
                 session.flush()
@@ -190,7 +200,14 @@ class Store:
                 detail = f"{reason} (batch {batch_id}, SHA-256 {input_sha256})"
                 if file_owner:
                     detail += f"; the file's OS owner: {file_owner}"
-                append(session, [AuditEntry(stamp, submitted_by, "loaded", run_id, "", detail)])
+                entries = [AuditEntry(stamp, submitted_by, "loaded", run_id, "", detail)]
+                if policy_text:  # the policy gated under, whole: the trail proves what it said
+                    policy = (
+                        f"{policy_source or 'built in'}, SHA-256 {_sha256(policy_text)}; "
+                        f"watchlist SHA-256 {watchlist_sha256 or '-'}\n{policy_text}"
+                    )
+                    entries.append(AuditEntry(stamp, submitted_by, "policy", run_id, "", policy))
+                append(session, entries)
         except IntegrityError:
             existing = self.find_run(flow=flow, batch_id=batch_id)
             raise BatchAlreadyLoaded(batch_id, existing.id if existing else None) from None
@@ -396,9 +413,15 @@ class Store:
         return self.items_of(flow, since=since, states=("done",))
 
     def items_of(
-        self, flow: str, *, since: datetime, states: Iterable[str] | None = None
+        self,
+        flow: str,
+        *,
+        since: datetime,
+        states: Iterable[str] | None = None,
+        moved_since: datetime | None = None,
     ) -> list[tuple[Item, Run]]:
-        """Items of ``flow``'s runs created since ``since``, with their runs, in order."""
+        """Items of ``flow``'s runs created since ``since``, with their runs, in order;
+        with ``moved_since``, only items whose state changed since then."""
         query = (
             select(Item, Run)
             .join(Run, Item.run_id == Run.id)
@@ -407,6 +430,8 @@ class Store:
         )
         if states is not None:
             query = query.where(Item.state.in_(list(states)))
+        if moved_since is not None:
+            query = query.where(Item.updated_at >= moved_since)
         with self._session() as session:
             return [(item, run) for item, run in session.execute(query).tuples()]
 
@@ -479,6 +504,10 @@ _ITEMS = Base.metadata.tables["items"]
 _EVENTS = Base.metadata.tables["events"]
 _UNAUDITED = frozenset({"rules", "lease_owner", "lease_until", "fence"})
 _MEANWHILE = "is refused: another decision on the item was recorded meanwhile; look again"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _held(item_id: int, lease: Lease) -> list[Any]:
