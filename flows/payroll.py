@@ -147,6 +147,10 @@ class PayrollFlow(Flow):
             [_statement_line(t) for t in statement],
             audit=[_audit_line(r) for r in env.store.audit_records(run_id=run.id)],
             sources=[p for p in (Path(run.input_file), *downloads) if p.is_file()],
+            policy_sha256=run.policy_sha256,
+            policy_changed="; ".join(
+                e.reason for e in env.store.events(run.id) if e.target == "policy changed"
+            ),
         )
         found = (
             f"{figures.matched} matched, {figures.missing} missing, "
