@@ -1,8 +1,10 @@
 """Bring a store made by an older Teller up to the current tables, in place.
 
 Only additions are made: a column this version knows and the store lacks is added with
-its default. An item loaded before content hashes existed has an empty one, so the
-runner holds it for a person rather than pay it unchecked.
+its default. An item loaded before content hashes existed has an empty one, and one
+gated before seals existed an empty seal (and its run no recorded policy), so the runner
+holds it for a person rather than pay it unchecked: such an item can be rejected, and its
+line loaded again in a new batch.
 """
 
 from __future__ import annotations
