@@ -278,3 +278,54 @@ def test_a_seal_made_with_another_key_does_not_match(store: Store, tmp_path: Pat
     forged = seal_item(b"a key that is not ours 0123", item, run, decision="auto_approved")
     _force(store, item.id, state="auto_approved", decision="auto_approved", seal=forged)
     assert str(_why_not(store, tmp_path, run_id, "big")).startswith("seal does not match")
+
+
+def test_a_new_reason_to_hold_voids_the_approvals_given_before(
+    store: Store, tmp_path: Path
+) -> None:
+    run_id = _run(store, tmp_path)
+    big = _items(store, run_id)["big"]
+    approve(store, big.id, by=ANN, key=_key(tmp_path))
+    assert _why_not(store, tmp_path, run_id, "big") is None
+    # the second limit lowered under big's amount: the gate now wants two approvers
+    _policy(tmp_path, POLICY.replace('"5000.00"', '"1100.00"'))
+    run = store.run(run_id)
+    clearance = Clearance(_settings(tmp_path), store, Lines(LINES), run, key=_key(tmp_path))
+    verdict = clearance.check(_items(store, run_id)["big"])
+    assert str(verdict.reason).startswith("the gate now holds it:"), verdict.reason
+    assert verdict.record["approvers_needed"] == 2
+    store.move(big.id, "needs_approval", actor="runner", **verdict.record)
+    assert clearance.check(store.item(big.id)).reason == "0 valid approval(s) of 2 needed"
+    approve(store, big.id, by=ANN, key=_key(tmp_path))  # ann decides again, on what is new
+    approve(store, big.id, by=BOB, key=_key(tmp_path))
+    assert clearance.check(store.item(big.id)).cleared
+
+
+def test_a_held_line_is_held_again_for_a_rule_its_approver_never_saw(
+    store: Store, tmp_path: Path
+) -> None:
+    """Same strength (one approver), a new rule: another run paid the same line since."""
+    first = _run(store, tmp_path, {"b1": LINES["big"]}, batch="B1")
+    second = _run(store, tmp_path, {"b2": LINES["big"]}, batch="B2")
+    b2 = _items(store, second)["b2"]
+    approve(store, b2.id, by=ANN, key=_key(tmp_path))  # over the limit: approved
+    b1 = _items(store, first)["b1"]
+    approve(store, b1.id, by=BOB, key=_key(tmp_path))
+    store.move(b1.id, "in_flight", actor="runner")
+    store.move(b1.id, "done", actor="runner", receipt="TX-1")
+    why = str(_why_not(store, tmp_path, second, "b2"))
+    assert why.startswith("the gate now holds it:") and "paid" in why, why
+
+
+def test_the_recorded_policy_decides_when_the_file_was_relaxed(
+    store: Store, tmp_path: Path
+) -> None:
+    """The file's [duplicates] switched off after load: the recorded policy still has it."""
+    first = _run(store, tmp_path, {"a1": LINES["small"]}, batch="B1")
+    second = _run(store, tmp_path, {"a2": LINES["small"]}, batch="B2")
+    _policy(tmp_path, POLICY.replace("[duplicates]", "[duplicates]\nenabled = false"))
+    one = _items(store, first)["a1"]
+    store.move(one.id, "in_flight", actor="runner")
+    store.move(one.id, "done", actor="runner", receipt="TX-1")
+    why = str(_why_not(store, tmp_path, second, "a2"))
+    assert why.startswith("the gate now holds it:") and "paid" in why, why
