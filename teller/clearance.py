@@ -20,12 +20,13 @@ is read again: the item, and the lines of other runs paid since.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from teller._errors import ConfigError
 from teller.flow import Flow
-from teller.gate import Decision, Gate, GateLine, History
+from teller.gate import Decision, Gate, GateLine, History, PaidLine, Policy
 from teller.people import same_person
 from teller.runs import paid_lines, recorded_policy
 from teller.seal import RecordedPolicy, item_digest, seal_item, seal_matches
@@ -85,7 +86,7 @@ class Clearance:
             for i in store.items(run.id)
         ]
 
-    def _policies(self, settings: Settings, run: Run) -> list[Any]:
+    def _policies(self, settings: Settings, run: Run) -> list[Policy]:
         """The recorded policy, and the policy file as it is now if it differs."""
         record = RecordedPolicy(run.policy_text, run.policy_source, run.watchlist_sha256)
         if not run.policy_text or run.policy_sha256 != record.sha256:
@@ -141,7 +142,7 @@ class Clearance:
         line = self.flow.gate_line(item.key, item.amount, item.payload, self.run.info)
         party, account = _near(line.party), _near(line.account)
 
-        def related(other: GateLine) -> bool:
+        def related(other: GateLine | PaidLine) -> bool:
             return (party != "" and _near(other.party) == party) or (
                 account != "" and _near(other.account) == account
             )
@@ -151,7 +152,7 @@ class Clearance:
         gates = self._gates_now(related)
         return [gate.decide([*earlier, line])[-1] for gate in gates]
 
-    def _gates_now(self, related: Any) -> list[Gate]:
+    def _gates_now(self, related: Callable[[GateLine | PaidLine], bool]) -> list[Gate]:
         """The gates, with the lines other runs paid since they were built when one of
         them bears on this line (rare: then the gates are built again with them)."""
         since = paid_lines(self.store, self.flow, but=self.run.id, moved_since=self._since)

@@ -102,6 +102,8 @@ class Item(Base):
     # whose lease was taken over cannot move the item (its UPDATE names the old token)
     fence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime]
+    # the check before each payment asks for the items paid since a moment (teller.clearance)
+    __table_args__ = (Index("items_state_updated", "state", "updated_at"),)
 
 
 class Event(Base):
