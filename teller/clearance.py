@@ -81,10 +81,13 @@ class Clearance:
             Gate(p, history=History(self._history), policy_dir=self._folder) for p in policies
         ]
         self._fresh: tuple[frozenset[str], list[Gate]] = (frozenset(), self._gates)
-        self._lines: list[tuple[int, GateLine]] = [
-            (i.seq, flow.gate_line(i.key, i.amount, i.payload, run.info))
-            for i in store.items(run.id)
-        ]
+        self._since_lines: tuple[frozenset[str], list[PaidLine]] = (frozenset(), [])
+        # the run's own lines by the loose form of their party and of their account
+        self._near: dict[str, list[tuple[int, GateLine]]] = {}
+        for i in store.items(run.id):
+            line = flow.gate_line(i.key, i.amount, i.payload, run.info)
+            for near in {_near(line.party), _near(line.account)} - {""}:
+                self._near.setdefault(near, []).append((i.seq, line))
 
     def _policies(self, settings: Settings, run: Run) -> list[Policy]:
         """The recorded policy, and the policy file as it is now if it differs."""
@@ -148,17 +151,31 @@ class Clearance:
             )
 
         # the run's earlier lines the gate weighed this one with at load (cap, duplicates)
-        earlier = [x for seq, x in self._lines if seq < item.seq and related(x)]
+        found = {
+            seq: other
+            for near in {party, account} - {""}
+            for seq, other in self._near.get(near, ())
+            if seq < item.seq
+        }
+        earlier = [found[seq] for seq in sorted(found)]
         gates = self._gates_now(related)
         return [gate.decide([*earlier, line])[-1] for gate in gates]
 
     def _gates_now(self, related: Callable[[GateLine | PaidLine], bool]) -> list[Gate]:
         """The gates, with the lines other runs paid since they were built when one of
         them bears on this line (rare: then the gates are built again with them)."""
-        since = paid_lines(self.store, self.flow, but=self.run.id, moved_since=self._since)
+        moved = self.store.keys_moved(
+            self.flow.name, states=("done",), since=self._since, but=self.run.id
+        )
+        keys = frozenset(moved)
+        if not keys:
+            return self._gates
+        if keys != self._since_lines[0]:  # read again only when something new was paid
+            since = paid_lines(self.store, self.flow, but=self.run.id, moved_since=self._since)
+            self._since_lines = (keys, since)
+        since = self._since_lines[1]
         if not any(related(p) for p in since):
             return self._gates
-        keys = frozenset(p.key for p in since)
         if keys != self._fresh[0]:
             known = {p.key for p in self._history}
             history = History([*self._history, *(p for p in since if p.key not in known)])
