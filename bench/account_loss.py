@@ -29,7 +29,7 @@ from flows.account_loss import AccountLossFlow  # noqa: E402
 from teller.intake import take  # noqa: E402
 from teller.logs import configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
-from teller.runs import gate_for, start_run  # noqa: E402
+from teller.runs import submit  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
 from teller.store import open_store  # noqa: E402
 from tests._console_server import start_console  # noqa: E402
@@ -65,9 +65,7 @@ def one(tickets: int, contexts: int) -> dict[str, object]:
             started = time.perf_counter()
             path = take(settings, store, flow)
             assert path is not None
-            run_id = start_run(
-                store, flow, flow.load(path), gate_for(settings, store, flow), submitted_by="bench"
-            )
+            run_id = submit(settings, store, flow, flow.load(path), submitted_by="bench")
             asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
             seconds = time.perf_counter() - started
             reported = dict(desk.rows("SELECT ticket_id, reported_at FROM tickets"))

@@ -26,7 +26,7 @@ from bench._cpu import CpuMeter  # noqa: E402
 from flows.payroll import PayrollFlow  # noqa: E402
 from teller.logs import configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
-from teller.runs import gate_for, start_run  # noqa: E402
+from teller.runs import submit  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
 from teller.store import open_store  # noqa: E402
 from tests._console_server import start_corebank  # noqa: E402
@@ -59,13 +59,7 @@ def measure(contexts: int, lines: int, latency_ms: int) -> dict[str, float]:
                 refused=lines // 40,
             )
             store = open_store(settings)
-            run_id = start_run(
-                store,
-                flow,
-                flow.load(sample.path),
-                gate_for(settings, store, flow),
-                submitted_by="bench",
-            )
+            run_id = submit(settings, store, flow, flow.load(sample.path), submitted_by="bench")
             # the run folder would land in the repository's var/: keep it in the temp folder
             settings = settings.model_copy(update={"project": tmp})
             (tmp / "selectors").symlink_to(ROOT / "selectors")

@@ -92,6 +92,7 @@ def main() -> None:
             replace(flow.load(folder / "x"), batch_id=f"B{round_no}"),
             Gate(Policy(auto_limit=Decimal("1"))),
             submitted_by="clerk",
+            key=settings.key("seal"),
         )
         item = store.items(run_id)[0].id
         _next_step()

@@ -34,7 +34,7 @@ from bench._lines import check_ledger, sample_batch  # noqa: E402
 from flows.payroll import PayrollFlow  # noqa: E402
 from teller.logs import add_run_log, configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
-from teller.runs import gate_for, start_run  # noqa: E402
+from teller.runs import submit  # noqa: E402
 from teller.settings import load_settings  # noqa: E402
 from teller.store import Item, Store, open_store  # noqa: E402
 from tests._console_server import start_corebank  # noqa: E402
@@ -91,9 +91,7 @@ def measure(contexts: int, lines: int, latency_ms: int, **overrides: Any) -> dic
             flow = PayrollFlow()
             path = sample_batch(tmp, lines, server)
             store = open_store(settings)
-            run_id = start_run(
-                store, flow, flow.load(path), gate_for(settings, store, flow), submitted_by="bench"
-            )
+            run_id = submit(settings, store, flow, flow.load(path), submitted_by="bench")
             sink = add_run_log(settings.run_folder(run_id) / "run.log.jsonl")
             last = [0.0]
 

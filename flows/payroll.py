@@ -21,6 +21,7 @@ from reports.reconciliation import (
     StatementLine,
     write_reconciliation,
 )
+from teller import OtherFigures, mask_account
 from teller.flow import Batch, Flow, FlowEnv
 from teller.gate import GateLine
 from teller.store import AuditRecord, Item, NewItem, Run, now
@@ -113,9 +114,16 @@ class PayrollFlow(Flow):
         found = await bot.find_transfer(item.key)
         if found is None:
             return None
-        if found.amount != item.amount or found.credit_account != item.payload["account_no"]:
-            # the reference is ours, so the money moved; the report shows the mismatch
+        differences = []
+        if found.amount != item.amount:
+            differences.append(("amount", f"{found.amount:,.2f}", f"{item.amount:,.2f}"))
+        if found.credit_account != item.payload["account_no"]:
+            theirs, ours = found.credit_account, item.payload["account_no"]
+            differences.append(("account", mask_account(theirs), mask_account(ours)))
+        if differences:
+            # the reference is ours, so money moved, but not as the line said: not "done"
             logger.error("{} found on the console with other figures than the line", item.key)
+            raise OtherFigures(CONSOLE, item.key, found.txn_no, differences)
         return found.txn_no
 
     async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path:
@@ -141,6 +149,10 @@ class PayrollFlow(Flow):
             sources=[p for p in (Path(run.input_file), *downloads) if p.is_file()],
             head=env.store.audit_head(),
             key=env.settings.key("audit"),
+            policy_sha256=run.policy_sha256,
+            policy_changed="; ".join(
+                e.reason for e in env.store.events(run.id) if e.target == "policy changed"
+            ),
         )
         found = (
             f"{figures.matched} matched, {figures.missing} missing, "

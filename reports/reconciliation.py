@@ -86,14 +86,18 @@ def write_reconciliation(
     write_only: bool | None = None,
     head: ChainHead | None = None,
     key: bytes | None = None,
+    policy_sha256: str = "",
+    policy_changed: str = "",
 ) -> ReconciliationFigures:
     """Reconcile ``lines`` with ``statement``, write the workbook to ``path``, return its figures.
 
     ``audit`` is the run's audit trail, written to sheet "Audit" as given. The file is replaced
     atomically, with a ``<name>.sha256`` manifest beside it listing ``sources`` (the input
     file, the statements) and the report. ``head`` is the audit chain's head the report saw,
-    shown in the Summary and named in the manifest; ``key`` (the audit key) signs the manifest. Large runs are streamed (``write_only``), decided by
-    their size unless the caller says.
+    shown in the Summary and named in the manifest; ``key`` (the audit key) signs the
+    manifest. Large runs are streamed (``write_only``), decided by their size unless the
+    caller says. ``policy_sha256`` is the policy the run was gated under;
+    ``policy_changed``, when the policy file changed before the run was paid, how.
     """
     path = Path(path)
     folder = path.parent
@@ -106,7 +110,7 @@ def write_reconciliation(
     summary = write_key_values(
         wb,
         "Summary",
-        _summary_fields(run, figures, audit, head),
+        _summary_fields(run, figures, audit, head, policy_sha256, policy_changed),
         table=Table(OUTCOME_COLUMNS, [_outcome_row(f) for f in figures.by_state]),
         chart=Chart("Lines by outcome", "Lines"),
     )
@@ -127,7 +131,14 @@ def _summary_fields(
     figures: ReconciliationFigures,
     audit: Sequence[AuditLine],
     head: ChainHead | None,
+    policy_sha256: str = "",
+    policy_changed: str = "",
 ) -> list[Field | None]:
+    policy: list[Field | None] = []
+    if policy_sha256:
+        policy.append(Field("Policy SHA-256 (gated under)", policy_sha256))
+    if policy_changed:  # each line was held by the stricter of the recorded and the new one
+        policy.append(Field("Policy", f"paid under a changed policy: {policy_changed}"))
     return [
         Field("Run id", run.run_id),
         Field("Flow", run.flow),
@@ -139,6 +150,7 @@ def _summary_fields(
         Field("Submitted by", run.submitted_by),
         Field("Started (UTC)", run.started_at, "datetime"),
         Field("Finished (UTC)", run.finished_at, "datetime"),
+        *policy,
         None,
         Field("Lines", figures.lines, "int"),
         Field("Lines total", figures.lines_total, "money"),

@@ -11,6 +11,8 @@ TellerError
 │   └── ConsoleTimeout       the console did not answer in time (before any effect)
 ├── InDoubt                  the effect may have happened: resolved by lookup(), never retried blind
 │   └── ReferenceAlreadyUsed the console refused a reused reference: confirm by lookup
+├── OtherFigures             a lookup found our reference with another amount or account:
+│                            the money moved, not as the line said; a person reviews it
 ├── InputError               a bad input file; lists every problem by file, sheet, row, column
 ├── ConfigError              a bad settings, policy, selector or schedule file
 └── StateError               the store cannot do what was asked
@@ -51,6 +53,7 @@ __all__ = [
     "LoginRefused",
     "LostLease",
     "NotSignedIn",
+    "OtherFigures",
     "PaymentRefused",
     "ReferenceAlreadyUsed",
     "RoleRequired",
@@ -148,6 +151,27 @@ class ReferenceAlreadyUsed(InDoubt):
 
     def __init__(self, console: str, reference: str) -> None:
         super().__init__(console, reference, "the console says this reference was already used")
+
+
+class OtherFigures(TellerError):
+    """A lookup found the item's reference on the console with other figures than the line.
+
+    ``differences`` are (what, on the console, in the line) with account numbers already
+    masked to their last four digits; ``receipt`` is the console's transaction.
+    """
+
+    def __init__(
+        self, console: str, reference: str, receipt: str, differences: list[tuple[str, str, str]]
+    ) -> None:
+        self.console = console
+        self.reference = reference
+        self.receipt = receipt
+        self.differences = differences
+        said = "; ".join(
+            f"{what} {theirs} on the console, {ours} in the line"
+            for what, theirs, ours in differences
+        )
+        super().__init__(f"{console} has {reference} as {receipt} with other figures: {said}")
 
 
 @dataclass(frozen=True)

@@ -31,15 +31,16 @@ from teller._errors import (
     BusinessError,
     InDoubt,
     LostLease,
+    OtherFigures,
     ReferenceAlreadyUsed,
     SessionExpired,
     TellerError,
     TellerSystemError,
 )
 from teller._hold import Hold
+from teller.clearance import Clearance
 from teller.evidence import Tracer, collect
 from teller.flow import Flow, FlowEnv
-from teller.runs import cleared
 from teller.settings import Settings
 from teller.store import FINAL, TODO, Item, Lease, Store, now
 
@@ -49,6 +50,8 @@ _T = TypeVar("_T")
 
 # States the runner leaves for a person; reported to on_item like final ones.
 _PARKED = frozenset({"needs_review"})
+# States from which an attempt may begin (after the check before payment).
+_PAYABLE = frozenset({"auto_approved", "approved", "retry_wait"})
 
 
 @dataclass
@@ -94,7 +97,12 @@ class Runner:
         env = FlowEnv(self.settings, self.store, run_id, self.settings.run_folder(run_id))
         env.folder.mkdir(parents=True, exist_ok=True)
         run = self.store.run(run_id)
-        self._submitted_by, self._file_owner = run.submitted_by, run.file_owner
+        # built once per run: the recorded policy (and the file's, if it changed) and the
+        # history of other runs; each payment is checked against it (teller.clearance)
+        self._clearance = Clearance(
+            self.settings, self.store, self.flow, run, key=self.settings.key("seal")
+        )
+        self._note_policy(run_id)
         self._reap_dead_leases(run_id)
         todo = [i.id for i in self.store.items(run_id, states=TODO)]
         self.store.update_run(run_id, status="running")
@@ -136,6 +144,20 @@ class Runner:
         for worker in workers:
             await worker.context.close()
         return report
+
+    def _note_policy(self, run_id: str) -> None:
+        """A policy that changed since the run was gated, or a record that cannot be
+        trusted, is in the events and the trail (and so in the run's report)."""
+        clearance = self._clearance
+        if clearance.problem is not None:
+            logger.error("run {}: no line is paid: {}", run_id, clearance.problem)
+            self.store.note(
+                run_id, actor=self.actor, what="policy refused", reason=clearance.problem
+            )
+        if clearance.changed is not None:
+            logger.warning("run {}: the policy changed since it was gated", run_id)
+            why = f"{clearance.changed}; each line is held by the stricter of the two"
+            self.store.note(run_id, actor=self.actor, what="policy changed", reason=why)
 
     def _reap_dead_leases(self, run_id: str) -> None:
         """Free leases held by runner processes of this machine that no longer exist.
@@ -228,13 +250,15 @@ class Runner:
         )
 
     async def _attempt(self, worker: _Worker, env: FlowEnv, hold: Hold, item: Item) -> Item:
-        why_not = cleared(item, self._submitted_by, self._file_owner)
-        if why_not is not None:  # whatever the store says: unpaid unless the gate passed it
-            logger.error("item {} not paid: {}", item.key, why_not)
+        # whatever the store says: the record as it is now, sealed, and the gate again
+        item = await self._db(self.store.item, item.id)
+        if item.state not in _PAYABLE:  # moved meanwhile: the caller's loop takes it from there
+            return item
+        verdict = await self._db(self._clearance.check, item)
+        if not verdict.cleared:
+            logger.error("item {} not paid: {}", item.key, verdict.reason)
             return await self._move(
-                hold,
-                "needs_approval",
-                reason=f"not paid: {why_not}",
+                hold, "needs_approval", reason=f"not paid: {verdict.reason}", **verdict.record
             )
         attempt = item.attempts + 1
         item = await self._move(
@@ -293,16 +317,27 @@ class Runner:
         """Settle an in-doubt item by looking it up on the console, never by a blind retry.
 
         A lookup that fails is tried again after the console's backoff, up to its attempts.
+        One that finds the reference with other figures than the line (``OtherFigures``)
+        is no "done": the item waits for a person with both figures.
         """
-        searched, receipt = await self._look_up(worker, env, item)
-        late = self._settling(item)
-        if searched and receipt is None and late > 0:
-            # its request may still be on its way through a slow console: not yet "not paid"
-            logger.info(
-                "item {} not on the console yet: looked up again in {:.1f}s", item.key, late
-            )
-            await asyncio.sleep(late)
+        try:
             searched, receipt = await self._look_up(worker, env, item)
+            late = self._settling(item)
+            if searched and receipt is None and late > 0:
+                # its request may still be on its way through a slow console: not yet "not paid"
+                logger.info(
+                    "item {} not on the console yet: looked up again in {:.1f}s", item.key, late
+                )
+                await asyncio.sleep(late)
+                searched, receipt = await self._look_up(worker, env, item)
+        except OtherFigures as found:
+            return await self._move(
+                hold,
+                "needs_review",
+                reason=f"in doubt; found on the console with other figures: {found}",
+                receipt=found.receipt,
+                error=str(found),
+            )
         if not searched:
             return await self._move(
                 hold,
@@ -337,6 +372,8 @@ class Runner:
                 await asyncio.sleep(self.retry.delay(tries - 1))
             try:
                 return True, await self.flow.lookup(worker.session, item, env)
+            except OtherFigures:
+                raise  # an answer, not a failure of the search
             except SessionExpired:
                 await self.flow.reopen(worker.session, env)
             except TellerError as exc:

@@ -2,9 +2,13 @@
 
 Maker-checker: whoever submitted a batch may not decide its items; above the policy's
 second limit two different approvers are needed; every approval is bound to the
-item's content hash, so a line changed after its approval has lost it. People are
-accounts (``teller.people``): a decision is made by a signed-in ``Person`` holding the
+item's content hash and to the decision it approved, so a line changed after its
+approval, or held again for a new reason, has lost it. People are accounts
+(``teller.people``): a decision is made by a signed-in ``Person`` holding the
 ``approver`` role, and records the account, its session and the content hash.
+
+Every decision, the gate's and each person's, is sealed (``teller.seal``) with the key
+``keys.seal``; the runner pays nothing whose seal does not match (``teller.clearance``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from loguru import logger
 
@@ -19,20 +24,27 @@ from teller._errors import ApprovalRefused, TransitionRefused
 from teller.flow import Batch, Flow
 from teller.gate import Decision, Gate, GateLine, History, PaidLine, Policy, load_policy
 from teller.people import Person, same_person
+from teller.seal import RecordedPolicy, item_digest, seal_item, seal_matches
 from teller.settings import Settings
 from teller.store import Item, Run, Store, content_hash, now
 
 __all__ = [
     "approve",
-    "cleared",
     "gate_for",
     "gate_lines",
+    "paid_lines",
     "policy_for",
+    "recorded_policy",
     "reject",
     "start_run",
+    "submit",
 ]
 
 HISTORY_DAYS = 400  # the longest look-back a rule may ask for: a year and some
+
+
+def _policy_path(settings: Settings, flow: Flow) -> Path:
+    return settings.project / "policies" / f"{flow.name}.toml"
 
 
 def policy_for(settings: Settings, flow: Flow) -> Policy:
@@ -40,8 +52,7 @@ def policy_for(settings: Settings, flow: Flow) -> Policy:
 
     Absent: the default policy in sandbox mode; refused in production mode.
     """
-    path = settings.project / "policies" / f"{flow.name}.toml"
-    return load_policy(path, required=settings.production)
+    return load_policy(_policy_path(settings, flow), required=settings.production)
 
 
 # Loaded, neither paid nor refused: money on its way (or waiting for a person). The
@@ -57,15 +68,33 @@ ON_ITS_WAY = (
 )
 
 
-def gate_for(settings: Settings, store: Store, flow: Flow) -> Gate:
-    """The gate of a flow: its policy, what the store says was paid, and what is on its way."""
+def recorded_policy(settings: Settings, flow: Flow) -> RecordedPolicy:
+    """The flow's policy file read once, as a run records it (its text and SHA-256)."""
+    return RecordedPolicy.read(_policy_path(settings, flow), required=settings.production)[0]
+
+
+def paid_lines(
+    store: Store, flow: Flow, *, but: str | None = None, moved_since: datetime | None = None
+) -> list[PaidLine]:
+    """What the store says was paid (400 days), but the items of run ``but``."""
+    since = now() - timedelta(days=HISTORY_DAYS)
+    found = store.items_of(flow.name, since=since, states=("done",), moved_since=moved_since)
+    return [_paid_line(flow, item, run) for item, run in found if run.id != but]
+
+
+def gate_for(
+    settings: Settings, store: Store, flow: Flow, *, policy: RecordedPolicy | None = None
+) -> Gate:
+    """The gate of a flow: its policy (as recorded, if given), what the store says was
+    paid, and what is on its way."""
     since = now() - timedelta(days=HISTORY_DAYS)
     lines = [
         _paid_line(flow, item, run)
         for item, run in store.items_of(flow.name, since=since, states=("done", *ON_ITS_WAY))
     ]
+    rules = policy.policy() if policy is not None else policy_for(settings, flow)
     return Gate(
-        policy_for(settings, flow),
+        rules,
         history=History(lines),
         policy_dir=settings.project / "policies",
     )
@@ -97,12 +126,27 @@ def gate_lines(flow: Flow, batch: Batch) -> list[GateLine]:
 
 
 def start_run(
-    store: Store, flow: Flow, batch: Batch, gate: Gate, *, submitted_by: str, file_owner: str = ""
+    store: Store,
+    flow: Flow,
+    batch: Batch,
+    gate: Gate,
+    *,
+    submitted_by: str,
+    key: bytes,
+    policy: RecordedPolicy | None = None,
+    file_owner: str = "",
 ) -> str:
-    """Record the batch as a run and put every item through the gate.
+    """Record the batch as a run and put every item through the gate, each decision sealed.
 
     ``submitted_by`` is the maker (a signed-in operator's user name, or a schedule's
-    owner); ``file_owner`` the OS account that owned a dropped input file."""
+    owner); ``file_owner`` the OS account that owned a dropped input file. ``key`` is
+    ``settings.key("seal")``; ``policy`` the gate's policy as read from its file
+    (``recorded_policy``), recorded with the run; without it, the gate's policy is
+    recorded as JSON (a policy built in code)."""
+    if policy is None:
+        policy = RecordedPolicy.built_in(gate.policy)
+    elif policy.policy().model_dump() != gate.policy.model_dump():
+        raise ValueError("the recorded policy is not the gate's")
     decisions = gate.decide(gate_lines(flow, batch))
     run_id = store.create_run(
         flow=flow.name,
@@ -113,30 +157,63 @@ def start_run(
         items=batch.items,
         info=batch.info,
         file_owner=file_owner,
+        policy_text=policy.text,
+        policy_source=policy.source,
+        watchlist_sha256=policy.watchlist_sha256,
     )
+    run = store.run(run_id)
     for item, decision in zip(store.items(run_id), decisions, strict=True):
-        _record(store, item, decision)
+        _record(store, item, run, decision, key)
     logger.info(
         "run {} loaded from {}: {} items", run_id, Path(batch.input_file).name, len(batch.items)
     )
     return run_id
 
 
-def _record(store: Store, item: Item, decision: Decision) -> None:
+def submit(
+    settings: Settings,
+    store: Store,
+    flow: Flow,
+    batch: Batch,
+    *,
+    submitted_by: str,
+    file_owner: str = "",
+) -> str:
+    """Start a run as ``teller run`` does: the flow's policy file read once and recorded,
+    the gate built from it, every decision sealed with ``keys.seal``."""
+    policy = recorded_policy(settings, flow)
+    return start_run(
+        store,
+        flow,
+        batch,
+        gate_for(settings, store, flow, policy=policy),
+        submitted_by=submitted_by,
+        key=settings.key("seal"),
+        policy=policy,
+        file_owner=file_owner,
+    )
+
+
+def _record(store: Store, item: Item, run: Run, decision: Decision, key: bytes) -> None:
     reason = "; ".join(r.detail for r in decision.rules) or "within policy"
+    fields: dict[str, Any] = {
+        "decision": decision.outcome,
+        "rules": [asdict(r) for r in decision.rules],
+        "approvers_needed": decision.approvers_needed,
+        "approvals": [],
+    }
     store.move(
         item.id,
         decision.outcome,
         actor="gate",
         reason=reason,
-        decision=decision.outcome,
-        rules=[asdict(r) for r in decision.rules],
         suggestion=decision.suggestion,
-        approvers_needed=decision.approvers_needed,
+        seal=seal_item(key, item, run, **fields),
+        **fields,
     )
 
 
-def _held(store: Store, item_id: int, by: Person) -> Item:
+def _held(store: Store, item_id: int, by: Person, *, approving: bool) -> tuple[Item, Run]:
     by.require("decide held items", "approver")
     item = store.item(item_id)
     if item.state != "needs_approval":
@@ -146,39 +223,65 @@ def _held(store: Store, item_id: int, by: Person) -> Item:
     made = by.maker_of(run.id, run.submitted_by, run.file_owner)
     if made:
         raise ApprovalRefused(item_id, f"{made}, and may not decide its items")
-    if _hash(item) != item.content_hash:
+    if approving and _hash(item) != item.content_hash:
         raise ApprovalRefused(item_id, "changed after the gate decided: load it again")
-    return item
+    return item, run
+
+
+def _sealed(item: Item, run: Run, key: bytes) -> None:
+    """An approval is given only to a record whose seal matches: one changed in the
+    database (the line, the decision, the approvals) may be rejected, never approved."""
+    if not seal_matches(item.seal, seal_item(key, item, run)):
+        raise ApprovalRefused(
+            item.id,
+            "its record does not match its seal (changed outside Teller): reject it and "
+            "load the line again",
+        )
+    if item.decision != "needs_approval":
+        raise ApprovalRefused(
+            item.id, f"the gate decided {item.decision!r}; it can only be rejected"
+        )
 
 
 def _hash(item: Item) -> str:
     return content_hash(item.key, item.amount, item.payload)
 
 
-def _decision(by: Person, current: str, reason: str, **more: object) -> dict[str, object]:
-    """What a person decided, as recorded on the item: the account, session and content."""
+def _decision(by: Person, item: Item, reason: str, **more: object) -> dict[str, object]:
+    """What a person decided, as recorded on the item: the account, session, the content
+    and the gate's decision they saw."""
     return {
         "by": by.username,
         "user": by.id,
         "session": by.session,
         "os_user": by.os_user,
         "at": now().isoformat(),
-        "hash": current,
+        "hash": _hash(item),
+        "decision": item_digest(item),
         "reason": reason,
         **more,
     }
 
 
-def approve(store: Store, item_id: int, *, by: Person, reason: str = "") -> Item:
-    """A person approves a held item; with enough approvers it is paid on resume."""
-    item = _held(store, item_id, by)
-    current = _hash(item)
-    approvals = [a for a in item.approvals if a.get("hash") == current and "user" in a]
+def approve(store: Store, item_id: int, *, by: Person, key: bytes, reason: str = "") -> Item:
+    """A person approves a held item; with enough approvers it is paid on resume.
+
+    ``key`` is ``settings.key("seal")``: the approval is sealed with the record."""
+    item, run = _held(store, item_id, by, approving=True)
+    _sealed(item, run, key)
+    current, digest = _hash(item), item_digest(item)
+    approvals = [
+        a
+        for a in item.approvals
+        if a.get("hash") == current and a.get("decision") == digest and "user" in a
+    ]
     if any(same_person(by.username, a["by"]) for a in approvals):
         raise ApprovalRefused(
             item_id, f"{by.username} approved it already; another approver is needed"
         )
-    approvals.append(_decision(by, current, reason))
+    approvals.append(_decision(by, item, reason))
+    everything = [*item.approvals, approvals[-1]]  # the record keeps every decision
+    seal = seal_item(key, item, run, approvals=everything)
     needed = max(1, item.approvers_needed)
     who = ", ".join(str(a["by"]) for a in approvals)
     said = f"{reason or 'approved'} (session {by.session}, content {current[:12]})"
@@ -188,7 +291,8 @@ def approve(store: Store, item_id: int, *, by: Person, reason: str = "") -> Item
             "needs_approval",
             actor=by.username,
             seen=item.fence,
-            approvals=approvals,
+            approvals=everything,
+            seal=seal,
             reason=f"approval {len(approvals)} of {needed}: {said}",
         )
     return store.move(
@@ -197,17 +301,20 @@ def approve(store: Store, item_id: int, *, by: Person, reason: str = "") -> Item
         actor=by.username,
         seen=item.fence,
         reason=said,
-        approvals=approvals,
+        approvals=everything,
+        seal=seal,
         decided_by=who,
     )
 
 
-def reject(store: Store, item_id: int, *, by: Person, reason: str) -> Item:
-    """A person rejects a held item; it is never paid."""
+def reject(store: Store, item_id: int, *, by: Person, key: bytes, reason: str) -> Item:
+    """A person rejects a held item; it is never paid. A record whose seal does not match
+    may be rejected too: the rejection is sealed with it, and a sealed rejection is never
+    paid, whatever the record is set to afterwards."""
     if not reason.strip():
         raise ApprovalRefused(item_id, "a rejection needs a reason")
-    item = _held(store, item_id, by)
-    approvals = [*item.approvals, _decision(by, _hash(item), reason, rejected=True)]
+    item, run = _held(store, item_id, by, approving=False)
+    approvals = [*item.approvals, _decision(by, item, reason, rejected=True)]
     said = f"{reason} (session {by.session})"
     return store.move(
         item_id,
@@ -217,35 +324,5 @@ def reject(store: Store, item_id: int, *, by: Person, reason: str) -> Item:
         reason=said,
         decided_by=by.username,
         approvals=approvals,
+        seal=seal_item(key, item, run, approvals=approvals),
     )
-
-
-def cleared(item: Item, submitted_by: str, file_owner: str = "") -> str | None:
-    """Why an item may NOT be paid now, or None if the gate and its approvers passed it.
-
-    The runner asks this right before every attempt: whatever the store says, an item is
-    paid only as the gate decided it, unchanged, with enough valid approvals: of distinct
-    accounts, none of them the maker's nor made from the OS account that dropped the
-    run's file (an approval without an account, from before people were accounts, does
-    not count).
-    """
-    current = _hash(item)
-    if current != item.content_hash:
-        return "the line changed after the gate decided"
-    if item.decision == "auto_approved":
-        return None
-    if item.decision != "needs_approval":
-        return f"the gate decided {item.decision!r}"
-    valid = {
-        str(a["by"])
-        for a in item.approvals
-        if a.get("hash") == current
-        and "user" in a
-        and not a.get("rejected")
-        and not same_person(str(a["by"]), submitted_by)
-        and not (file_owner and a.get("os_user") == file_owner)
-    }
-    needed = max(1, item.approvers_needed)
-    if len(valid) < needed:
-        return f"{len(valid)} valid approval(s) of {needed} needed"
-    return None

@@ -14,7 +14,7 @@ from teller.cli._show import items_table, run_summary, runs_table, stages_table
 from teller.cli._signin import signed_in
 from teller.flow import console_entry, load_flow
 from teller.intake import take
-from teller.runs import gate_for, gate_lines, start_run
+from teller.runs import gate_for, gate_lines, submit
 
 app = typer.Typer(
     help="Teller: RPA for bank back-office work.",
@@ -72,8 +72,8 @@ def run_flow(
                 console.print(f"{flow_name}: no new work on the console; nothing to run.")
                 return
         batch = flow.load(input_file)
-        gate = gate_for(settings, store, flow)
         if dry_run:
+            gate = gate_for(settings, store, flow)
             decisions = gate.decide(gate_lines(flow, batch))
             held = [
                 (i, d)
@@ -92,7 +92,7 @@ def run_flow(
                 )
             console.print("dry run: nothing was recorded and nothing was paid.")
             return
-        run_id = start_run(store, flow, batch, gate, submitted_by=maker.username)
+        run_id = submit(settings, store, flow, batch, submitted_by=maker.username)
         execute(settings, store, flow, run_id, contexts, by=maker)
 
 

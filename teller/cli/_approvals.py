@@ -94,8 +94,9 @@ def approve(
         by = signed_in(settings, store, "approve", "approver")
         items = _chosen(store, ids, run_id, every, rule)
         _confirm(items, "approve", yes)
+        key = settings.key("seal")
         for item in items:
-            approve_item(store, item.id, by=by, reason=reason)
+            approve_item(store, item.id, by=by, key=key, reason=reason)
         runs = sorted({i.run_id for i in items})
         console.print(
             f"approved {len(items)} item(s); to pay them: "
@@ -119,6 +120,7 @@ def reject(
         by = signed_in(settings, store, "reject", "approver")
         items = _chosen(store, ids, run_id, every, rule)
         _confirm(items, "reject", yes)
+        key = settings.key("seal")
         for item in items:
-            reject_item(store, item.id, by=by, reason=reason)
+            reject_item(store, item.id, by=by, key=key, reason=reason)
         console.print(f"rejected {len(items)} item(s)")

@@ -19,7 +19,7 @@ from teller.cli._execute import execute
 from teller.flow import load_flow
 from teller.intake import take
 from teller.people import Person
-from teller.runs import gate_for, start_run
+from teller.runs import submit
 from teller.settings import Settings
 from teller.store import Store, now
 
@@ -127,9 +127,7 @@ def _payroll(
             f"{sample.over_limit} above the limit, {sample.refused} the console will refuse)"
         )
         batch = flow.load(workbook)
-        run_id = start_run(
-            store, flow, batch, gate_for(settings, store, flow), submitted_by=clerk.username
-        )
+        run_id = submit(settings, store, flow, batch, submitted_by=clerk.username)
         started = time.monotonic()
         execute(settings, store, flow, run_id, contexts, by=clerk)
         elapsed = time.monotonic() - started
@@ -158,9 +156,7 @@ def _account_loss(
         if taken is None:
             raise ConfigError("teller.toml", "the servicedesk sandbox shows no new ticket")
         batch = flow.load(taken)
-        run_id = start_run(
-            store, flow, batch, gate_for(settings, store, flow), submitted_by=clerk.username
-        )
+        run_id = submit(settings, store, flow, batch, submitted_by=clerk.username)
         execute(settings, store, flow, run_id, contexts, by=clerk)
         elapsed = time.monotonic() - started
     console.print(

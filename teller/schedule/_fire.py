@@ -19,7 +19,7 @@ from teller.intake import take
 from teller.logs import add_run_log
 from teller.people import People
 from teller.runner import Runner
-from teller.runs import gate_for, start_run
+from teller.runs import submit
 from teller.schedule._calendar import Calendar
 from teller.schedule._firings import claim_firing, finish_firing, overlapping
 from teller.schedule._model import DropFolder, Schedule
@@ -87,8 +87,7 @@ def run_input(settings: Settings, store: Store, schedule: Schedule) -> Work:
         else:
             file_owner = os_owner(path)
         batch = flow.load(path)
-        gate = gate_for(settings, store, flow)
-        run_id = start_run(store, flow, batch, gate, submitted_by=maker, file_owner=file_owner)
+        run_id = submit(settings, store, flow, batch, submitted_by=maker, file_owner=file_owner)
         runner = Runner(settings=settings, store=store, flow=flow, actor="scheduler")
         sink = add_run_log(settings.run_folder(run_id) / "run.log.jsonl")
         ACTIVE.add(runner)

@@ -177,8 +177,14 @@ class Store:
         items: Sequence[NewItem],
         info: dict[str, Any] | None = None,
         file_owner: str = "",
+        policy_text: str = "",
+        policy_source: str = "",
+        watchlist_sha256: str = "",
     ) -> str:
-        """Record a run and its items, all ``new``, in one transaction."""
+        """Record a run and its items, all ``new``, in one transaction.
+
+        ``policy_text`` is the policy the run is gated under, as read (``teller.seal``):
+        kept on the run with its SHA-256, and whole in the audit trail."""
         run_id = f"R{now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
         stamp = now()
         try:
@@ -194,6 +200,10 @@ class Store:
                         file_owner=file_owner,
                         created_at=stamp,
                         info=info or {},
+                        policy_text=policy_text,
+                        policy_sha256=_sha256(policy_text),
+                        policy_source=policy_source,
+                        watchlist_sha256=watchlist_sha256,
                     )
                 )
                 session.flush()
@@ -222,7 +232,14 @@ class Store:
                 detail = f"{reason} (batch {batch_id}, SHA-256 {input_sha256})"
                 if file_owner:
                     detail += f"; the file's OS owner: {file_owner}"
-                append(session, [AuditEntry(stamp, submitted_by, "loaded", run_id, "", detail)])
+                entries = [AuditEntry(stamp, submitted_by, "loaded", run_id, "", detail)]
+                if policy_text:  # the policy gated under, whole: the trail proves what it said
+                    policy = (
+                        f"{policy_source or 'built in'}, SHA-256 {_sha256(policy_text)}; "
+                        f"watchlist SHA-256 {watchlist_sha256 or '-'}\n{policy_text}"
+                    )
+                    entries.append(AuditEntry(stamp, submitted_by, "policy", run_id, "", policy))
+                append(session, entries)
         except IntegrityError:
             existing = self.find_run(flow=flow, batch_id=batch_id)
             raise BatchAlreadyLoaded(batch_id, existing.id if existing else None) from None
@@ -442,9 +459,15 @@ class Store:
         return self.items_of(flow, since=since, states=("done",))
 
     def items_of(
-        self, flow: str, *, since: datetime, states: Iterable[str] | None = None
+        self,
+        flow: str,
+        *,
+        since: datetime,
+        states: Iterable[str] | None = None,
+        moved_since: datetime | None = None,
     ) -> list[tuple[Item, Run]]:
-        """Items of ``flow``'s runs created since ``since``, with their runs, in order."""
+        """Items of ``flow``'s runs created since ``since``, with their runs, in order;
+        with ``moved_since``, only items whose state changed since then."""
         query = (
             select(Item, Run)
             .join(Run, Item.run_id == Run.id)
@@ -453,8 +476,29 @@ class Store:
         )
         if states is not None:
             query = query.where(Item.state.in_(list(states)))
+        if moved_since is not None:
+            query = query.where(Item.updated_at >= moved_since)
         with self._session() as session:
             return [(item, run) for item, run in session.execute(query).tuples()]
+
+    def keys_moved(
+        self, flow: str, *, states: Iterable[str], since: datetime, but: str = ""
+    ) -> list[str]:
+        """Keys of ``flow``'s items in ``states`` whose state changed since ``since``, but
+        those of run ``but``: one indexed query, asked before each payment
+        (``teller.clearance``)."""
+        query = (
+            select(_ITEMS.c.key)
+            .join(_RUNS, _ITEMS.c.run_id == _RUNS.c.id)
+            .where(
+                _ITEMS.c.state.in_(list(states)),
+                _ITEMS.c.updated_at >= since,
+                _ITEMS.c.run_id != but,
+                _RUNS.c.flow == flow,
+            )
+        )
+        with self.engine.connect() as connection:
+            return list(connection.scalars(query))
 
     def known_keys(self, keys: Iterable[str]) -> set[str]:
         """Which of these idempotency keys some run already holds (keys are unique)."""
@@ -523,8 +567,13 @@ class Store:
 # and kept in the item; its outcome, the approvals and the receipts are what an auditor asks.
 _ITEMS = Base.metadata.tables["items"]
 _EVENTS = Base.metadata.tables["events"]
+_RUNS = Base.metadata.tables["runs"]
 _UNAUDITED = frozenset({"rules", "lease_owner", "lease_until", "fence"})
 _MEANWHILE = "is refused: another decision on the item was recorded meanwhile; look again"
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _held(item_id: int, lease: Lease) -> list[Any]:

@@ -56,6 +56,13 @@ class Run(Base):
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     report_path: Mapped[str | None] = mapped_column(Text, default=None)
     info: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the policy the run was gated under (teller.seal.RecordedPolicy): the file's text as it
+    # was read, its SHA-256 (inside every seal of the run), where it was read ("" for a
+    # policy built in code, whose text is JSON), and the SHA-256 of its watchlist file
+    policy_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    policy_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    policy_source: Mapped[str] = mapped_column(Text, default="", server_default="")
+    watchlist_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     __table_args__ = (Index("runs_batch", "flow", "batch_id", unique=True),)
 
 
@@ -77,6 +84,9 @@ class Item(Base):
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     approvers_needed: Mapped[int] = mapped_column(Integer, default=0)
     approvals: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # HMAC-SHA256 (keys.seal) of the content, run, decision, approvals and policy hash
+    # (teller.seal): "" until the gate decided; a record changed without the key fails it
+    seal: Mapped[str] = mapped_column(String(64), default="", server_default="")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     # the attempts made when a person last sent the item back (settled "not paid", retried
     # after failed_system): the retry budget counts from here, the attempt numbers go on
@@ -92,6 +102,8 @@ class Item(Base):
     # whose lease was taken over cannot move the item (its UPDATE names the old token)
     fence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime]
+    # the check before each payment asks for the items paid since a moment (teller.clearance)
+    __table_args__ = (Index("items_state_updated", "state", "updated_at"),)
 
 
 class Event(Base):

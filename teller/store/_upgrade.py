@@ -1,8 +1,10 @@
 """Bring a store made by an older Teller up to the current tables, in place.
 
 Only additions are made: a column this version knows and the store lacks is added with
-its default. An item loaded before content hashes existed has an empty one, so the
-runner holds it for a person rather than pay it unchecked.
+its default, and a missing index is created. An item loaded before content hashes existed has an empty one, and one
+gated before seals existed an empty seal (and its run no recorded policy), so the runner
+holds it for a person rather than pay it unchecked: such an item can be rejected, and its
+line loaded again in a new batch.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ def add_missing_columns(engine: Engine) -> list[str]:
                     )
                 )
                 added.append(f"{table.name}.{column.name}")
+            indexes = {i["name"] for i in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in indexes:
+                    index.create(connection)
+                    added.append(f"index {index.name}")
     if added:
         logger.warning("store upgraded in place: added {}", ", ".join(added))
     return added

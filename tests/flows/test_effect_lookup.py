@@ -21,7 +21,7 @@ from playwright.async_api import BrowserContext, Route
 from flows.payroll import PayrollFlow
 from teller.flow import FlowEnv
 from teller.runner import Runner
-from teller.runs import gate_for, start_run
+from teller.runs import submit
 from teller.settings import load_settings
 from teller.store import open_store
 from tests._console_server import Server
@@ -66,8 +66,7 @@ def test_a_session_ending_after_submit_is_looked_up_not_paid_again(
     flow = SessionEndsAfterPosting(corebank)
     sample = flow.sample(tmp_path / "pay.xlsx", lines=6, console_url=corebank.base_url, seed=63)
     batch = flow.load(sample.path)
-    gate = gate_for(settings, store, flow)
-    run_id = start_run(store, flow, batch, gate, submitted_by="clerk")
+    run_id = submit(settings, store, flow, batch, submitted_by="clerk")
     approved = [i for i in store.items(run_id) if i.decision == "auto_approved"]
     flow.target = approved[1].key  # not the first: a session that has paid before
 

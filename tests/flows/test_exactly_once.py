@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from flows.payroll import PayrollFlow
 from teller.runner import Runner
-from teller.runs import gate_for, start_run
+from teller.runs import submit
 from teller.settings import load_settings
 from teller.store import Item, Store, open_store
 from tests._chaos import resume_until_done
@@ -58,13 +58,7 @@ def load_batch(project: Path, server: Server, store: Store, tmp_path: Path, seed
         over_limit=3,
         refused=2,
     )
-    return start_run(
-        store,
-        flow,
-        flow.load(sample.path),
-        gate_for(load_settings(project), store, flow),
-        submitted_by="clerk",
-    )
+    return submit(load_settings(project), store, flow, flow.load(sample.path), submitted_by="clerk")
 
 
 def check_ledger(

@@ -22,7 +22,7 @@ import pytest
 
 from flows.payroll import PayrollFlow
 from teller.runner import Runner
-from teller.runs import gate_for, start_run
+from teller.runs import submit
 from teller.settings import load_settings
 from teller.store import Item, Store, open_store
 from tests._console_server import Server, start_corebank
@@ -62,7 +62,7 @@ def _wire(project: Path, server: Server, url: str) -> tuple[Store, str]:
     flow = PayrollFlow()
     sample = flow.sample(project / "pay.xlsx", lines=LINES, console_url=server.base_url, seed=14)
     batch = flow.load(sample.path)
-    run_id = start_run(store, flow, batch, gate_for(settings, store, flow), submitted_by="clerk")
+    run_id = submit(settings, store, flow, batch, submitted_by="clerk")
     return store, run_id
 
 

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from flows.payroll import PayrollFlow
 from teller.people import Person
 from teller.runner import Runner
-from teller.runs import approve, gate_for, start_run
+from teller.runs import approve, submit
 from teller.settings import Settings, load_settings
 from teller.store import Store, open_store
 from tests._console_server import Server
@@ -76,7 +76,7 @@ def test_a_batch_is_paid_once_per_approved_line(
     )
     store = open_store(settings)
     batch = flow.load(sample.path)
-    run_id = start_run(store, flow, batch, gate_for(settings, store, flow), submitted_by="clerk")
+    run_id = submit(settings, store, flow, batch, submitted_by="clerk")
     report = _work(settings, store, run_id)
 
     items = {i.key: i for i in store.items(run_id)}
@@ -116,7 +116,7 @@ def test_a_batch_is_paid_once_per_approved_line(
     # the held lines are paid, once, when approved and resumed
     checker = Person(1, "checker", frozenset({"approver"}), "s1")
     for key in held:
-        approve(store, items[key].id, by=checker, reason="signed off")
+        approve(store, items[key].id, by=checker, key=settings.key("seal"), reason="signed off")
     _work(settings, store, run_id)
     ledger = _ledger(corebank, sample.batch_id)
     assert set(ledger) == set(items) - refused
@@ -170,9 +170,7 @@ def test_no_path_pays_what_the_gate_held(
         tmp_path / "pay.xlsx", lines=8, console_url=corebank.base_url, seed=5, over_limit=3
     )
     store = open_store(settings)
-    run_id = start_run(
-        store, flow, flow.load(sample.path), gate_for(settings, store, flow), submitted_by="clerk"
-    )
+    run_id = submit(settings, store, flow, flow.load(sample.path), submitted_by="clerk")
     held = [i for i in store.items(run_id) if i.state == "needs_approval"]
     assert len(held) == 3
     forged = {held[0].id: "approved", held[1].id: "auto_approved", held[2].id: "retry_wait"}

@@ -59,10 +59,18 @@ def reference(kind: str, password: str, tmp_path: Path, env: dict[str, str]) -> 
     return f'{{ command = ["{sys.executable}", "{vault}"] }}'
 
 
+SEAL_KEY = "a production seal key, kept in a 0600 file"
+
+
 def production_project(project: Path, server: Server, secret: str) -> None:
-    """No mode line: production. No db: not a sandbox console."""
+    """No mode line: production. No db: not a sandbox console. The seal key in a 0600
+    file outside the project, as production needs it given."""
+    key = project.parent / "seal.key"
+    key.write_text(SEAL_KEY + "\n", encoding="utf-8")
+    key.chmod(0o600)
     (project / "teller.toml").write_text(
         "contexts = 1\nretry_backoff = 0.05\n"
+        f'[keys]\nseal = {{ file = "{key}" }}\n'
         f'[consoles.corebank]\nbase_url = "{server.base_url}"\nuser = "{server.user}"\n'
         f"password = {secret}\ntimeout = 8\n",
         encoding="utf-8",
@@ -103,6 +111,7 @@ def test_each_kind_of_reference_logs_in_and_the_password_is_nowhere(
     assert not (var / "secrets").exists()
     assert holders(var, [password]) == []
     assert password not in done.stdout and password not in done.stderr
+    assert holders(var, SEAL_KEY) == [] and SEAL_KEY not in done.stdout + done.stderr
 
 
 def test_production_without_its_policy_file_pays_nothing(

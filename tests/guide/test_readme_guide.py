@@ -30,7 +30,7 @@ from teller import browser as chromium
 from teller.flow import Flow
 from teller.locators import LocatorRepository
 from teller.runner import Runner
-from teller.runs import gate_for, start_run
+from teller.runs import submit
 from teller.settings import load_settings
 from teller.store import open_store
 from tests.guide.notes_console import notes, serving
@@ -153,9 +153,7 @@ def test_the_guide_adds_each_note_once_even_across_a_crash(
     try:
         csv_path = guide_project / "notes.csv"
         lines = list(csv.DictReader(csv_path.read_text(encoding="utf-8").splitlines()))
-        run_id = start_run(
-            store, flow, flow.load(csv_path), gate_for(settings, store, flow), submitted_by="clerk"
-        )
+        run_id = submit(settings, store, flow, flow.load(csv_path), submitted_by="clerk")
         items = store.items(run_id)
         assert len(items) == len(lines) >= 3
         assert {i.state for i in items} == {"auto_approved"}  # no money: the gate lets it pass
@@ -194,9 +192,7 @@ def test_the_guide_adds_each_note_once_even_across_a_crash(
 
         # the same file again is the same batch, refused before anything runs
         with pytest.raises(BatchAlreadyLoaded, match="already loaded"):
-            start_run(
-                store, flow, flow.load(csv_path), gate_for(settings, store, flow), submitted_by="x"
-            )
+            submit(settings, store, flow, flow.load(csv_path), submitted_by="x")
 
         assert summary is not None and summary.parent == settings.run_folder(run_id)
         rows = list(csv.DictReader(summary.read_text(encoding="utf-8").splitlines()))

@@ -22,11 +22,13 @@ from teller._errors import (
     TransitionRefused,
     UsernameRefused,
 )
+from teller.clearance import Clearance
 from teller.gate import Gate, Policy
 from teller.people import LOCK_AFTER, People, Person, canonical
-from teller.runs import approve, cleared, reject, start_run
+from teller.runs import approve, reject, start_run
+from teller.settings import Settings
 from teller.store import Store, User
-from tests.teller.test_runner import ScriptedFlow
+from tests.teller.test_runner import ScriptedFlow, seal_key
 
 PASSWORD = "correct horse battery"
 HOST = "robot-1"
@@ -209,8 +211,24 @@ def _held(store: Store, tmp_path: Path, maker: str) -> int:
     """A run made by ``maker`` whose line "big" waits for two approvers."""
     flow = ScriptedFlow({"small": ["ok"], "big": ["ok"]})
     policy = Policy(auto_limit=Decimal("100.00"), dual_limit=Decimal("200.00"))
-    run_id = start_run(store, flow, flow.load(tmp_path / "x"), Gate(policy), submitted_by=maker)
+    run_id = start_run(
+        store,
+        flow,
+        flow.load(tmp_path / "x"),
+        Gate(policy),
+        submitted_by=maker,
+        key=seal_key(tmp_path),
+    )
     return next(i.id for i in store.items(run_id) if i.key == "big")
+
+
+def _why_not(store: Store, tmp_path: Path, item_id: int) -> str | None:
+    """Why the runner would not pay the item now (None: it would)."""
+    item = store.item(item_id)
+    settings = Settings(mode="sandbox", project=tmp_path)
+    run = store.run(item.run_id)
+    flow = ScriptedFlow({"small": ["ok"], "big": ["ok"]})
+    return Clearance(settings, store, flow, run, key=seal_key(tmp_path)).check(item).reason
 
 
 def test_maker_checker_compares_accounts(store: Store, tmp_path: Path) -> None:
@@ -220,25 +238,26 @@ def test_maker_checker_compares_accounts(store: Store, tmp_path: Path) -> None:
     bob = _sign_in(people, "bob", seeds["bob"])
     item_id = _held(store, tmp_path, "alice")
     with pytest.raises(ApprovalRefused, match="maker"):
-        approve(store, item_id, by=alice)
+        approve(store, item_id, key=seal_key(tmp_path), by=alice)
     with pytest.raises(ApprovalRefused, match="maker"):
-        reject(store, item_id, by=alice, reason="mine")
-    approve(store, item_id, by=bob)
+        reject(store, item_id, key=seal_key(tmp_path), by=alice, reason="mine")
+    approve(store, item_id, key=seal_key(tmp_path), by=bob)
     other_session = Person(bob.id, bob.username, bob.roles, "another-session")
     with pytest.raises(ApprovalRefused, match="already"):
-        approve(store, item_id, by=other_session)
+        approve(store, item_id, key=seal_key(tmp_path), by=other_session)
     item = store.item(item_id)
     assert item.state == "needs_approval"
-    assert cleared(item, "alice") == "1 valid approval(s) of 2 needed"
+    assert _why_not(store, tmp_path, item_id) == "1 valid approval(s) of 2 needed"
     auditor = Person(7, "dave", frozenset({"auditor"}), "s")
     with pytest.raises(RoleRequired):
-        approve(store, item_id, by=auditor)
-    # an approval recorded by hand under the maker's name, or without an account, is void
+        approve(store, item_id, key=seal_key(tmp_path), by=auditor)
+    # an approval recorded by hand under the maker's name, or without an account, is void:
+    # it breaks the record's seal
     with store.transaction() as session:
         forged = [*item.approvals, {"by": "ALICE", "user": alice.id, "hash": item.content_hash}]
         forged.append({"by": "mallory", "hash": item.content_hash})
         session.execute(update(type(item)).where(type(item).id == item_id).values(approvals=forged))
-    assert cleared(store.item(item_id), "alice") == "1 valid approval(s) of 2 needed"
+    assert _why_not(store, tmp_path, item_id).startswith("seal does not match")
 
 
 def test_a_decision_never_overwrites_one_made_meanwhile(store: Store, tmp_path: Path) -> None:
@@ -246,7 +265,9 @@ def test_a_decision_never_overwrites_one_made_meanwhile(store: Store, tmp_path: 
     seeds = {n: _enrolled(people, admin, n, "approver") for n in ("bob", "carol")}
     item_id = _held(store, tmp_path, "alice")
     seen = store.item(item_id)  # bob looks at the item ...
-    approve(store, item_id, by=_sign_in(people, "carol", seeds["carol"]))  # ... carol decides
+    approve(
+        store, item_id, key=seal_key(tmp_path), by=_sign_in(people, "carol", seeds["carol"])
+    )  # ... carol decides
     mine = {"by": "bob", "user": 2, "hash": seen.content_hash}
     with pytest.raises(TransitionRefused, match="another decision"):
         store.move(item_id, "needs_approval", actor="bob", seen=seen.fence, approvals=[mine])

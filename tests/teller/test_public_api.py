@@ -22,6 +22,7 @@ def test_exported_names() -> None:
         "LoginRefused",
         "LostLease",
         "NotSignedIn",
+        "OtherFigures",
         "PaymentRefused",
         "ReferenceAlreadyUsed",
         "RoleRequired",

@@ -26,10 +26,11 @@ from teller import (
     ReferenceAlreadyUsed,
     SessionExpired,
 )
+from teller.clearance import Clearance
 from teller.flow import Batch, Flow, FlowEnv
 from teller.gate import Gate, Policy
 from teller.runner import Runner
-from teller.runs import cleared, start_run
+from teller.runs import start_run
 from teller.settings import Settings
 from teller.store import Item, NewItem, Run, Store
 from tests.conftest import AUDIT_KEY
@@ -97,7 +98,9 @@ class ScriptedFlow(Flow):
         if stored.attempts <= self.last_attempt.get(key, 0):
             self._violate(f"{key}: attempt {stored.attempts} processed twice")
         self.last_attempt[key] = stored.attempts
-        why_not = cleared(stored, env.store.run(env.run_id).submitted_by)
+        run = env.store.run(env.run_id)
+        key = env.settings.key("seal")
+        why_not = Clearance(env.settings, env.store, self, run, key=key).check(stored).reason
         if why_not is not None:
             self._violate(f"{key}: processed though the gate did not pass it: {why_not}")
         if key in self.unsettled:
@@ -152,7 +155,12 @@ class ScriptedFlow(Flow):
 def _work(store: Store, tmp_path: Path, flow: ScriptedFlow, run_id: str | None = None) -> str:
     # the scripted console acts at once: nothing of an attempt can land later (settle 0)
     settings = Settings(
-        project=tmp_path, max_attempts=3, retry_backoff=0.01, contexts=2, settle_seconds=0
+        mode="sandbox",
+        project=tmp_path,
+        max_attempts=3,
+        retry_backoff=0.01,
+        contexts=2,
+        settle_seconds=0,
     )
     if run_id is None:
         run_id = _start(store, tmp_path, flow)
@@ -162,7 +170,14 @@ def _work(store: Store, tmp_path: Path, flow: ScriptedFlow, run_id: str | None =
 
 def _start(store: Store, tmp_path: Path, flow: ScriptedFlow) -> str:
     batch = flow.load(tmp_path / "in.xlsx")
-    return start_run(store, flow, batch, Gate(Policy()), submitted_by="maker")
+    return start_run(
+        store, flow, batch, Gate(Policy()), submitted_by="maker", key=seal_key(tmp_path)
+    )
+
+
+def seal_key(project: Path) -> bytes:
+    """The sandbox project's seal key, made up on first use, as the runner reads it."""
+    return Settings(mode="sandbox", project=project).key("seal")
 
 
 def _states(store: Store, run_id: str) -> dict[str, str]:
@@ -290,7 +305,7 @@ def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None
     run_id = _work(store, tmp_path, flow)
     _kept(flow, store, run_id, calls={}, attempts={"big": 0})
     checker = Person(1, "checker", frozenset({"approver"}), "s1")
-    approve(store, store.items(run_id)[0].id, by=checker)
+    approve(store, store.items(run_id)[0].id, by=checker, key=seal_key(tmp_path))
     _work(store, tmp_path, flow, run_id)
     assert _states(store, run_id) == {"big": "done"}
     _kept(flow, store, run_id, calls={"big": 1}, attempts={"big": 1}, lookups={})
@@ -299,7 +314,9 @@ def test_approved_items_are_paid_on_resume(store: Store, tmp_path: Path) -> None
 def test_two_runners_on_one_run_never_take_the_same_item(store: Store, tmp_path: Path) -> None:
     flow = ScriptedFlow({f"k{n}": ["ok"] for n in range(12)})
     run_id = _start(store, tmp_path, flow)
-    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=2, settle_seconds=0)
+    settings = Settings(
+        mode="sandbox", project=tmp_path, retry_backoff=0.01, contexts=2, settle_seconds=0
+    )
 
     async def both() -> None:
         await asyncio.gather(

@@ -12,7 +12,7 @@ from teller.runner import Runner
 from teller.runs import start_run
 from teller.settings import Settings
 from teller.store import Item, Store
-from tests.teller.test_runner import ScriptedFlow
+from tests.teller.test_runner import ScriptedFlow, seal_key
 
 
 class StoppingFlow(ScriptedFlow):
@@ -28,9 +28,16 @@ class StoppingFlow(ScriptedFlow):
 def test_stop_finishes_the_item_in_hand_and_takes_no_other(store: Store, tmp_path: Path) -> None:
     flow = StoppingFlow({key: ["ok"] for key in ("a", "b", "c", "d")})
     run_id = start_run(
-        store, flow, flow.load(tmp_path / "in.xlsx"), Gate(Policy()), submitted_by="maker"
+        store,
+        flow,
+        flow.load(tmp_path / "in.xlsx"),
+        Gate(Policy()),
+        submitted_by="maker",
+        key=seal_key(tmp_path),
     )
-    settings = Settings(project=tmp_path, retry_backoff=0.01, contexts=1, settle_seconds=0)
+    settings = Settings(
+        mode="sandbox", project=tmp_path, retry_backoff=0.01, contexts=1, settle_seconds=0
+    )
     flow.runner = Runner(settings=settings, store=store, flow=flow)
     asyncio.run(flow.runner.run(run_id))
     items = store.items(run_id)
