@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from flows.payroll import PayrollFlow
 from teller.runner import Runner
-from teller.runs import gate_for, start_run
+from teller.runs import submit
 from teller.settings import Settings, load_settings
 from teller.store import Store, open_store
 from tests._console_server import Server
@@ -39,9 +39,7 @@ def settings(project: Path, corebank: Server, tmp_path: Path) -> Settings:
 def _run(settings: Settings, store: Store, path: Path) -> str:
     flow = PayrollFlow()
     # the gate as a run builds it: the project's policy, and what the store says was paid
-    run_id = start_run(
-        store, flow, flow.load(path), gate_for(settings, store, flow), submitted_by="clerk"
-    )
+    run_id = submit(settings, store, flow, flow.load(path), submitted_by="clerk")
     asyncio.run(Runner(settings=settings, store=store, flow=flow).run(run_id))
     return run_id
 

@@ -60,17 +60,21 @@ def reference(kind: str, password: str, tmp_path: Path, env: dict[str, str]) -> 
 
 
 SEAL_KEY = "a production seal key, kept in a 0600 file"
+AUDIT_KEY = "a production audit key, kept in a 0600 file"
 
 
 def production_project(project: Path, server: Server, secret: str) -> None:
-    """No mode line: production. No db: not a sandbox console. The seal key in a 0600
-    file outside the project, as production needs it given."""
-    key = project.parent / "seal.key"
-    key.write_text(SEAL_KEY + "\n", encoding="utf-8")
-    key.chmod(0o600)
+    """No mode line: production. No db: not a sandbox console. The keys in 0600 files
+    outside the project, as production needs them given."""
+    for name, value in (("seal", SEAL_KEY), ("audit", AUDIT_KEY)):
+        key = project.parent / f"{name}.key"
+        key.write_text(value + "\n", encoding="utf-8")
+        key.chmod(0o600)
+    folder = project.parent
     (project / "teller.toml").write_text(
         "contexts = 1\nretry_backoff = 0.05\n"
-        f'[keys]\nseal = {{ file = "{key}" }}\n'
+        f'[keys]\nseal = {{ file = "{folder / "seal.key"}" }}\n'
+        f'audit = {{ file = "{folder / "audit.key"}" }}\n'
         f'[consoles.corebank]\nbase_url = "{server.base_url}"\nuser = "{server.user}"\n'
         f"password = {secret}\ntimeout = 8\n",
         encoding="utf-8",
@@ -111,7 +115,8 @@ def test_each_kind_of_reference_logs_in_and_the_password_is_nowhere(
     assert not (var / "secrets").exists()
     assert holders(var, [password]) == []
     assert password not in done.stdout and password not in done.stderr
-    assert holders(var, SEAL_KEY) == [] and SEAL_KEY not in done.stdout + done.stderr
+    assert holders(var, [SEAL_KEY, AUDIT_KEY]) == []
+    assert SEAL_KEY not in done.stdout + done.stderr and AUDIT_KEY not in done.stdout + done.stderr
 
 
 def test_production_without_its_policy_file_pays_nothing(

@@ -14,7 +14,7 @@ from teller.gate import Gate, GateLine, Policy
 from teller.runs import gate_for, start_run
 from teller.settings import Settings
 from teller.store import Item, Store, now
-from tests.teller.test_runner import ScriptedFlow
+from tests.teller.test_runner import ScriptedFlow, seal_key
 
 ACCOUNT = "6222021234567890128"
 WRITTEN = "2020-01-31"  # the pay date the input wrote, long ago
@@ -40,7 +40,14 @@ class DatedFlow(ScriptedFlow):
 
 def test_history_is_dated_by_the_day_paid(store: Store, tmp_path: Path) -> None:
     flow = DatedFlow({})
-    run_id = start_run(store, flow, flow.load(tmp_path / "x"), Gate(Policy()), submitted_by="m")
+    run_id = start_run(
+        store,
+        flow,
+        flow.load(tmp_path / "x"),
+        Gate(Policy()),
+        submitted_by="m",
+        key=seal_key(tmp_path),
+    )
     with store.engine.begin() as connection:  # as the runner leaves them once paid
         connection.execute(
             update(Item).where(Item.run_id == run_id).values(state="done", updated_at=now())
@@ -90,9 +97,9 @@ def test_a_second_batch_loaded_before_the_first_is_paid_is_held(
     first, again = PayFlow("NOV"), PayFlow("NOV-AGAIN", cents="0.01")
 
     one = start_run(store, first, first.load(tmp_path / "a"), gate_for(settings, store, first),
-                    submitted_by="m")  # fmt: skip
+                    submitted_by="m", key=seal_key(tmp_path))  # fmt: skip
     two = start_run(store, again, again.load(tmp_path / "b"), gate_for(settings, store, again),
-                    submitted_by="m")  # fmt: skip
+                    submitted_by="m", key=seal_key(tmp_path))  # fmt: skip
 
     [original], [repeat] = store.items(one), store.items(two)
     assert original.state == "auto_approved"  # approved, not yet paid
