@@ -241,13 +241,15 @@ def test_a_limit_lowered_after_load_holds_what_it_now_holds(store: Store, tmp_pa
 
 
 def test_a_line_another_run_paid_since_is_held(store: Store, tmp_path: Path) -> None:
+    second = _run(store, tmp_path, {"a2": LINES["small"]}, batch="B2")
+    # a copy loaded after it is held at load (a2 is on its way); a person passes it
     first = _run(store, tmp_path, {"a1": LINES["small"]}, batch="B1")
-    second = _run(store, tmp_path, {"a2": LINES["small"]}, batch="B2")  # a copy, loaded too
     assert _items(store, second)["a2"].state == "auto_approved"  # nothing was paid yet
     run = store.run(second)
     clearance = Clearance(_settings(tmp_path), store, Lines({}), run, key=_key(tmp_path))
     assert clearance.check(_items(store, second)["a2"]).cleared
     one = _items(store, first)["a1"]  # paid by another runner after this one was built
+    approve(store, one.id, by=BOB, key=_key(tmp_path))
     store.move(one.id, "in_flight", actor="runner")
     store.move(one.id, "done", actor="runner", receipt="TX-1")
     why = clearance.check(_items(store, second)["a2"]).reason
@@ -305,8 +307,8 @@ def test_a_held_line_is_held_again_for_a_rule_its_approver_never_saw(
     store: Store, tmp_path: Path
 ) -> None:
     """Same strength (one approver), a new rule: another run paid the same line since."""
-    first = _run(store, tmp_path, {"b1": LINES["big"]}, batch="B1")
-    second = _run(store, tmp_path, {"b2": LINES["big"]}, batch="B2")
+    second = _run(store, tmp_path, {"b2": LINES["big"]}, batch="B2")  # held: over the limit
+    first = _run(store, tmp_path, {"b1": LINES["big"]}, batch="B1")  # a copy loaded after
     b2 = _items(store, second)["b2"]
     approve(store, b2.id, by=ANN, key=_key(tmp_path))  # over the limit: approved
     b1 = _items(store, first)["b1"]
@@ -321,10 +323,11 @@ def test_the_recorded_policy_decides_when_the_file_was_relaxed(
     store: Store, tmp_path: Path
 ) -> None:
     """The file's [duplicates] switched off after load: the recorded policy still has it."""
-    first = _run(store, tmp_path, {"a1": LINES["small"]}, batch="B1")
     second = _run(store, tmp_path, {"a2": LINES["small"]}, batch="B2")
+    first = _run(store, tmp_path, {"a1": LINES["small"]}, batch="B1")  # held at load: a copy
     _policy(tmp_path, POLICY.replace("[duplicates]", "[duplicates]\nenabled = false"))
     one = _items(store, first)["a1"]
+    approve(store, one.id, by=BOB, key=_key(tmp_path))
     store.move(one.id, "in_flight", actor="runner")
     store.move(one.id, "done", actor="runner", receipt="TX-1")
     why = str(_why_not(store, tmp_path, second, "a2"))
