@@ -2,6 +2,10 @@
 
     .venv/bin/python bench/teller_payroll.py --lines 1000 --contexts 1 2 4 8 --latency-ms 0 150
 
+``--input fill`` or ``--input simulate`` measures every screen in that input mode (the
+selector files copied into the temp project and rewritten); ``shipped`` (the default)
+takes them as they are.
+
 Each measurement: a fresh sandbox console and SQLite store, the same sample batch as the
 floor and the alternatives (`bench/_lines.py`), loaded and gated as `teller run` does,
 then the runner with a run log at DEBUG, as the command line writes one. ``seconds`` is
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import yaml  # noqa: E402
 from loguru import logger  # noqa: E402
 
 from bench._cpu import CpuMeter  # noqa: E402
@@ -68,10 +74,27 @@ def _time_store(store: Store, spent: list[float]) -> None:
         setattr(store, name, timed)
 
 
-def measure(contexts: int, lines: int, latency_ms: int, **overrides: Any) -> dict[str, Any]:
+def _selectors(tmp: Path, mode: str) -> None:
+    """The project's selector files in ``tmp``: as shipped (a link), or copied with every
+    screen's ``input:`` set to ``mode`` (as the end-to-end tests' ``set_input`` does), so the
+    same batch can be measured in ``fill`` and in ``simulate``."""
+    if mode == "shipped":
+        (tmp / "selectors").symlink_to(ROOT / "selectors")
+        return
+    shutil.copytree(ROOT / "selectors", tmp / "selectors")
+    for path in (tmp / "selectors").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for screen in data["screens"].values():
+            screen["input"] = mode
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+
+
+def measure(
+    contexts: int, lines: int, latency_ms: int, input_mode: str = "shipped", **overrides: Any
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        (tmp / "selectors").symlink_to(ROOT / "selectors")
+        _selectors(tmp, input_mode)
         with start_corebank(tmp, latency_ms=latency_ms) as server:
             settings = load_settings(
                 ROOT,
@@ -118,6 +141,7 @@ def measure(contexts: int, lines: int, latency_ms: int, **overrides: Any) -> dic
         "client": "teller",
         "concurrency": contexts,
         "latency_ms": latency_ms,
+        "input": input_mode,
         "lines": len(items),
         "done": len(done),
         "not_done": {i.key: i.state for i in items if i.state != "done"},
@@ -137,13 +161,19 @@ def main() -> None:
     parser.add_argument("--contexts", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 150])
     parser.add_argument("--no-trace", action="store_true", help="trace_failures = false")
+    parser.add_argument(
+        "--input",
+        choices=["shipped", "fill", "simulate"],
+        default="shipped",
+        help="every screen's input mode; shipped: as selectors/*.yaml say",
+    )
     parser.add_argument("--record", action="store_true", help="append to bench/results/")
     args = parser.parse_args()
     configure(level="WARNING")
     overrides = {"trace_failures": False} if args.no_trace else {}
     for latency in args.latency_ms:
         for contexts in args.contexts:
-            result = measure(contexts, args.lines, latency, **overrides)
+            result = measure(contexts, args.lines, latency, args.input, **overrides)
             line = json.dumps(result, ensure_ascii=False)
             print(line, flush=True)
             if args.record:
