@@ -48,7 +48,10 @@ RUNNERS: tuple[Runner, ...] = ("playwright", "fill", "simulate")
 SELECTORS = Path(__file__).with_name("selectors.yaml")
 
 TIMEOUT = 3.0
-"""Every action's timeout, both sides: three times the slowest page's delay."""
+"""Every action's timeout, both sides: more than twice the slowest page's delay."""
+
+FAILING = 1.0
+"""The timeout of an action that must fail: it is waited out in full, on every run."""
 
 # Every page logs what it saw here; ``note`` is what its handlers call.
 LOG = "<script>window.log = []; window.note = (what) => log.push(String(what));</script>"

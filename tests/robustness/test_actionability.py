@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Page
 
-from tests.robustness._harness import LOG, Chromium, Raised, Robust, Runner, Seen
+from tests.robustness._harness import FAILING, LOG, TIMEOUT, Chromium, Raised, Robust, Runner, Seen
 
 pytestmark = pytest.mark.e2e
 
@@ -155,7 +155,10 @@ ANIMATION = {
     "left": "left: 0; transition: left 500ms linear",
     "transform": "left: 0; transition: transform 500ms linear",
 }
-MOVE = {"left": "mover.style.left = '300px'", "transform": "mover.style.transform = 'translateX(300px)'"}
+MOVE = {
+    "left": "mover.style.left = '300px'",
+    "transform": "mover.style.transform = 'translateX(300px)'",
+}
 
 
 @pytest.mark.parametrize("how", list(ANIMATION))
@@ -210,7 +213,7 @@ def test_overlap(chromium: Chromium, runner: Runner, key: str) -> None:
     async def teller(bot: Robust, page: Page) -> None:
         await bot._click(("overlap", key), "overlap")
 
-    timeout = 1.5 if key == "under" else 3.0
+    timeout = FAILING if key == "under" else TIMEOUT
     seen = chromium.run(runner, html=OVERLAP, playwright=playwright, teller=teller, timeout=timeout)
     assert seen == OVERLAP_CASES[key]
 
