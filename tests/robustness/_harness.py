@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
 import yaml
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -155,11 +155,14 @@ class Site:
                     return
                 time.sleep(delay)
                 body = html.encode("utf-8")
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                try:
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
+                except OSError:  # the page was closed while its frame was still coming
+                    pass
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass
@@ -191,6 +194,7 @@ class Chromium:
         self.site = site
         self._folder = folder
         self._repositories: dict[str, LocatorRepository] = {}
+        self._context: BrowserContext | None = None
 
     def locators(self, mode: Literal["fill", "simulate"]) -> LocatorRepository:
         if mode not in self._repositories:
@@ -225,12 +229,14 @@ class Chromium:
         before: str | None,
         timeout: float,
     ) -> Seen:
-        context = await self.browser.new_context()
+        if self._context is None:  # one context for the module: a new one costs 0.1 s
+            self._context = await self.browser.new_context()
+        page = await self._context.new_page()
         try:
-            page = await context.new_page()
             page.set_default_timeout(timeout * 1000)
             if path is not None:
-                await page.goto(self.site.url + path)
+                # the main document parsed, its frames perhaps still coming: waited for by both
+                await page.goto(self.site.url + path, wait_until="domcontentloaded")
             else:
                 await page.set_content(LOG + (html or ""))
             if before is not None:
@@ -246,4 +252,4 @@ class Chromium:
             log = await page.evaluate("window.log ?? null")
             return Seen(result, log)
         finally:
-            await context.close()
+            await page.close()
