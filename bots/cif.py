@@ -135,7 +135,7 @@ class Cif(PageObject):
         return await self._locators.find(page, screen, key, timeout=self._timeout)
 
     async def _present_in(self, page: Page, screen: str, key: str) -> bool:
-        for locator in self._locators.candidates(page, screen, key):
+        for locator in await self._locators.candidates(page, screen, key):
             if await locator.count() > 0:
                 return True
         return False

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from teller._errors import (
     AccessDenied,
+    AmbiguousElement,
     ApprovalRefused,
     BatchAlreadyLoaded,
     BusinessError,
@@ -22,6 +23,7 @@ from teller._errors import (
     ItemNotFound,
     LoginRefused,
     LostLease,
+    NotActionable,
     NotSignedIn,
     OtherFigures,
     PaymentRefused,
@@ -40,6 +42,7 @@ from teller._masking import mask_account, mask_text
 
 __all__ = [
     "AccessDenied",
+    "AmbiguousElement",
     "ApprovalRefused",
     "BatchAlreadyLoaded",
     "BusinessError",
@@ -53,6 +56,7 @@ __all__ = [
     "ItemNotFound",
     "LoginRefused",
     "LostLease",
+    "NotActionable",
     "NotSignedIn",
     "OtherFigures",
     "PaymentRefused",

@@ -127,6 +127,37 @@ class SelectorNotFound(TellerSystemError):
         super().__init__(f"{console}/{screen}/{key}: no element matched ({tried} strategies tried)")
 
 
+class AmbiguousElement(TellerSystemError):
+    """A locator matched several elements where it must name one (Playwright's strict mode).
+
+    A key that means one of several on purpose says which with ``nth``.
+    """
+
+    def __init__(self, console: str, screen: str, key: str, count: int) -> None:
+        self.console = console
+        self.screen = screen
+        self.key = key
+        self.count = count
+        super().__init__(
+            f"{console}/{screen}/{key}: {count} elements matched where one was expected"
+            " (give the strategy an nth, or a narrower locator)"
+        )
+
+
+class NotActionable(TellerSystemError):
+    """The element was there but failed a check before acting, until the timeout.
+
+    ``check`` names it: visible, stable, enabled, editable, receives events, value kept.
+    """
+
+    def __init__(self, console: str, screen: str, key: str, check: str, seconds: float) -> None:
+        self.console = console
+        self.screen = screen
+        self.key = key
+        self.check = check
+        super().__init__(f"{console}/{screen}/{key}: not {check} within {seconds:g}s")
+
+
 class ConsoleTimeout(TellerSystemError):
     """The console did not answer in time, before any effect could have happened."""
 

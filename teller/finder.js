@@ -1,23 +1,28 @@
 // Teller's quick finder: the strategies of a selector file, answered in the page's own
-// JavaScript (teller/locators.py, LocatorRepository.run and find_now).
+// JavaScript (teller/locators.py). It only finds; teller/act.js checks and acts.
 //
 // Playwright answers a locator with its helper script, about 300 KB that it sends into
 // every new document before the first question there: two new documents per transfer, a
 // fifth of a transfer's CPU. This finder answers css, xpath, label and the roles button
-// and link with the same results as Playwright's engines on plain pages. Whatever it
-// cannot answer exactly (another kind or role, shadow DOM, ARIA attributes that change
-// names or visibility, CSS generated content, nested markup in a name) it calls
-// unsupported, and Teller asks Playwright instead.
+// and link with the same elements as Playwright's engines on plain pages. Whatever it
+// cannot answer exactly (another kind or role, shadow DOM, SVG, file and image inputs,
+// labelled buttons, ARIA attributes that change names or visibility, CSS generated
+// content, nested markup in a name) it calls unsupported, and Teller asks Playwright.
 //
-// (strategies, act, arg) => {status: "found", index, result} | {status: "absent"}
-//                           | {status: "unsupported"}
-// `act(element, arg)` runs on the first element of the first strategy that matches.
-(strategies, act, arg) => {
+// strategies => {status: "found", index, found: [elements]} | {status: "absent"}
+//             | {status: "unsupported"}
+// `found` holds every element the first matching strategy matches (its `nth` applied),
+// so the caller can refuse an ambiguous one as Playwright's strict mode does.
+(strategies) => {
   const UNSUPPORTED = null;
   const all = [...document.querySelectorAll("*")];
   if (all.some((e) => e.shadowRoot)) return { status: "unsupported" };
   // ARIA that Playwright's label and role engines follow and this finder does not
   const ariaTricks = document.querySelector("[role], [aria-labelledby], [aria-hidden], [aria-owns]");
+  // elements whose role or name Playwright computes by rules this finder does not follow
+  const roleTricks = document.querySelector(
+    "svg, math, summary, details, input[type=file], input[type=image], [contenteditable]"
+  );
 
   const normalize = (text) => (text || "").replace(/[\u200b\u00ad]/g, "").trim().replace(/\s+/g, " ");
   const skipped = (e) =>
@@ -68,6 +73,7 @@
       if (e.type === "reset") return "Reset";
       return e.getAttribute("title") || "";
     }
+    if (e.labels && e.labels.length) return UNSUPPORTED; // <label for> names a button
     if (e.children.length || generated(e)) return UNSUPPORTED;
     return normalize(e.textContent) || e.getAttribute("title") || "";
   };
@@ -101,7 +107,7 @@
     if (ariaTricks) return UNSUPPORTED;
     if (s.label !== undefined)
       return all.filter((e) => labelsOf(e).some((text) => textMatches(text, s.label, s.exact)));
-    if (s.role === "button" || s.role === "link") {
+    if ((s.role === "button" || s.role === "link") && !roleTricks) {
       const found = [];
       for (const e of all) {
         if (roleOf(e) !== s.role) continue;
@@ -120,10 +126,18 @@
     return UNSUPPORTED; // text, placeholder, test_id and other roles: Playwright's engines
   };
 
+  // A position asked for explicitly (Playwright's nth; -1 is the last).
+  const pick = (found, nth) => {
+    if (nth === undefined) return found;
+    const at = nth < 0 ? found.length + nth : nth;
+    return at >= 0 && at < found.length ? [found[at]] : [];
+  };
+
   for (let index = 0; index < strategies.length; index++) {
     const found = find(strategies[index]);
     if (found === UNSUPPORTED) return { status: "unsupported" };
-    if (found.length) return { status: "found", index, result: act(found[0], arg) };
+    const picked = pick(found, strategies[index].nth);
+    if (picked.length) return { status: "found", index, found: picked };
   }
   return { status: "absent" };
 }

@@ -4,27 +4,44 @@ Each element is a list of strategies in priority order (role+name, label, test i
 text, placeholder, CSS, XPath). The first strategy that matches wins; when it is not
 the first, the repository logs it once, so selector drift is seen before it breaks.
 
-Questions that need no waiting (is it there, set this value, click this) go first to
-Teller's quick finder (``finder.js``), in one call; where it cannot tell for sure,
-Playwright's locators answer.
+Every locator is strict, as Playwright's are: a strategy that matches several elements
+is an ``AmbiguousElement`` error, unless it names a position (``nth``).
+
+A question or an action goes to Teller's quick finder (``finder.js``) and its checks
+(``act.js``) in one page call; where the finder cannot tell for sure, each strategy is
+asked through Playwright's locators, with the same checks. A check that fails is waited
+out (the element not there yet, covered, moving, disabled), and so is a page replaced by
+navigation under the question; at the timeout the error names what failed.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from loguru import logger
-from playwright.async_api import Frame, FrameLocator, Locator, Page
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Locator, Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from teller._errors import ConfigError, SelectorNotFound
+from teller._errors import AmbiguousElement, ConfigError, NotActionable, SelectorNotFound
+from teller._frames import FrameRef, frame_refs, resolve
 
-__all__ = ["Element", "LocatorRepository", "Screen", "Strategy", "on_first"]
+__all__ = ["CLICK_CHECKS", "FILL_CHECKS", "Element", "LocatorRepository", "Screen", "Strategy"]
 
 _FINDER = Path(__file__).with_name("finder.js").read_text(encoding="utf-8")
+_ACT = Path(__file__).with_name("act.js").read_text(encoding="utf-8")
+CLICK_CHECKS = ("visible", "stable", "enabled", "receives events")
+"""What is checked before a click, as Playwright checks it."""
+FILL_CHECKS = ("visible", "editable", "receives events")
+"""What is checked before a value is set: Playwright's, and that no layer covers the field."""
+_DELAYS = (0.02, 0.05, 0.1, 0.1, 0.25)
+"""Pauses between tries while a check fails, then the last again (Playwright's are alike)."""
 _KINDS = ("role", "label", "test_id", "text", "placeholder", "css", "xpath")
 
 
@@ -41,6 +58,9 @@ class Strategy(BaseModel):
     css: str | None = None
     xpath: str | None = None
     exact: bool = False
+    nth: int | None = None
+    """The position among the matches (0 the first, -1 the last), for a key that means one
+    of several on purpose; without it several matches are an error."""
 
     @model_validator(mode="after")
     def _one_kind(self) -> Strategy:
@@ -56,12 +76,17 @@ class Strategy(BaseModel):
         return next(k for k in _KINDS if getattr(self, k) is not None)
 
     def describe(self) -> str:
+        where = "" if self.nth is None else f" nth={self.nth}"
         if self.role is not None:
-            return f"role={self.role} name={self.name!r}"
-        return f"{self.kind}={getattr(self, self.kind)!r}"
+            return f"role={self.role} name={self.name!r}{where}"
+        return f"{self.kind}={getattr(self, self.kind)!r}{where}"
 
-    def locate(self, root: Page | Frame | FrameLocator) -> Locator:
+    def locate(self, root: Page | Frame) -> Locator:
         """Build the Playwright locator for this strategy under ``root``."""
+        locator = self._locate(root)
+        return locator if self.nth is None else locator.nth(self.nth)
+
+    def _locate(self, root: Page | Frame) -> Locator:
         if self.role is not None:
             return root.get_by_role(self.role, name=self.name, exact=self.exact)  # type: ignore[arg-type]
         if self.label is not None:
@@ -77,11 +102,20 @@ class Strategy(BaseModel):
         return root.locator(f"xpath={self.xpath}")
 
 
+def _frame_steps(value: Any) -> list[FrameRef] | None:
+    return None if value is None else frame_refs(value)
+
+
 class Element(BaseModel):
     model_config = ConfigDict(extra="forbid")
     strategies: list[Strategy]
-    frame: str | None = None
+    frame: list[FrameRef] | None = None
+    trusted: bool | None = None
+    """Clicks go through Playwright's mouse even on a ``simulate`` screen: for a page that
+    checks that a click is a person's (``event.isTrusted``). Unset: the screen's choice."""
     note: str | None = None
+
+    _frame = field_validator("frame", mode="before")(_frame_steps)
 
     @model_validator(mode="after")
     def _not_empty(self) -> Element:
@@ -92,17 +126,23 @@ class Element(BaseModel):
 
 class Screen(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    frame: str | None = None
+    frame: list[FrameRef] | None = None
     url: str | None = None
     input: Literal["fill", "simulate"] = "fill"
     """How the bot types and clicks on this screen. ``fill``: Playwright's ``fill`` and
-    mouse click, each waiting until the element is visible, enabled and stable.
-    ``simulate`` (UiPath's word): one call per field that sets its value and sends the
-    input and change events, and one call per click that runs the element's ``click()``;
-    a disabled, read-only or too-long field, or a disabled button, is refused. About a
-    third less CPU per transfer (BENCHMARKS.md); a screen whose fields react to each
-    keystroke, or that checks for real mouse events, needs ``fill``."""
+    mouse click. ``simulate`` (UiPath's word): one call per field that sets its value and
+    sends the input and change events, and one call per click that runs the element's
+    ``click()``. Both check first, in the same page call as the finder, that the element
+    is attached, visible, enabled or editable, not moving (clicks) and not covered, and
+    wait until it is; a value the page takes away again is set again, or an error. About
+    a third less CPU per transfer in ``simulate`` (BENCHMARKS.md); a screen whose fields
+    react to each keystroke needs ``fill``, one that checks for a person's clicks
+    ``trusted``."""
+    trusted: bool = False
+    """Clicks on this screen go through Playwright's mouse in either mode (see Element)."""
     elements: dict[str, Element]
+
+    _frame = field_validator("frame", mode="before")(_frame_steps)
 
 
 class _RepositoryFile(BaseModel):
@@ -151,48 +191,58 @@ class LocatorRepository:
             raise SelectorNotFound(self.console, screen, "(screen)")
         return self.screens[screen].url
 
-    def _root(self, page: Page, screen: str, element: Element) -> Page | Frame | FrameLocator:
-        """Where the element lives: the page, its named frame, or a wait for that frame.
+    def trusted(self, screen: str, key: str) -> bool:
+        """Whether clicks on the element must be a person's (Playwright's mouse)."""
+        own = self.element(screen, key).trusted
+        return self.screens[screen].trusted if own is None else own
 
-        A frame the page has now is searched directly: a frame locator would find the
-        frame element in the top document again on every call, which costs a third of
-        the browser's protocol calls per transfer. Until the frame exists (a frameset
-        still loading) a frame locator waits for it.
-        """
-        name = element.frame or self.screens[screen].frame
-        if name is None:
+    async def frame(self, page: Page, screen: str, key: str | None = None) -> Page | Frame | None:
+        """Where the element (or the screen) lives now: the page or its frame; None while
+        that frame is not there."""
+        own = self.element(screen, key).frame if key is not None else None
+        steps = own if own is not None else self.screens[screen].frame
+        if not steps:
             return page
-        frame = page.frame(name=name)
-        if frame is not None and not frame.is_detached():
-            return frame
-        return page.frame_locator(f'frame[name="{name}"], iframe[name="{name}"]')
+        return await resolve(page, steps)
 
-    def candidates(self, page: Page, screen: str, key: str) -> list[Locator]:
-        """The locators of every strategy of an element, in priority order."""
-        element = self.element(screen, key)
-        root = self._root(page, screen, element)
-        return [s.locate(root) for s in element.strategies]
+    async def candidates(self, page: Page, screen: str, key: str) -> list[Locator]:
+        """The locators of every strategy of an element, in priority order ([] while its
+        frame is not there)."""
+        root = await self.frame(page, screen, key)
+        if root is None:
+            return []
+        return [s.locate(root) for s in self.element(screen, key).strategies]
 
-    async def find(self, page: Page, screen: str, key: str, *, timeout: float = 10.0) -> Locator:
-        """Return the element found by the first strategy that matches, waiting up to ``timeout``."""
-        found = await self.find_now(page, screen, key)
-        if found is not None:
-            return found
-        candidates = self.candidates(page, screen, key)
-        either = candidates[0]
-        for other in candidates[1:]:
-            either = either.or_(other)
-        try:
-            await either.first.wait_for(state="attached", timeout=timeout * 1000)
-        except Exception:
-            raise SelectorNotFound(self.console, screen, key, tried=len(candidates)) from None
-        found = await self.find_now(page, screen, key)
-        if found is None:  # it came and went: a page in the middle of navigating
-            await asyncio.sleep(0.05)
-            found = await self.find_now(page, screen, key)
-        if found is None:
-            raise SelectorNotFound(self.console, screen, key, tried=len(candidates))
-        return found
+    async def find(
+        self,
+        page: Page,
+        screen: str,
+        key: str,
+        *,
+        timeout: float = 10.0,
+        checks: Sequence[str] = (),
+    ) -> Locator:
+        """The element's (strict) locator once it is there and passes ``checks``."""
+        locator, _ = await self.find_with(page, screen, key, "() => null", None, checks, timeout)
+        return locator
+
+    async def find_with(
+        self,
+        page: Page,
+        screen: str,
+        key: str,
+        script: str,
+        arg: Any,
+        checks: Sequence[str],
+        timeout: float,
+    ) -> tuple[Locator, Any]:
+        """``find``, and what ``script`` answered about the element in the same call."""
+        found = await self._ask(page, screen, key, script, arg, checks, timeout=timeout)
+        assert found is not None
+        candidates = await self.candidates(page, screen, key)
+        if not candidates:  # its frame went between two calls: the next question waits
+            raise SelectorNotFound(self.console, screen, key)
+        return candidates[found[0]], found[1]
 
     async def find_now(
         self, page: Page, screen: str, key: str, *, first_strategy: bool = False
@@ -201,87 +251,211 @@ class LocatorRepository:
 
         ``first_strategy``: only the element's first strategy is asked.
         """
-        candidates = self.candidates(page, screen, key)
-        if first_strategy:
-            candidates = candidates[:1]
-        quick = await self._quick(page, screen, key, "() => true", None, len(candidates))
-        if quick is not None and quick[0] == "absent":
-            return None
-        if quick is not None and quick[0] == "found":
-            self._note_drift(screen, key, quick[1])
-            return candidates[quick[1]].first
-        found = await _first_present(candidates)
+        found = await self.run_now(page, screen, key, "() => null", None, first_strategy)
         if found is None:
             return None
-        index, locator = found
-        if index > 0:
-            # A page still being parsed can show a fallback's element a moment before the
-            # first strategy's: ask the better strategies once more before calling it drift.
-            better = await _first_present(candidates[:index])
-            if better is not None:
-                index, locator = better
-        self._note_drift(screen, key, index)
-        return locator.first
+        candidates = await self.candidates(page, screen, key)
+        return candidates[found[0]] if candidates else None
 
-    async def run(
-        self, page: Page, screen: str, key: str, script: str, arg: Any, *, timeout: float = 10.0
-    ) -> Any:
-        """Run ``script`` (``(element, arg) => ...``) on the element; its result.
-
-        One call to the browser when the element is there: Teller's quick finder runs it
-        on the first match of the first strategy that matches or, where the finder cannot
-        tell, each strategy in turn through Playwright. Otherwise it waits as ``find``
-        does. An error the script throws is raised, as Playwright's ``Error``.
-        """
-        candidates = self.candidates(page, screen, key)
-        quick = await self._quick(page, screen, key, script, arg, raise_errors=True)
-        if quick is not None and quick[0] == "found":
-            self._note_drift(screen, key, quick[1])
-            return quick[2]
-        if quick is None:  # the quick finder cannot tell: each strategy through Playwright
-            for index, locator in enumerate(candidates):
-                answer = await locator.evaluate_all(on_first(script), arg)
-                if answer[0]:
-                    if index > 0 and await _first_present(candidates[:index]) is None:
-                        self._note_drift(screen, key, index)
-                    return answer[1]
-        element = await self.find(page, screen, key, timeout=timeout)
-        return await element.evaluate(script, arg, timeout=timeout * 1000)
-
-    async def _quick(
+    async def run_now(
         self,
         page: Page,
         screen: str,
         key: str,
         script: str,
         arg: Any,
-        strategies: int | None = None,
-        *,
-        raise_errors: bool = False,
-    ) -> tuple[Literal["found", "absent"], int, Any] | None:
-        """Ask Teller's quick finder (teller/finder.js) in one call: ("found", index, what
-        ``script`` answered), or ("absent", -1, None); None where it cannot tell for sure
-        (a frame still loading, a strategy it does not know), so Playwright must be asked.
+        first_strategy: bool = False,
+    ) -> tuple[int, Any] | None:
+        """(strategy index, what ``script`` answered) if the element is there now; no wait."""
+        return await self._ask(
+            page, screen, key, script, arg, (), first_strategy=first_strategy, wait=False
+        )
 
-        Errors of ``script`` are raised with ``raise_errors``; otherwise any error means None.
+    async def run(
+        self,
+        page: Page,
+        screen: str,
+        key: str,
+        script: str,
+        arg: Any,
+        *,
+        checks: Sequence[str] = (),
+        timeout: float = 10.0,
+        acts_once: bool = False,
+    ) -> Any:
+        """Run ``script`` (``(element, arg) => ...``, may be async) on the element; its result.
+
+        One page call when the element is there and passes ``checks``; otherwise the call
+        is made again until it does, up to ``timeout`` (then ``NotActionable`` naming the
+        check, or ``SelectorNotFound``). A page replaced by navigation under the call is
+        waited for and asked again, unless ``acts_once`` (a click: it may have happened).
+        An error the script throws is raised, as Playwright's ``Error``.
         """
-        element = self.element(screen, key)
-        root = self._root(page, screen, element)
-        if isinstance(root, FrameLocator):
-            return None
-        plain = [s.model_dump(exclude_none=True) for s in element.strategies[:strategies]]
-        call = f"([strategies, arg]) => ({_FINDER})(strategies, {script}, arg)"
-        try:
-            answer = await root.evaluate(call, [plain, arg])
-        except Exception:
-            if raise_errors:
-                raise
-            return None
-        if answer["status"] == "found":
-            return "found", answer["index"], answer.get("result")
-        if answer["status"] == "absent":
-            return "absent", -1, None
+        found = await self._ask(
+            page, screen, key, script, arg, checks, timeout=timeout, acts_once=acts_once
+        )
+        assert found is not None
+        return found[1]
+
+    async def _ask(
+        self,
+        page: Page,
+        screen: str,
+        key: str,
+        script: str,
+        arg: Any,
+        checks: Sequence[str],
+        *,
+        timeout: float = 0.0,
+        first_strategy: bool = False,
+        wait: bool = True,
+        acts_once: bool = False,
+    ) -> tuple[int, Any] | None:
+        """(strategy index, script's result), trying until ``timeout``; None if not ``wait``
+        and the element is not there (or its page is being replaced)."""
+        deadline = time.monotonic() + timeout
+        tries = 0
+        while True:
+            answer = await self._try(page, screen, key, script, arg, checks, first_strategy)
+            if answer is None:
+                if acts_once:
+                    raise SelectorNotFound(self.console, screen, key)  # replaced under a click
+            elif answer["status"] == "found":
+                self._note_drift(screen, key, answer["index"])
+                return answer["index"], answer.get("result")
+            elif answer["status"] == "ambiguous":
+                raise AmbiguousElement(self.console, screen, key, answer["count"])
+            if not wait:
+                return None
+            check = answer.get("check") if answer is not None else None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                if check is not None:
+                    raise NotActionable(self.console, screen, key, check, timeout)
+                raise SelectorNotFound(
+                    self.console,
+                    screen,
+                    key,
+                    tried=len(self._strategies(screen, key, first_strategy)),
+                )
+            if answer is not None and answer["status"] == "absent" and answer.get("asked"):
+                await self._attached(page, screen, key, remaining)
+            else:
+                await asyncio.sleep(min(_DELAYS[min(tries, len(_DELAYS) - 1)], remaining))
+            tries += 1
+
+    async def watch(
+        self, page: Page, screen: str, key: str, condition: str, want: Any, *, timeout: float
+    ) -> Any:
+        """Wait until ``condition`` (``(every element matched, want) => true | false |
+        {ambiguous: n}``) holds, watched in the page every 100 ms; None at the timeout.
+
+        Where the finder cannot tell (shadow DOM, ARIA), each try asks Playwright's
+        locators instead, at the pauses of ``_DELAYS``.
+        """
+        deadline = time.monotonic() + timeout
+        plain = [s.model_dump(exclude_none=True) for s in self.element(screen, key).strategies]
+        watcher = (
+            f"([strategies, want]) => {{ const f = ({_FINDER})(strategies);"
+            " if (f.status === 'unsupported') return {unsupported: true};"
+            f" const r = ({condition})(f.status === 'found' ? f.found : [], want);"
+            " return r === true ? {done: true} : r; }"
+        )
+        tries = 0
+        while (remaining := deadline - time.monotonic()) > 0:
+            try:
+                root = await self.frame(page, screen, key)
+                if root is None:
+                    answer: Any = None
+                elif tries >= 0:
+                    handle = await root.wait_for_function(
+                        watcher, arg=[plain, want], polling=100, timeout=remaining * 1000
+                    )
+                    answer = await handle.json_value()
+                if isinstance(answer, dict) and answer.get("unsupported"):
+                    tries = -1  # from now on through Playwright
+                if tries < 0 and root is not None:
+                    answer = await self._wanted(root, screen, key, condition, want)
+            except PlaywrightTimeoutError:
+                return None
+            except PlaywrightError as exc:
+                if not _replaced(exc):
+                    raise
+                answer = None
+            if isinstance(answer, dict) and "ambiguous" in answer:
+                raise AmbiguousElement(self.console, screen, key, answer["ambiguous"])
+            if isinstance(answer, dict) and answer.get("done"):
+                return answer
+            pause = _DELAYS[min(abs(tries), len(_DELAYS) - 1)]
+            await asyncio.sleep(min(pause, max(remaining, 0)))
+            tries = tries - 1 if tries < 0 else tries + 1
         return None
+
+    async def _wanted(
+        self, root: Page | Frame, screen: str, key: str, condition: str, want: Any
+    ) -> Any:
+        """``condition`` on what the first strategy that matches anything matches, through
+        Playwright's locators."""
+        locators = [s.locate(root) for s in self.element(screen, key).strategies]
+        chosen = locators[0]
+        for locator in locators:
+            if await locator.count():
+                chosen = locator
+                break
+        answer = await chosen.evaluate_all(condition, want)
+        return {"done": True} if answer is True else answer
+
+    def _strategies(self, screen: str, key: str, first_strategy: bool) -> list[Strategy]:
+        strategies = self.element(screen, key).strategies
+        return strategies[:1] if first_strategy else strategies
+
+    async def _try(
+        self,
+        page: Page,
+        screen: str,
+        key: str,
+        script: str,
+        arg: Any,
+        checks: Sequence[str],
+        first_strategy: bool,
+    ) -> dict[str, Any] | None:
+        """One try: the finder's answer, or each strategy's through Playwright where the
+        finder cannot tell; None while the page or frame is being replaced."""
+        strategies = self._strategies(screen, key, first_strategy)
+        try:
+            root = await self.frame(page, screen, key)
+            if root is None:
+                return {"status": "absent"}
+            plain = [s.model_dump(exclude_none=True) for s in strategies]
+            answer: dict[str, Any] = await root.evaluate(_quick(script), [plain, list(checks), arg])
+            if answer["status"] == "unsupported":
+                answer = {"status": "absent"}
+                for index, strategy in enumerate(strategies):
+                    mine = await strategy.locate(root).evaluate_all(
+                        _act(script), [list(checks), arg]
+                    )
+                    if mine["status"] != "absent":
+                        answer = {**mine, "index": index}
+                        break
+        except PlaywrightError as exc:
+            if _replaced(exc):
+                return None
+            raise
+        answer["asked"] = True
+        return answer
+
+    async def _attached(self, page: Page, screen: str, key: str, seconds: float) -> None:
+        """Wait (in the browser, not by asking again) until a strategy matches something."""
+        candidates = await self.candidates(page, screen, key)
+        if not candidates:
+            return
+        either = candidates[0]
+        for other in candidates[1:]:
+            either = either.or_(other)
+        try:
+            await either.first.wait_for(state="attached", timeout=seconds * 1000)
+        except PlaywrightError:
+            pass  # the caller tells a timeout from a page replaced under the wait
 
     def _note_drift(self, screen: str, key: str, index: int) -> None:
         """Log selector drift once when a fallback strategy (not the first) matched."""
@@ -299,27 +473,29 @@ class LocatorRepository:
         )
 
 
-def on_first(script: str) -> str:
-    """A script for ``evaluate_all`` that runs ``script`` on the first element found, if any:
-    it answers ``[true, result]``, or ``[false]`` when nothing matched."""
-    return f"(found, arg) => found.length ? [true, ({script})(found[0], arg)] : [false]"
+def _quick(script: str) -> str:
+    """The page call: the finder, then the checks and ``script`` on what it found."""
+    return (
+        f"async ([strategies, checks, arg]) => {{ const f = ({_FINDER})(strategies);"
+        f" if (f.status !== 'found') return f;"
+        f" const a = await ({_ACT})(f.found, checks, {script}, arg); a.index = f.index; return a; }}"
+    )
 
 
-async def _first_present(candidates: list[Locator]) -> tuple[int, Locator] | None:
-    for index, locator in enumerate(candidates):
-        if await _count(locator):
-            return index, locator
-    return None
+def _act(script: str) -> str:
+    """The checks and ``script`` on what one Playwright locator matched (``evaluate_all``)."""
+    return f"async (found, [checks, arg]) => ({_ACT})(found, checks, {script}, arg)"
 
 
-async def _count(locator: Locator) -> int:
-    """How many elements match now; a frame detached mid-navigation counts as none.
+_REPLACED = (
+    "Execution context was destroyed",
+    "Cannot find context with specified id",
+    "Frame was detached",
+    "frame got detached",
+    "Frame has been detached",
+)
 
-    Asked in the page's own JavaScript world, where ``run`` and reading texts work too, so a
-    fresh page needs Playwright's helper script in one world only, not two.
-    """
-    try:
-        found: int = await locator.evaluate_all("found => found.length")
-    except Exception:
-        return 0
-    return found
+
+def _replaced(exc: PlaywrightError) -> bool:
+    """Whether the error says the document was replaced (navigation) under the call."""
+    return any(text in str(exc) for text in _REPLACED)

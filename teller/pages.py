@@ -3,9 +3,15 @@
 A bot subclasses it, names its ``console`` and writes operator intents (``login``,
 ``transfer``, ``find_note``) on top of these protected helpers:
 
-* finding by key in ``selectors/<console>.yaml``: ``_find``, ``_present``, ``_fill``, ``_read``,
-  and tables: ``_table`` (rows by column name), ``_row_cells``;
-* waiting: ``_first`` (whichever of several elements comes first), ``_settled``, ``_goto``,
+* finding by key in ``selectors/<console>.yaml``: ``_find``, ``_present``, ``_visible``,
+  ``_enabled``; acting: ``_fill`` (inputs, text areas, selects), ``_click``, ``_hover``, and
+  ``_dialog`` around an action that opens an alert, confirm or prompt; reading: ``_read``
+  (text, or a field's value), tables and ARIA grids: ``_table`` (rows by column name),
+  ``_row_cells``. Every key names one element (several matches: ``AmbiguousElement``), and
+  every action waits until its element is visible, enabled, still and not covered
+  (``NotActionable`` names the check that never passed);
+* waiting: ``_first`` (whichever of several elements comes first), ``_wait_for`` (a text,
+  value, attribute or count, watched in the page), ``_settled``, ``_goto``,
   ``_click_and_load``, ``_error_page_shown``;
 * the login every console has: ``_log_in`` (its ``_open_login`` a bot may override);
 * reading what the console said, fit for an exception: ``_message``, ``_first_line``
@@ -44,8 +50,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from loguru import logger
@@ -60,37 +68,42 @@ from teller._errors import (
     ConsoleError,
     ConsoleTimeout,
     InDoubt,
+    NotActionable,
     ReferenceAlreadyUsed,
     SessionExpired,
     TellerError,
 )
 from teller._masking import mask_text
+from teller._page_scripts import (
+    CLICK,
+    HEADER_INDEX,
+    KEPT,
+    ROW_CELLS,
+    SET_VALUE,
+    TEXT,
+    VISIBLE,
+    WANTED,
+)
 from teller.fence import before_effect
-from teller.locators import LocatorRepository, on_first
+from teller.locators import CLICK_CHECKS, FILL_CHECKS, LocatorRepository
 
-__all__ = ["AFTER_SUBMIT", "AfterSubmit", "Effect", "Key", "PageObject"]
+__all__ = ["AFTER_SUBMIT", "AfterSubmit", "Dialogs", "Effect", "Key", "PageObject"]
 
 
-# A screen's ``input: simulate``: the value goes in as a person's paste would, with the events a
-# page listens to; a field a person could not type into, or that would cut the value
-# short (maxlength, a select without that option), is refused before anything is sent.
-_SET_VALUE = """(field, value) => {
-    if (!["INPUT", "TEXTAREA", "SELECT"].includes(field.tagName))
-        throw new Error(`not a form field: ${field.tagName}`);
-    if (field.disabled || field.readOnly) throw new Error("the field is disabled or read-only");
-    if (field.maxLength >= 0 && value.length > field.maxLength)
-        throw new Error(`the field takes at most ${field.maxLength} characters`);
-    field.focus();
-    field.value = value;
-    if (field.value !== value) throw new Error("the field did not take the value");
-    field.dispatchEvent(new Event("input", {bubbles: true}));
-    field.dispatchEvent(new Event("change", {bubbles: true}));
-}"""
-_CLICK = """element => {
-    if (element.disabled) throw new Error("the element is disabled");
-    element.click();
-}"""
-_TEXT = "element => element.innerText ?? element.textContent"
+@dataclass
+class Dialogs:
+    """The dialogs (alert, confirm, prompt) an action opened, as ``_dialog`` answered them."""
+
+    seen: list[tuple[str, str]]
+    """(type, message) of each, in order."""
+
+    @property
+    def type(self) -> str | None:
+        return self.seen[-1][0] if self.seen else None
+
+    @property
+    def message(self) -> str | None:
+        return self.seen[-1][1] if self.seen else None
 
 
 class PageObject:
@@ -119,13 +132,12 @@ class PageObject:
 
     # -- finding elements by key ------------------------------------------------
 
-    def _frame(self, screen: str) -> Frame:
+    async def _frame(self, screen: str) -> Frame:
         """The frame ``screen`` lives in; SessionExpired if the console's frameset is gone."""
-        name = self._locators.screens[screen].frame
-        frame = self._page.frame(name=name) if name else self._page.main_frame
-        if frame is None:  # no frameset: the session is gone or never began
+        root = await self._locators.frame(self._page, screen)
+        if root is None:  # no frameset: the session is gone or never began
             raise SessionExpired(self.console)
-        return frame
+        return root.main_frame if isinstance(root, Page) else root
 
     async def _find(self, screen: str, key: str) -> Locator:
         """The element, once there; SelectorNotFound if no strategy matches within the timeout."""
@@ -135,42 +147,145 @@ class PageObject:
         """Whether the element is there right now, without waiting (see ``_settled``)."""
         return await self._locators.find_now(self._page, screen, key) is not None
 
+    async def _visible(self, screen: str, key: str) -> bool:
+        """Whether the element is there and visible right now, as Playwright's ``is_visible``
+        says: a box of some size, not hidden (opacity 0, off-screen and covered count as
+        visible); no wait."""
+        found = await self._locators.run_now(self._page, screen, key, VISIBLE, None)
+        return found is not None and bool(found[1])
+
+    async def _enabled(self, screen: str, key: str) -> bool:
+        """Whether the element, once there, is enabled (not disabled, nor in a disabled
+        fieldset, nor aria-disabled)."""
+        script = """e => !e.matches(":disabled") && !e.closest('[aria-disabled="true"]')"""
+        return bool(
+            await self._locators.run(self._page, screen, key, script, None, timeout=self._timeout)
+        )
+
     def _simulated(self, screen: str) -> bool:
         return self._locators.screens[screen].input == "simulate"
 
     async def _fill(self, screen: str, **values: str) -> None:
-        """Fill each field named by key with its value, in the order given.
+        """Fill each field named by key with its value, in the order given; a ``<select>``
+        takes the option with that value or label.
 
-        As the screen's ``input`` says (selector file): Playwright's ``fill``, or
-        (``simulate``) the value set in one call per field.
+        As the screen's ``input`` says (selector file): Playwright's ``fill`` (or
+        ``select_option``), or (``simulate``) the value set in one call per field. Either
+        way the field must be visible, editable and not covered first, and must still hold
+        the value after the page's own handlers ran; otherwise it is waited for and set
+        again, until ``NotActionable`` names the check.
         """
         for key, value in values.items():
             if self._simulated(screen):
                 await self._locators.run(
-                    self._page, screen, key, _SET_VALUE, value, timeout=self._timeout
+                    self._page,
+                    screen,
+                    key,
+                    SET_VALUE,
+                    value,
+                    checks=FILL_CHECKS,
+                    timeout=self._timeout,
                 )
             else:
-                field = await self._find(screen, key)
+                await self._fill_by_playwright(screen, key, value)
+
+    async def _fill_by_playwright(self, screen: str, key: str, value: str) -> None:
+        deadline = time.monotonic() + self._timeout
+        while True:
+            field, tag = await self._locators.find_with(
+                self._page, screen, key, "e => e.tagName", None, FILL_CHECKS, self._timeout
+            )
+            if tag == "SELECT":
+                await field.select_option(value, timeout=self._timeout_ms)
+            else:
                 await field.fill(value, timeout=self._timeout_ms)
+            if await field.evaluate(KEPT, value, timeout=self._timeout_ms):
+                return
+            if time.monotonic() > deadline:
+                raise NotActionable(self.console, screen, key, "value kept", self._timeout)
+            await asyncio.sleep(0.1)
 
     async def _click(self, element: Locator | Key, screen: str) -> None:
         """Click an element (a found locator, or a key on ``screen``) as the screen's
         ``input`` says: Playwright's mouse click, or (``simulate``) the element's own
-        ``click()`` in one call, refused if the element is disabled."""
-        if not self._simulated(screen):
-            if isinstance(element, tuple):
-                element = await self._find(*element)
-            await element.click(timeout=self._timeout_ms)
-        elif isinstance(element, tuple):
-            await self._locators.run(self._page, *element, _CLICK, None, timeout=self._timeout)
-        elif not (await element.evaluate_all(on_first(_CLICK), None))[0]:
-            await element.evaluate(_CLICK, timeout=self._timeout_ms)  # gone: wait for it
+        ``click()`` in one call, once it is visible, enabled, still and not covered. A
+        click that starts a navigation of its frame returns once the new document is
+        there. A key or screen marked ``trusted`` (a page that tells a script's click from
+        a person's) is always clicked with Playwright's mouse: about one protocol round
+        trip and Playwright's helper script in the page more per click."""
+        if isinstance(element, tuple) and element[0] != screen:
+            screen = element[0]
+        trusted = not isinstance(element, tuple) or self._locators.trusted(*element)
+        if isinstance(element, tuple) and self._simulated(screen) and not trusted:
+            await self._click_simulated(element)
+            return
+        if isinstance(element, tuple):
+            element = await self._find(*element)
+        await element.click(timeout=self._timeout_ms)
+
+    async def _click_simulated(self, key: Key) -> None:
+        frame = await self._locators.frame(self._page, *key)
+        mine = frame.main_frame if isinstance(frame, Page) else frame
+        navigated = asyncio.Event()
+
+        def on_navigated(other: Frame) -> None:
+            if other is mine:
+                navigated.set()
+
+        self._page.on("framenavigated", on_navigated)
+        try:
+            navigating = await self._locators.run(
+                self._page,
+                *key,
+                CLICK,
+                None,
+                checks=CLICK_CHECKS,
+                timeout=self._timeout,
+                acts_once=True,
+            )
+            if navigating:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(navigated.wait(), self._timeout)
+        finally:
+            self._page.remove_listener("framenavigated", on_navigated)
+
+    async def _hover(self, screen: str, key: str) -> None:
+        """Move Playwright's mouse over the element (in either mode: a page's hover styles
+        and mouseenter handlers need a real pointer)."""
+        element = await self._find(screen, key)
+        await element.hover(timeout=self._timeout_ms)
+
+    @asynccontextmanager
+    async def _dialog(
+        self, *, accept: bool = True, prompt: str | None = None
+    ) -> AsyncIterator[Dialogs]:
+        """Answer the dialogs the actions inside open: accept (with ``prompt`` typed into a
+        prompt) or dismiss; what they said is in the yielded ``Dialogs`` afterwards.
+
+        Outside it, Playwright dismisses a dialog no one answers.
+        """
+        seen = Dialogs([])
+
+        async def answer(dialog: Dialog) -> None:
+            seen.seen.append((dialog.type, dialog.message))
+            if not accept:
+                await dialog.dismiss()
+            elif prompt is not None:
+                await dialog.accept(prompt)
+            else:
+                await dialog.accept()
+
+        self._page.on("dialog", answer)
+        try:
+            yield seen
+        finally:
+            self._page.remove_listener("dialog", answer)
 
     async def _text(self, locator: Locator, screen: str) -> str:
         """The element's text; if it is still empty, once more after its page is parsed."""
-        text = await locator.evaluate_all(on_first(_TEXT), None)
-        if text[0] and text[1].strip():
-            return str(text[1]).strip()
+        text = str(await locator.evaluate(TEXT, timeout=self._timeout_ms) or "").strip()
+        if text:
+            return text
         text = (await locator.inner_text(timeout=self._timeout_ms)).strip()
         if not text:
             await self._settled(screen)
@@ -178,8 +293,8 @@ class PageObject:
         return text
 
     async def _read(self, screen: str, key: str) -> str:
-        """The text of the element ``key`` on ``screen``, once it is there."""
-        text = await self._locators.run(self._page, screen, key, _TEXT, None, timeout=self._timeout)
+        """The text of the element ``key`` on ``screen`` (a field's value), once it is there."""
+        text = await self._locators.run(self._page, screen, key, TEXT, None, timeout=self._timeout)
         if str(text or "").strip():
             return str(text).strip()
         return await self._text(await self._find(screen, key), screen)  # once parsed
@@ -191,12 +306,14 @@ class PageObject:
     async def _row_cells(
         self, screen: str, key: str, *, page: Page | None = None
     ) -> list[list[str]]:
-        """The cells' texts of the rows ``key`` matches (on ``page``, a pop-up); [] if none."""
-        for rows in self._locators.candidates(page or self._page, screen, key):
+        """The cells' texts of the rows ``key`` matches (on ``page``, a pop-up); [] if none.
+
+        Rows of an HTML table or ARIA rows (``role=row`` with cells) alike; a rows key
+        matches many elements on purpose, so it is not strict.
+        """
+        for rows in await self._locators.candidates(page or self._page, screen, key):
             if await rows.count() > 0:
-                cells: list[list[str]] = await rows.evaluate_all(
-                    "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))"
-                )
+                cells: list[list[str]] = await rows.evaluate_all(ROW_CELLS)
                 return cells
         return []
 
@@ -207,15 +324,40 @@ class PageObject:
         index: dict[str, int] = {}
         width = 0  # the header row's cell count: a "no records" row spans it in one cell
         for name, key in columns.items():
-            header = await self._locators.find(
-                page or self._page, screen, key, timeout=self._timeout
-            )
-            index[name], span = await header.evaluate(
-                "th => [th.cellIndex, th.parentElement.cells.length]"
+            index[name], span = await self._locators.run(
+                page or self._page, screen, key, HEADER_INDEX, None, timeout=self._timeout
             )
             width = max(width, span)
         rows = await self._row_cells(screen, rows_key, page=page)
         return [{name: row[i] for name, i in index.items()} for row in rows if len(row) >= width]
+
+    async def _wait_for(
+        self,
+        screen: str,
+        key: str,
+        *,
+        text: str | None = None,
+        value: str | None = None,
+        attribute: tuple[str, str] | None = None,
+        count: int | None = None,
+    ) -> None:
+        """Wait until the element has ``text`` (whitespace folded), ``value`` or
+        ``attribute`` (name, value), or until ``count`` elements match; ConsoleTimeout if not.
+
+        Watched in the page (Playwright's wait_for_function, every 100 ms), not asked again
+        and again from here; a page replaced meanwhile is watched anew.
+        """
+        want: dict[str, Any] = {"text": text, "value": value, "count": count}
+        want = {k: v for k, v in want.items() if v is not None}
+        if attribute is not None:
+            want["attribute"] = list(attribute)
+        if not want:
+            raise ValueError("_wait_for needs text, value, attribute or count")
+        answer = await self._locators.watch(
+            self._page, screen, key, WANTED, want, timeout=self._timeout
+        )
+        if answer is None:
+            raise ConsoleTimeout(self.console, screen, self._timeout)
 
     # -- waiting ----------------------------------------------------------------
 
@@ -232,7 +374,7 @@ class PageObject:
 
     async def _click_and_load(self, key: Key, screen: str) -> Response | None:
         """Click ``key``, wait until the page it loads in ``screen``'s frame commits; 5xx: ConsoleError."""
-        frame = self._frame(screen)  # no frameset: SessionExpired now, not a selector timeout
+        frame = await self._frame(screen)  # no frameset: SessionExpired now, not a selector timeout
         async with frame.expect_navigation(wait_until="commit", timeout=self._timeout_ms) as nav:
             await self._click(key, key[0])
         response = await nav.value
@@ -251,7 +393,8 @@ class PageObject:
 
     async def _settled(self, screen: str) -> None:
         """Wait until the screen's page is fully parsed: needed before trusting an absence."""
-        await self._frame(screen).wait_for_load_state("domcontentloaded", timeout=self._timeout_ms)
+        frame = await self._frame(screen)
+        await frame.wait_for_load_state("domcontentloaded", timeout=self._timeout_ms)
 
     async def _first(
         self, *keys: Key, extra: Awaitable[Any] | None = None
@@ -435,7 +578,7 @@ class Effect:
             if request.method == "POST" and request.is_navigation_request():
                 self.may_have_acted = True
 
-        frame = bot._frame(screen)
+        frame = await bot._frame(screen)
         bot._page.on("dialog", accept)
         bot._page.on("request", on_request)
         try:

@@ -1,8 +1,9 @@
 """Teller's quick finder (teller/finder.js) answers as Playwright's engines do, or says it cannot.
 
-Each strategy is asked of both on a real Chromium page: the first element the finder
-picks must be the one Playwright's locator picks first (or neither finds one). Where the
-finder cannot be sure, it must answer "unsupported", so Teller asks Playwright.
+Each strategy is asked of both on a real Chromium page: the elements the finder finds
+must be exactly the ones Playwright's locator matches, in the same order (so strictness
+-- several matches -- is judged alike), or neither finds one. Where the finder cannot be
+sure, it must answer "unsupported", so Teller asks Playwright.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ SAME_ANSWER: list[dict[str, Any]] = [
     {"css": "div.error"},
     {"xpath": "//th[contains(., 'Txn No')]/following-sibling::td[1]"},
     {"xpath": "//a[@href]"},
+    {"role": "button", "nth": 1},
+    {"css": "button", "nth": -1},
+    {"css": "button", "nth": 99},
+    {"label": "Amount", "nth": 0},
 ]
 
 # Pages and strategies where Playwright's answer could differ from a simple reading.
@@ -94,21 +99,30 @@ UNSUPPORTED = [
         '<label for="t">Note</label><textarea id="t"></textarea>',
         {"role": "textbox", "name": "Note"},
     ),
+    # a <label for> names a button: its name is the label's, not its text
+    (
+        '<label for="d">Delete account</label><button id="d">OK</button><button id="ok">OK</button>',
+        {"role": "button", "name": "OK", "exact": True},
+    ),
+    ('<input type="file" id="f">', {"role": "button"}),
+    ('<svg><a href="/x"><text x="5" y="15">Go</text></a></svg>', {"role": "link"}),
+    ("<details open><summary>More</summary><button>Pay</button></details>", {"role": "button"}),
 ]
 
 _INDEX = "e => [...document.querySelectorAll('*')].indexOf(e)"
 
 
 async def _finder(page: Page, strategy: dict[str, Any]) -> Any:
-    answer = await page.evaluate(
-        f"([strategies]) => ({_FINDER})(strategies, {_INDEX}, null)", [[strategy]]
+    return await page.evaluate(
+        f"([strategies]) => {{ const f = ({_FINDER})(strategies);"
+        f" return f.status === 'found' ? f.found.map({_INDEX}) : f.status; }}",
+        [[strategy]],
     )
-    return answer.get("result", answer["status"])
 
 
 async def _playwright(page: Page, strategy: dict[str, Any]) -> Any:
     found = await Strategy(**strategy).locate(page).evaluate_all(f"all => all.map({_INDEX})")
-    return found[0] if found else "absent"
+    return found or "absent"
 
 
 def _in_chromium(scenario: Any) -> Any:
@@ -134,6 +148,7 @@ def test_on_a_plain_page_the_finder_picks_what_playwright_picks() -> None:
     assert differ == []
     found = [mine for _, mine, _ in answers if mine != "absent"]
     assert len(found) >= 20  # most strategies find something: the comparison is not empty
+    assert sum(len(mine) > 1 for mine in found) >= 4  # and several find more than one
 
 
 @pytest.mark.e2e
@@ -159,13 +174,14 @@ def test_the_first_strategy_that_matches_wins_and_an_unsupported_one_stops_the_f
             [{"text": "Amount"}, {"css": "#b"}],
             [{"css": "#nowhere"}, {"xpath": "//nowhere"}],
         ]
-        return [
-            await page.evaluate(f"([s]) => ({_FINDER})(s, e => e.id, null)", [strategies])
-            for strategies in lists
-        ]
+        script = (
+            f"([s]) => {{ const f = ({_FINDER})(s);"
+            " return f.found ? {...f, found: f.found.map(e => e.id)} : f; }"
+        )
+        return [await page.evaluate(script, [strategies]) for strategies in lists]
 
     assert _in_chromium(scenario) == [
-        {"status": "found", "index": 1, "result": "b"},
+        {"status": "found", "index": 1, "found": ["b"]},
         {"status": "unsupported"},
         {"status": "absent"},
     ]

@@ -254,4 +254,11 @@ def test_pages_imports_nothing_from_bots_flows_or_reports() -> None:
 def test_exported_names() -> None:
     import teller.pages
 
-    assert teller.pages.__all__ == ["AFTER_SUBMIT", "AfterSubmit", "Effect", "Key", "PageObject"]
+    assert teller.pages.__all__ == [
+        "AFTER_SUBMIT",
+        "AfterSubmit",
+        "Dialogs",
+        "Effect",
+        "Key",
+        "PageObject",
+    ]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page
 
-from teller import ConsoleError
+from teller import ConsoleError, NotActionable
 from teller.locators import LocatorRepository
 from tests.teller.test_pages import Demo, on_page
 
@@ -77,10 +77,7 @@ def test_simulate_chooses_an_option_of_a_select(tmp_path: Path) -> None:
     ("fields", "words"),
     [
         ({"code": "A1234"}, "at most 4 characters"),
-        ({"kind": "C"}, "did not take the value"),
-        ({"locked": "x"}, "disabled or read-only"),
-        ({"disabled": "x"}, "disabled or read-only"),
-        ({"label": "x"}, "not a form field: SPAN"),
+        ({"kind": "C"}, "the list has no such option"),
     ],
 )
 def test_simulate_refuses_what_a_person_could_not_type_and_changes_nothing(
@@ -97,6 +94,20 @@ def test_simulate_refuses_what_a_person_could_not_type_and_changes_nothing(
 
 @pytest.mark.e2e
 @pytest.mark.parametrize("mode", ["simulate", "fill"])
+@pytest.mark.parametrize("field", ["locked", "disabled", "label"])
+def test_a_field_no_one_could_type_into_is_waited_for_then_named(
+    tmp_path: Path, mode: str, field: str
+) -> None:
+    async def scenario(bot: Demo, page: Page) -> None:
+        await bot._fill("form", **{field: "x"})
+
+    with pytest.raises(NotActionable) as caught:
+        on_page(repository(tmp_path, mode), FORM, scenario, timeout=1.0)
+    assert caught.value.check == "editable" and caught.value.key == field
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["simulate", "fill"])
 def test_both_modes_click_and_the_confirm_is_answered(tmp_path: Path, mode: str) -> None:
     async def scenario(bot: Demo, page: Page) -> list[str]:
         page.on("dialog", lambda dialog: dialog.accept())
@@ -108,14 +119,13 @@ def test_both_modes_click_and_the_confirm_is_answered(tmp_path: Path, mode: str)
 
 
 @pytest.mark.e2e
-def test_simulate_refuses_to_click_a_disabled_button(tmp_path: Path) -> None:
+def test_simulate_waits_for_a_disabled_button_then_names_the_check(tmp_path: Path) -> None:
     async def scenario(bot: Demo, page: Page) -> None:
-        async with bot._translate("form"):
-            await bot._click(await bot._find("form", "frozen"), "form")
+        await bot._click(("form", "frozen"), "form")
 
-    with pytest.raises(ConsoleError) as caught:
-        on_page(repository(tmp_path, "simulate"), FORM, scenario)
-    assert "the element is disabled" in caught.value.detail
+    with pytest.raises(NotActionable) as caught:
+        on_page(repository(tmp_path, "simulate"), FORM, scenario, timeout=1.0)
+    assert caught.value.check == "enabled"
 
 
 def test_a_screen_fills_unless_its_file_says_simulate(tmp_path: Path) -> None:

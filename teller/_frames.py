@@ -1,0 +1,82 @@
+"""Where a screen's elements live: the page, or a frame named by name, URL or iframe element.
+
+A selector file's ``frame:`` is a frame name (as before), one mapping ``{name: ...}``,
+``{url: ...}`` (a glob over the frame's whole URL: ``*`` any run of characters) or
+``{selector: ...}`` (CSS of the ``<iframe>``/``<frame>`` element: anonymous and ``srcdoc``
+frames too), or a list of these for frames inside frames, outermost first.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Frame, Page
+from pydantic import BaseModel, ConfigDict, model_validator
+
+__all__ = ["FrameRef", "frame_refs", "resolve"]
+
+
+class FrameRef(BaseModel):
+    """One step to a frame; exactly one of name, url, selector, none of them empty."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    url: str | None = None
+    selector: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> FrameRef:
+        given = [k for k in ("name", "url", "selector") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a frame needs exactly one of name, url, selector; got {given}")
+        if not str(getattr(self, given[0])).strip():
+            raise ValueError(f"a frame's {given[0]} may not be empty")
+        return self
+
+    def describe(self) -> str:
+        kind = next(k for k in ("name", "url", "selector") if getattr(self, k) is not None)
+        return f"{kind}={getattr(self, kind)!r}"
+
+
+FrameSpec = str | FrameRef | list[str | FrameRef] | None
+
+
+def frame_refs(spec: Any) -> list[FrameRef]:
+    """The steps to a frame from a selector file's ``frame:`` value (validated)."""
+    if spec is None:
+        return []
+    steps = spec if isinstance(spec, list) else [spec]
+    if not steps:
+        raise ValueError("a frame list may not be empty")
+    return [FrameRef(name=s) if isinstance(s, str) else FrameRef.model_validate(s) for s in steps]
+
+
+async def resolve(page: Page, refs: list[FrameRef]) -> Frame | None:
+    """The frame the steps lead to now, or None while one of them is not there (yet)."""
+    frame = page.main_frame
+    for depth, ref in enumerate(refs):
+        child = await _step(page, frame, ref, top=depth == 0)
+        if child is None or child.is_detached():
+            return None
+        frame = child
+    return frame
+
+
+async def _step(page: Page, frame: Frame, ref: FrameRef, *, top: bool) -> Frame | None:
+    if ref.name is not None:
+        # A lone name is looked for at any depth, as before frames could be nested.
+        frames = page.frames if top else frame.child_frames
+        return next((f for f in frames if f.name == ref.name and f is not page.main_frame), None)
+    if ref.url is not None:
+        pattern = ref.url
+        return next((f for f in frame.child_frames if fnmatch.fnmatchcase(f.url, pattern)), None)
+    assert ref.selector is not None
+    try:
+        handles = await frame.query_selector_all(ref.selector)
+        if len(handles) != 1:
+            return None  # none yet; several would be ambiguous: the caller finds nothing
+        return await handles[0].content_frame()
+    except PlaywrightError:  # the frame navigated while being asked
+        return None

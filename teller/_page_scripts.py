@@ -1,0 +1,109 @@
+"""The page-side scripts of PageObject's helpers (teller/pages.py), each ``(element, arg) => ...``.
+
+They run after teller/act.js has checked the element; an Error whose ``check`` is set
+names a check that failed after acting, and the action is tried again until its timeout.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CLICK", "HEADER_INDEX", "KEPT", "ROW_CELLS", "SET_VALUE", "TEXT", "VISIBLE", "WANTED"]
+
+# Whether the field holds ``value`` once the page's own handlers have run (a select: the
+# option chosen by its value or its label, as Playwright's select_option matches).
+_HOLDS = """(field, value) => field.tagName === "SELECT"
+    ? [...field.selectedOptions].some(o => o.value === value || o.label === value)
+    : field.value === value"""
+
+# ``input: simulate``: the value goes in as a person's paste would, with the events a page
+# listens to; a field that would cut the value short (maxlength, a select without that
+# option) is refused before anything is set. Read back after the page's handlers ran: a
+# value the page took away (a form reset under a layer) is set again, or an error.
+SET_VALUE = f"""async (field, value) => {{
+    if (!["INPUT", "TEXTAREA", "SELECT"].includes(field.tagName))
+        throw new Error(`not a form field: ${{field.tagName}}`);
+    const holds = {_HOLDS};
+    if (field.tagName === "SELECT") {{
+        const option = [...field.options].find(o => o.value === value)
+            ?? [...field.options].find(o => o.label === value);
+        if (!option) throw new Error("the list has no such option");
+        field.focus();
+        field.value = option.value;
+    }} else {{
+        if (field.maxLength >= 0 && value.length > field.maxLength)
+            throw new Error(`the field takes at most ${{field.maxLength}} characters`);
+        field.focus();
+        field.value = value;
+        if (field.value !== value) throw new Error("the field did not take the value");
+    }}
+    field.dispatchEvent(new Event("input", {{bubbles: true}}));
+    field.dispatchEvent(new Event("change", {{bubbles: true}}));
+    await new Promise(done => setTimeout(done, 0));
+    if (!holds(field, value)) throw Object.assign(new Error("value kept"), {{check: "value kept"}});
+}}"""
+
+# ``input: fill``: after Playwright's fill, whether the value stayed (handlers ran first).
+KEPT = f"""async (field, value) => {{
+    await new Promise(done => setTimeout(done, 0));
+    return ({_HOLDS})(field, value);
+}}"""
+
+# ``input: simulate``: the element's own click(); whether it started a navigation of its
+# own document (a link, a form), so the caller waits for the new document.
+CLICK = """async element => {
+    let navigating = false;
+    const started = () => { navigating = true; };
+    const history = window.navigation;
+    if (history) history.addEventListener("navigate", started);
+    try {
+        element.click();
+        await new Promise(done => setTimeout(done, 0));  // a form's submission is queued
+    } finally {
+        if (history) history.removeEventListener("navigate", started);
+    }
+    return navigating;
+}"""
+
+# What a person reads: a field's value, else the rendered text.
+TEXT = """element => ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName)
+    ? element.value : (element.innerText ?? element.textContent)"""
+
+# Playwright's isVisible: a non-empty box, not visibility:hidden, not under display:none.
+VISIBLE = """element => {
+    const visible = e => {
+        const style = getComputedStyle(e);
+        if (style.display === "contents") return [...e.children].some(visible);
+        if (!e.checkVisibility() || style.visibility !== "visible") return false;
+        const box = e.getBoundingClientRect();
+        return box.width > 0 && box.height > 0;
+    };
+    return visible(element);
+}"""
+
+# The cells of HTML table rows and of ARIA rows (role=row with cell, gridcell, columnheader
+# or rowheader children) alike; with ``withIndex`` a header cell's [index, row's width].
+_CELLS = """row => row.cells ? [...row.cells]
+    : [...row.querySelectorAll("[role=cell], [role=gridcell], [role=columnheader], [role=rowheader]")]
+        .filter(cell => cell.closest("[role=row]") === row)"""
+ROW_CELLS = f"""rows => rows.map(row => ({_CELLS})(row).map(cell => cell.textContent.trim()))"""
+HEADER_INDEX = f"""cell => {{
+    const row = cell.closest("tr, [role=row]");
+    if (!row) throw new Error("the header is in no table row");
+    const cells = ({_CELLS})(row);
+    return [cells.indexOf(cell), cells.length];
+}}"""
+
+# ``_wait_for``: whether what a locator matched (every element) is as wanted: a count, or
+# one element with a text, value or attribute. Several where one is meant: {ambiguous: n}.
+WANTED = """(found, want) => {
+    if (want.count !== undefined) return found.length === want.count;
+    if (found.length > 1) return {ambiguous: found.length};
+    if (!found.length) return false;
+    const e = found[0];
+    const plain = t => (t ?? "").replace(/\\s+/g, " ").trim();
+    if (want.text !== undefined && plain(e.innerText ?? e.textContent) !== plain(want.text))
+        return false;
+    if (want.value !== undefined && e.value !== want.value) return false;
+    if (want.attribute !== undefined && e.getAttribute(want.attribute[0]) !== want.attribute[1])
+        return false;
+    return true;
+}"""
