@@ -26,22 +26,15 @@ from playwright.async_api import Browser, BrowserContext, Page
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
-from teller import ConsoleTimeout, SelectorNotFound, TellerError
+from teller import (
+    AmbiguousElement,
+    ConsoleTimeout,
+    NotActionable,
+    SelectorNotFound,
+    TellerError,
+)
 from teller.locators import LocatorRepository
 from teller.pages import PageObject
-
-try:  # the names issue 17 adds; until the engine lands, the Teller side fails here
-    from teller import AmbiguousElement, NotActionable
-except ImportError:  # pragma: no cover - only before the engine's merge
-
-    class AmbiguousElement(TellerError):  # type: ignore[no-redef]
-        """Not in teller yet."""
-
-    class NotActionable(TellerError):  # type: ignore[no-redef]
-        """Not in teller yet."""
-
-        check = ""
-
 
 Runner = Literal["playwright", "fill", "simulate"]
 RUNNERS: tuple[Runner, ...] = ("playwright", "fill", "simulate")
