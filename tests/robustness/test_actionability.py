@@ -123,6 +123,9 @@ LATE_ENABLE = """
 <label for=memo>Memo</label><input id=memo readonly>
 <button id=send disabled onclick="note('send ' + amount.value + ' ' + memo.value)">Send</button>
 <script>
+  // a value set where a person could not type is a value the page never expected
+  amount.addEventListener("input", () => { if (amount.disabled) note("typed while disabled"); });
+  memo.addEventListener("input", () => { if (memo.readOnly) note("typed while read-only"); });
   setTimeout(() => amount.disabled = false, 600);
   setTimeout(() => memo.readOnly = false, 900);
   setTimeout(() => send.disabled = false, 1200);
@@ -216,6 +219,24 @@ def test_overlap(chromium: Chromium, runner: Runner, key: str) -> None:
     timeout = FAILING if key == "under" else TIMEOUT
     seen = chromium.run(runner, html=OVERLAP, playwright=playwright, teller=teller, timeout=timeout)
     assert seen == OVERLAP_CASES[key]
+
+
+BELOW_THE_FOLD = """
+<div style="height: 3000px">A long page</div>
+<button onclick="note('far')">Far</button>"""
+
+
+def test_below_the_fold(chromium: Chromium, runner: Runner) -> None:
+    """A button far below the window: scrolled into view and clicked."""
+
+    async def playwright(page: Page) -> None:
+        await page.get_by_role("button", name="Far", exact=True).click()
+
+    async def teller(bot: Robust, page: Page) -> None:
+        await bot._click(("below_the_fold", "far"), "below_the_fold")
+
+    seen = chromium.run(runner, html=BELOW_THE_FOLD, playwright=playwright, teller=teller)
+    assert seen == Seen(None, ["far"])
 
 
 HOVER = """

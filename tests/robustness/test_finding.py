@@ -254,3 +254,26 @@ def test_roles_of_file_inputs_and_svg_links(chromium: Chromium, runner: Runner, 
     timeout = FAILING if key == "no_link" else TIMEOUT
     seen = chromium.run(runner, html=ROLES, playwright=playwright, teller=teller, timeout=timeout)
     assert seen == ROLE_CASES[key]
+
+
+ARIA = """
+<span role=button tabindex=0 onclick="note('span ' + document.getElementById('r').value)">
+  Approve</span>
+<button aria-hidden=true onclick="note('aria-hidden')">Approve</button>
+<span id=l>Reference</span><input id=r aria-labelledby=l>"""
+
+
+def test_aria_roles_and_labels(chromium: Chromium, runner: Runner) -> None:
+    """An ARIA button (a span) beside a <button> hidden from the accessibility tree, and a
+    field named by aria-labelledby: found as Playwright finds them."""
+
+    async def playwright(page: Page) -> None:
+        await page.get_by_label("Reference", exact=True).fill("PAY-0001")
+        await page.get_by_role("button", name="Approve", exact=True).click()
+
+    async def teller(bot: Robust, page: Page) -> None:
+        await bot._fill("aria", reference="PAY-0001")
+        await bot._click(("aria", "approve"), "aria")
+
+    seen = chromium.run(runner, html=ARIA, playwright=playwright, teller=teller)
+    assert seen == Seen(None, ["span PAY-0001"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import FrameLocator, Page
 
-from tests.robustness._harness import LOG, Chromium, Robust, Runner, Seen
+from tests.robustness._harness import FAILING, LOG, Chromium, Raised, Robust, Runner, Seen
 
 pytestmark = pytest.mark.e2e
 
@@ -68,6 +68,26 @@ def test_frames(chromium: Chromium, runner: Runner, where: tuple[str, str]) -> N
 
     seen = chromium.run(runner, path="/frames", playwright=playwright, teller=teller)
     assert seen == Seen(None, [note])
+
+
+def test_ambiguous_frame(chromium: Chromium, runner: Runner) -> None:
+    """``iframe[srcdoc]`` matches two iframes: Playwright's frame locator refuses it, so
+    Teller must raise too (Playwright calls it ambiguous), and click in neither."""
+    chromium.site.pages.update(FRAMES)
+
+    async def playwright(page: Page) -> None:
+        await page.frame_locator("iframe[srcdoc]").get_by_role("button").click()
+
+    async def teller(bot: Robust, page: Page) -> None:
+        await bot._click(("frames_ambiguous", "srcdoc"), "frames_ambiguous")
+
+    seen = chromium.run(
+        runner, path="/frames", playwright=playwright, teller=teller, timeout=FAILING
+    )
+    if runner == "playwright":
+        assert seen == Seen(Raised("ambiguous"), [])
+    else:
+        assert seen in (Seen(Raised("ambiguous"), []), Seen(Raised("timeout"), []))
 
 
 ARIA_TABLE = """
