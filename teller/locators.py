@@ -29,7 +29,13 @@ from playwright.async_api import Frame, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from teller._errors import AmbiguousElement, ConfigError, NotActionable, SelectorNotFound
+from teller._errors import (
+    AmbiguousElement,
+    ConfigError,
+    ConsoleError,
+    NotActionable,
+    SelectorNotFound,
+)
 from teller._frames import FrameRef, frame_refs, resolve
 
 __all__ = ["CLICK_CHECKS", "FILL_CHECKS", "Element", "LocatorRepository", "Screen", "Strategy"]
@@ -318,8 +324,8 @@ class LocatorRepository:
         while True:
             answer = await self._try(page, screen, key, script, arg, checks, first_strategy)
             if answer is None:
-                if acts_once:
-                    raise SelectorNotFound(self.console, screen, key)  # replaced under a click
+                if acts_once:  # the click may have happened: never click again
+                    raise ConsoleError(self.console, screen, f"{key}: the page changed under it")
             elif answer["status"] == "found":
                 self._note_drift(screen, key, answer["index"])
                 return answer["index"], answer.get("result")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import create_engine, text
 
 from teller.store import Store
@@ -93,3 +94,14 @@ def project(tmp_path: Path) -> Path:
     shutil.copytree(ROOT / "selectors", folder / "selectors")
     shutil.copytree(ROOT / "policies", folder / "policies")
     return folder
+
+
+def set_input(project: Path, mode: str) -> None:
+    """Every screen of the project's selector files in one input mode, ``fill`` or
+    ``simulate``: the end-to-end tests pay in both."""
+    for path in (project / "selectors").glob("*.yaml"):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for screen in data["screens"].values():
+            screen["input"] = mode
+        text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+        path.write_text(text, encoding="utf-8")

@@ -22,6 +22,7 @@ from teller.runs import approve, submit
 from teller.settings import Settings, load_settings
 from teller.store import Store, open_store
 from tests._console_server import Server
+from tests.conftest import set_input
 from tests._people import Team
 
 pytestmark = pytest.mark.e2e
@@ -62,9 +63,11 @@ def _summary(report: Path) -> dict[str, object]:
     return {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
 
 
+@pytest.mark.parametrize("mode", ["fill", "simulate"])
 def test_a_batch_is_paid_once_per_approved_line(
-    settings: Settings, corebank: Server, tmp_path: Path
+    settings: Settings, corebank: Server, tmp_path: Path, mode: str
 ) -> None:
+    set_input(settings.project, mode)  # every screen keyed as the mode says
     flow = PayrollFlow()
     sample = flow.sample(
         tmp_path / "pay.xlsx",
