@@ -205,9 +205,10 @@ class Chromium:
         before: str | None = None,
         timeout: float = TIMEOUT,
     ) -> Seen:
-        """Open the page (``html`` set as content, or ``path`` on the site), check that
-        ``before`` (a JavaScript expression) holds, so the case tests what it says, run
-        one side, and return what it came to."""
+        """Open the page (``html`` set as content, or ``path`` on the site), evaluate
+        ``before`` (JavaScript: it may start the page's clock with the page's ``start()``,
+        so a delay is counted from just before the action, however slow the machine), which
+        must hold, so the case tests what it says; run one side; return what it came to."""
         return self.loop.run_until_complete(
             self._run(runner, playwright, teller, html, path, before, timeout)
         )

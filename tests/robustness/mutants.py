@@ -11,7 +11,8 @@ unchanged tree fails; else it *survived*: the suite does not guard that line.
 
 Not collected by pytest (no ``test_`` prefix). Runs the suite once unchanged, then once per
 mutation with ``-x`` (the first new failure is enough), so a kill costs seconds and a
-survivor a whole run.
+survivor a whole run. A kill is confirmed by running the failing test alone again, on the
+mutant and on the unchanged tree: a test that fails by chance does not count.
 """
 
 from __future__ import annotations
@@ -278,8 +279,9 @@ def apply(tree: Path, mutant: Mutant) -> None:
     path.write_text(text.replace(mutant.old, mutant.new), encoding="utf-8")
 
 
-def run_suite(tree: Path, extra: list[str]) -> tuple[int, list[str], float]:
-    """Run the suite on ``tree``: pytest's exit code, the tests that failed, seconds."""
+def run_suite(tree: Path, extra: list[str]) -> tuple[int, list[str], str, float]:
+    """Run the suite on ``tree``: pytest's exit code, the tests that failed, the first
+    error line, seconds."""
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
     check = subprocess.run(
         [str(PYTHON), "-c", "import teller; print(teller.__file__)"],
@@ -292,21 +294,49 @@ def run_suite(tree: Path, extra: list[str]) -> tuple[int, list[str], float]:
     if not check.stdout.strip().startswith(str(tree)):
         raise SystemExit(f"the copy imports another teller: {check.stdout.strip()}")
     started = time.monotonic()
+    tests = extra if extra and not extra[0].startswith("-") else [*SUITE, *extra]
     done = subprocess.run(
-        [str(PYTHON), "-m", "pytest", *SUITE, "-q", "-p", "no:cacheprovider", "-rf", *extra],
+        [str(PYTHON), "-m", "pytest", *tests, "-q", "-p", "no:cacheprovider", "-rf"],
         cwd=tree,
         env=env,
         capture_output=True,
         text=True,
     )
     failed = re.findall(r"^FAILED (\S+)", done.stdout, flags=re.MULTILINE)
-    return done.returncode, failed, time.monotonic() - started
+    errors = re.findall(r"^E +(.+)$", done.stdout, flags=re.MULTILINE)
+    return done.returncode, failed, errors[0] if errors else "", time.monotonic() - started
+
+
+def verdict(base: Path, tree: Path, deselect: list[str]) -> tuple[str, str, str, float]:
+    """Killed (by which test, with what error), SURVIVED, or unclear: a kill counts only if
+    the test fails again alone on the mutant and passes alone on the unchanged tree, so a
+    test that failed by chance (a loaded machine) is not taken for a kill."""
+    seconds = 0.0
+    flaky: list[str] = []
+    for _ in range(3):
+        skip = [arg for test in flaky for arg in ("--deselect", test)]
+        code, failed, error, took = run_suite(tree, ["-x", *deselect, *skip])
+        seconds += took
+        if code == 0:
+            return "SURVIVED", "", "", seconds
+        if code != 1 or not failed:
+            return f"error (pytest exit {code})", "", error, seconds
+        test = failed[0]
+        again, _, _, took = run_suite(tree, [test])
+        seconds += took
+        unchanged, _, _, took = run_suite(base, [test])
+        seconds += took
+        if again == 1 and unchanged == 0:
+            return "killed", test, error, seconds
+        flaky.append(test)
+    return f"unclear (failed by chance: {', '.join(flaky)})", "", "", seconds
 
 
 def main(names: list[str]) -> int:
     chosen = [m for m in MUTANTS if not names or m.name in names]
     with tempfile.TemporaryDirectory(prefix="teller-mutants-") as folder:
-        code, baseline, seconds = run_suite(copy_tree(Path(folder) / "base"), [])
+        base = copy_tree(Path(folder) / "base")
+        code, baseline, _, seconds = run_suite(base, [])
         if code not in (0, 1):
             raise SystemExit(f"the unchanged suite did not run (pytest exit {code})")
         print(f"unchanged tree: {len(baseline)} tests fail already ({seconds:.0f} s):")
@@ -315,21 +345,16 @@ def main(names: list[str]) -> int:
         deselect = [arg for test in baseline for arg in ("--deselect", test)]
         rows = []
         for mutant in chosen:
-            base = Path(folder) / mutant.name
-            tree = copy_tree(base)
+            tree = copy_tree(Path(folder) / mutant.name)
             apply(tree, mutant)
-            code, failed, seconds = run_suite(tree, ["-x", *deselect])
-            if code == 1 and failed:
-                verdict = "killed"
-            elif code == 0:
-                verdict = "SURVIVED"
-            else:
-                verdict = f"error (pytest exit {code})"
-            by = failed[0].split("::", 1)[-1] if failed else ""
-            rows.append((mutant, verdict, by, seconds))
-            print(f"{mutant.name:3} {verdict:8} {seconds:5.0f} s  {mutant.what}  {by}", flush=True)
-            shutil.rmtree(base)
-    survived = [m.name for m, verdict, _, _ in rows if verdict != "killed"]
+            said, test, error, seconds = verdict(base, tree, deselect)
+            rows.append((mutant, said))
+            by = test.split("::", 1)[-1]
+            print(f"{mutant.name:3} {said:8} {seconds:4.0f} s  {mutant.what}", flush=True)
+            if by:
+                print(f"      by {by}: {error[:110]}", flush=True)
+            shutil.rmtree(tree.parent)
+    survived = [m.name for m, said in rows if said != "killed"]
     print(f"\n{len(rows) - len(survived)} of {len(rows)} mutations killed", end="")
     print(f"; not killed: {', '.join(survived)}" if survived else "")
     return 1 if survived else 0

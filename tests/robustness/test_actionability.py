@@ -19,7 +19,7 @@ COVERING_LAYER = """
 <button id=go onclick="note(document.getElementById('veil') ? 'while covered' : 'uncovered')">
   Go</button>
 <div id=veil style="position: fixed; inset: 0; background: rgba(0, 0, 0, .3)">Loading</div>
-<script>setTimeout(() => veil.remove(), 700)</script>"""
+<script>window.start = () => setTimeout(() => veil.remove(), 700);</script>"""
 
 
 def test_covering_layer(chromium: Chromium, runner: Runner) -> None:
@@ -36,7 +36,7 @@ def test_covering_layer(chromium: Chromium, runner: Runner) -> None:
         html=COVERING_LAYER,
         playwright=playwright,
         teller=teller,
-        before="!!document.getElementById('veil')",
+        before="start() && !!document.getElementById('veil')",
     )
     assert seen == Seen(None, ["uncovered"])
 
@@ -47,7 +47,7 @@ COVERED_FIELD = """
   <label for=amount>Amount</label><input id=amount name=amount><button>Submit</button>
 </form>
 <div id=veil style="position: fixed; inset: 0">Loading</div>
-<script>setTimeout(() => { veil.remove(); f.reset(); }, 700)</script>"""
+<script>window.start = () => setTimeout(() => { veil.remove(); f.reset(); }, 700);</script>"""
 
 # The page empties the field in its own input handler while it is still initialising.
 CLEARED_FIELD = """
@@ -56,14 +56,17 @@ CLEARED_FIELD = """
 </form>
 <script>
   window.ready = false;
-  setTimeout(() => ready = true, 700);
+  window.start = () => setTimeout(() => ready = true, 700);
   amount.addEventListener("input", () => { if (!ready) amount.value = ""; });
 </script>"""
 
 # Plain Playwright's fill checks neither what receives events nor the value afterwards:
 # it loses the value on both pages (pinned here, so a Playwright that changes shows).
 # Teller must not: it waits until the value stays, or raises; never a silent loss.
-VALUE_PAGES = {"covered": (COVERED_FIELD, "veil"), "cleared": (CLEARED_FIELD, "!ready")}
+VALUE_PAGES = {
+    "covered": (COVERED_FIELD, "start() && !!veil"),
+    "cleared": (CLEARED_FIELD, "start() && !ready"),
+}
 
 
 @pytest.mark.parametrize("page_name", list(VALUE_PAGES))
@@ -91,7 +94,7 @@ def test_value_kept_or_raised(chromium: Chromium, runner: Runner, page_name: str
 
 LATE_LOAD = """
 <script>
-  setTimeout(() => document.body.insertAdjacentHTML("beforeend",
+  window.start = () => setTimeout(() => document.body.insertAdjacentHTML("beforeend",
     `<label for=late>Late field</label><input id=late>
      <button onclick="note('late ' + late.value)">Late</button>`), 800);
 </script>"""
@@ -113,7 +116,7 @@ def test_late_load(chromium: Chromium, runner: Runner) -> None:
         html=LATE_LOAD,
         playwright=playwright,
         teller=teller,
-        before="!document.querySelector('input, button')",
+        before="start() && !document.querySelector('input, button')",
     )
     assert seen == Seen(None, ["late 125.00"])
 
@@ -126,9 +129,11 @@ LATE_ENABLE = """
   // a value set where a person could not type is a value the page never expected
   amount.addEventListener("input", () => { if (amount.disabled) note("typed while disabled"); });
   memo.addEventListener("input", () => { if (memo.readOnly) note("typed while read-only"); });
-  setTimeout(() => amount.disabled = false, 600);
-  setTimeout(() => memo.readOnly = false, 900);
-  setTimeout(() => send.disabled = false, 1200);
+  window.start = () => [
+    setTimeout(() => amount.disabled = false, 600),
+    setTimeout(() => memo.readOnly = false, 900),
+    setTimeout(() => send.disabled = false, 1200),
+  ];
 </script>"""
 
 
@@ -149,7 +154,7 @@ def test_late_enable(chromium: Chromium, runner: Runner) -> None:
         html=LATE_ENABLE,
         playwright=playwright,
         teller=teller,
-        before="amount.disabled && memo.readOnly && send.disabled",
+        before="start() && amount.disabled && memo.readOnly && send.disabled",
     )
     assert seen == Seen(None, ["send 125.00 rent"])
 
@@ -166,15 +171,17 @@ MOVE = {
 
 @pytest.mark.parametrize("how", list(ANIMATION))
 def test_animation(chromium: Chromium, runner: Runner, how: str) -> None:
-    """A button slides for 500 ms: the click lands on it once it stands still."""
+    """A button slides for 500 ms: the click lands on it once it stands still (the page
+    notes where the button was when the click came, and any click that missed it)."""
     html = f"""
 <button id=mover style="position: absolute; top: 40px; {ANIMATION[how]}"
-  onclick="note('mover ' + (moving ? 'moving' : 'still'))">Move</button>
+  onclick="note('mover at ' + mover.getBoundingClientRect().left)">Move</button>
 <script>
   window.moving = false;
   mover.addEventListener("transitionend", () => moving = false);
+  mover.addEventListener("transitionrun", () => moving = true);
   document.addEventListener("click", (e) => {{ if (e.target !== mover) note("missed"); }});
-  setTimeout(() => {{ {MOVE[how]}; moving = true; }}, 50);
+  window.start = () => {{ {MOVE[how]}; return true; }};
 </script>"""
 
     async def playwright(page: Page) -> None:
@@ -188,9 +195,10 @@ def test_animation(chromium: Chromium, runner: Runner, how: str) -> None:
         html=html,
         playwright=playwright,
         teller=teller,
-        before="new Promise((done) => setTimeout(() => done(moving), 120))",
+        # started, and seen moving a few frames later
+        before="start() && new Promise((done) => setTimeout(() => done(moving), 100))",
     )
-    assert seen == Seen(None, ["mover still"])
+    assert seen == Seen(None, ["mover at 300"])  # where it stops, not on its way
 
 
 OVERLAP = """

@@ -102,19 +102,22 @@ WAITING = """
 <div id=job data-state=running>Job</div>
 <ul id=list></ul>
 <script>
-  let done = 0;
-  const tick = setInterval(() => {
-    done += 10;
-    bar.textContent = done + "%";
-    if (done >= 100) clearInterval(tick);
-  }, 100);
-  setTimeout(() => stat.value = "ready", 600);
-  setTimeout(() => job.dataset.state = "done", 600);
-  let items = 0;
-  const grow = setInterval(() => {
-    list.insertAdjacentHTML("beforeend", "<li>item</li>");
-    if (++items >= 5) clearInterval(grow);
-  }, 150);
+  window.start = () => {
+    let done = 0;
+    const tick = setInterval(() => {
+      done += 10;
+      bar.textContent = done + "%";
+      if (done >= 100) clearInterval(tick);
+    }, 100);
+    setTimeout(() => stat.value = "ready", 600);
+    setTimeout(() => job.dataset.state = "done", 600);
+    let items = 0;
+    const grow = setInterval(() => {
+      list.insertAdjacentHTML("beforeend", "<li>item</li>");
+      if (++items >= 5) clearInterval(grow);
+    }, 150);
+    return true;
+  };
 </script>"""
 STATE = "[bar.textContent, stat.value, job.dataset.state, list.children.length]"
 WAIT_CASES: dict[str, tuple[str, dict[str, Any], Any]] = {
@@ -155,7 +158,8 @@ def test_wait_for(chromium: Chromium, runner: Runner, condition: str) -> None:
         html=WAITING,
         playwright=playwright,
         teller=teller,
-        before="bar.textContent === '0%' && stat.value === 'pending' && !list.children.length",
+        before="start() && bar.textContent === '0%' && stat.value === 'pending'"
+        " && !list.children.length",
         timeout=FAILING if condition == "never" else TIMEOUT,
     )
     assert seen == Seen(after, [])
