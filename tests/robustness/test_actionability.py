@@ -247,6 +247,26 @@ def test_below_the_fold(chromium: Chromium, runner: Runner) -> None:
     assert seen == Seen(None, ["far"])
 
 
+NESTED_MARKUP = """
+<button onclick="note('send')" style="padding: 0">
+  <span style="display: block; padding: 10px 30px">Send</span>
+</button>"""
+
+
+def test_click_on_nested_markup(chromium: Chromium, runner: Runner) -> None:
+    """The centre of the button is its own <span>: that is the button receiving the click,
+    not a layer over it."""
+
+    async def playwright(page: Page) -> None:
+        await page.get_by_role("button", name="Send", exact=True).click()
+
+    async def teller(bot: Robust, page: Page) -> None:
+        await bot._click(("nested_markup", "send"), "nested_markup")
+
+    seen = chromium.run(runner, html=NESTED_MARKUP, playwright=playwright, teller=teller)
+    assert seen == Seen(None, ["send"])
+
+
 HOVER = """
 <div id=menu style="display: inline-block; padding: 8px">Accounts
   <div id=items style="display: none">
@@ -292,7 +312,8 @@ def test_trusted_click(chromium: Chromium, runner: Runner, screen: str) -> None:
     assert seen == Seen(None, ["trusted"])
 
 
-def test_question_after_navigation(chromium: Chromium, runner: Runner) -> None:
+@pytest.mark.parametrize("key", ["heading", "heading_role"])
+def test_question_after_navigation(chromium: Chromium, runner: Runner, key: str) -> None:
     """A click on a link loads a page that takes 500 ms to come; the heading is then read
     from the new page (the old one has a heading too), not from a destroyed context."""
     chromium.site.pages["/start"] = (0.0, LOG + '<h1>Start</h1><a href="/next">Next</a>')
@@ -300,11 +321,13 @@ def test_question_after_navigation(chromium: Chromium, runner: Runner) -> None:
 
     async def playwright(page: Page) -> str:
         await page.get_by_role("link", name="Next", exact=True).click()
+        if key == "heading":
+            return await page.locator("h1").inner_text()
         return await page.get_by_role("heading").inner_text()
 
     async def teller(bot: Robust, page: Page) -> str:
         await bot._click(("navigation", "next"), "navigation")
-        return await bot._read("navigation", "heading")
+        return await bot._read("navigation", key)
 
     seen = chromium.run(runner, path="/start", playwright=playwright, teller=teller)
     assert seen == Seen("Arrived", [])
