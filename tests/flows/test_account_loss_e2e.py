@@ -30,9 +30,9 @@ from teller.schedule import Schedule, run_input
 from teller.settings import load_settings
 from teller.store import open_store
 from tests._console_server import Server
-from tests.conftest import set_input
 from tests._leaks import holders
 from tests._people import Team
+from tests.conftest import set_input
 
 pytestmark = pytest.mark.e2e
 

@@ -84,10 +84,7 @@ def test_ambiguous_frame(chromium: Chromium, runner: Runner) -> None:
     seen = chromium.run(
         runner, path="/frames", playwright=playwright, teller=teller, timeout=FAILING
     )
-    if runner == "playwright":
-        assert seen == Seen(Raised("ambiguous"), [])
-    else:
-        assert seen in (Seen(Raised("ambiguous"), []), Seen(Raised("timeout"), []))
+    assert seen == Seen(Raised("ambiguous"), [])
 
 
 ARIA_TABLE = """
