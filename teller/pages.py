@@ -201,7 +201,10 @@ class PageObject:
                     await field.select_option(value, timeout=self._timeout_ms)
                 else:
                     await field.fill(value, timeout=self._timeout_ms)
-            if await field.evaluate(KEPT, value, timeout=self._timeout_ms):
+            # read back through the finder: one page call, not Playwright's four
+            if await self._locators.run(
+                self._page, screen, key, KEPT, value, timeout=self._timeout
+            ):
                 return
             if time.monotonic() > deadline:
                 raise NotActionable(self.console, screen, key, "value kept", self._timeout)
