@@ -155,7 +155,9 @@ class NotActionable(TellerSystemError):
         self.screen = screen
         self.key = key
         self.check = check
-        super().__init__(f"{console}/{screen}/{key}: not {check} within {seconds:g}s")
+        super().__init__(
+            f"{console}/{screen}/{key}: check '{check}' still failing after {seconds:g}s"
+        )
 
 
 class ConsoleTimeout(TellerSystemError):

@@ -15,7 +15,15 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page
 from pydantic import BaseModel, ConfigDict, model_validator
 
-__all__ = ["FrameRef", "frame_refs", "resolve"]
+__all__ = ["FrameRef", "SeveralFrames", "frame_refs", "resolve"]
+
+
+class SeveralFrames(Exception):
+    """A frame step matched several frames: as ambiguous as a locator that matches two."""
+
+    def __init__(self, ref: FrameRef, count: int) -> None:
+        self.count = count
+        super().__init__(f"{ref.describe()}: {count} frames")
 
 
 class FrameRef(BaseModel):
@@ -71,12 +79,17 @@ async def _step(page: Page, frame: Frame, ref: FrameRef, *, top: bool) -> Frame 
         return next((f for f in frames if f.name == ref.name and f is not page.main_frame), None)
     if ref.url is not None:
         pattern = ref.url
-        return next((f for f in frame.child_frames if fnmatch.fnmatchcase(f.url, pattern)), None)
+        matched = [f for f in frame.child_frames if fnmatch.fnmatchcase(f.url, pattern)]
+        if len(matched) > 1:
+            raise SeveralFrames(ref, len(matched))
+        return matched[0] if matched else None
     assert ref.selector is not None
     try:
         handles = await frame.query_selector_all(ref.selector)
-        if len(handles) != 1:
-            return None  # none yet; several would be ambiguous: the caller finds nothing
+        if not handles:
+            return None  # not yet
+        if len(handles) > 1:
+            raise SeveralFrames(ref, len(handles))
         return await handles[0].content_frame()
     except PlaywrightError:  # the frame navigated while being asked
         return None

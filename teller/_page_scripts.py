@@ -6,7 +6,17 @@ names a check that failed after acting, and the action is tried again until its 
 
 from __future__ import annotations
 
-__all__ = ["CLICK", "HEADER_INDEX", "KEPT", "ROW_CELLS", "SET_VALUE", "TEXT", "VISIBLE", "WANTED"]
+__all__ = [
+    "CLICK",
+    "FIELD_TAG",
+    "HEADER_INDEX",
+    "KEPT",
+    "ROW_CELLS",
+    "SET_VALUE",
+    "TEXT",
+    "VISIBLE",
+    "WANTED",
+]
 
 # Whether the field holds ``value`` once the page's own handlers have run (a select: the
 # option chosen by its value or its label, as Playwright's select_option matches).
@@ -18,14 +28,20 @@ _HOLDS = """(field, value) => field.tagName === "SELECT"
 # listens to; a field that would cut the value short (maxlength, a select without that
 # option) is refused before anything is set. Read back after the page's handlers ran: a
 # value the page took away (a form reset under a layer) is set again, or an error.
+# A select without the option yet (a list filled late): waited for, then named.
+_OPTION = """(field, value) => {
+    const option = [...field.options].find(o => o.value === value)
+        ?? [...field.options].find(o => o.label === value);
+    if (!option) throw Object.assign(new Error("has the option"), {check: "has the option"});
+    return option;
+}"""
+
 SET_VALUE = f"""async (field, value) => {{
     if (!["INPUT", "TEXTAREA", "SELECT"].includes(field.tagName))
         throw new Error(`not a form field: ${{field.tagName}}`);
     const holds = {_HOLDS};
     if (field.tagName === "SELECT") {{
-        const option = [...field.options].find(o => o.value === value)
-            ?? [...field.options].find(o => o.label === value);
-        if (!option) throw new Error("the list has no such option");
+        const option = ({_OPTION})(field, value);
         field.focus();
         field.value = option.value;
     }} else {{
@@ -39,6 +55,12 @@ SET_VALUE = f"""async (field, value) => {{
     field.dispatchEvent(new Event("change", {{bubbles: true}}));
     await new Promise(done => setTimeout(done, 0));
     if (!holds(field, value)) throw Object.assign(new Error("value kept"), {{check: "value kept"}});
+}}"""
+
+# ``input: fill``, before Playwright's fill: the field's tag; a select must have the option.
+FIELD_TAG = f"""(field, value) => {{
+    if (field.tagName === "SELECT") ({_OPTION})(field, value);
+    return field.tagName;
 }}"""
 
 # ``input: fill``: after Playwright's fill, whether the value stayed (handlers ran first).
@@ -55,7 +77,9 @@ CLICK = """async element => {
     const history = window.navigation;
     if (history) history.addEventListener("navigate", started);
     try {
-        element.click();
+        if (typeof element.click === "function") element.click();
+        else element.dispatchEvent(  // an SVG element has no click()
+            new MouseEvent("click", {bubbles: true, cancelable: true, view: window}));
         await new Promise(done => setTimeout(done, 0));  // a form's submission is queued
     } finally {
         if (history) history.removeEventListener("navigate", started);

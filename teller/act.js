@@ -65,6 +65,9 @@ async (found, checks, act, arg) => {
   if (pointer && !inView(element.getBoundingClientRect()))
     element.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
   if (checks.includes("stable")) {
+    // both boxes read in animation frames, as Playwright does: a transition just started
+    // has not moved the box before the next frame
+    if (!(await nextFrame())) return { status: "not_ready", check: "stable" };
     const before = element.getBoundingClientRect();
     const drawn = await nextFrame();
     if (!element.isConnected) return { status: "not_ready", check: "attached" };

@@ -29,8 +29,14 @@ from playwright.async_api import Frame, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
-from teller._errors import AmbiguousElement, ConfigError, NotActionable, SelectorNotFound
-from teller._frames import FrameRef, frame_refs, resolve
+from teller._errors import (
+    AmbiguousElement,
+    ConfigError,
+    ConsoleError,
+    NotActionable,
+    SelectorNotFound,
+)
+from teller._frames import FrameRef, SeveralFrames, frame_refs, resolve
 
 __all__ = ["CLICK_CHECKS", "FILL_CHECKS", "Element", "LocatorRepository", "Screen", "Strategy"]
 
@@ -203,7 +209,10 @@ class LocatorRepository:
         steps = own if own is not None else self.screens[screen].frame
         if not steps:
             return page
-        return await resolve(page, steps)
+        try:
+            return await resolve(page, steps)
+        except SeveralFrames as exc:
+            raise AmbiguousElement(self.console, screen, key or "(frame)", exc.count) from None
 
     async def candidates(self, page: Page, screen: str, key: str) -> list[Locator]:
         """The locators of every strategy of an element, in priority order ([] while its
@@ -318,8 +327,8 @@ class LocatorRepository:
         while True:
             answer = await self._try(page, screen, key, script, arg, checks, first_strategy)
             if answer is None:
-                if acts_once:
-                    raise SelectorNotFound(self.console, screen, key)  # replaced under a click
+                if acts_once:  # the click may have happened: never click again
+                    raise ConsoleError(self.console, screen, f"{key}: the page changed under it")
             elif answer["status"] == "found":
                 self._note_drift(screen, key, answer["index"])
                 return answer["index"], answer.get("result")
@@ -343,6 +352,16 @@ class LocatorRepository:
             else:
                 await asyncio.sleep(min(_DELAYS[min(tries, len(_DELAYS) - 1)], remaining))
             tries += 1
+
+    async def failing(self, page: Page, screen: str, key: str, checks: Sequence[str]) -> str:
+        """The name of the first of ``checks`` the element fails now (asked once), for an
+        error after Playwright's own action timed out; "actionable" if none fails now."""
+        answer = await self._try(page, screen, key, "() => null", None, checks, False)
+        if answer is not None and answer["status"] == "ambiguous":
+            raise AmbiguousElement(self.console, screen, key, answer["count"])
+        if answer is not None and answer["status"] == "absent":
+            return "attached"
+        return str(answer.get("check") or "actionable") if answer is not None else "attached"
 
     async def watch(
         self, page: Page, screen: str, key: str, condition: str, want: Any, *, timeout: float

@@ -76,6 +76,7 @@ from teller._errors import (
 from teller._masking import mask_text
 from teller._page_scripts import (
     CLICK,
+    FIELD_TAG,
     HEADER_INDEX,
     KEPT,
     ROW_CELLS,
@@ -193,13 +194,17 @@ class PageObject:
         deadline = time.monotonic() + self._timeout
         while True:
             field, tag = await self._locators.find_with(
-                self._page, screen, key, "e => e.tagName", None, FILL_CHECKS, self._timeout
+                self._page, screen, key, FIELD_TAG, value, FILL_CHECKS, self._timeout
             )
-            if tag == "SELECT":
-                await field.select_option(value, timeout=self._timeout_ms)
-            else:
-                await field.fill(value, timeout=self._timeout_ms)
-            if await field.evaluate(KEPT, value, timeout=self._timeout_ms):
+            async with self._named(screen, key, FILL_CHECKS):
+                if tag == "SELECT":
+                    await field.select_option(value, timeout=self._timeout_ms)
+                else:
+                    await field.fill(value, timeout=self._timeout_ms)
+            # read back through the finder: one page call, not Playwright's four
+            if await self._locators.run(
+                self._page, screen, key, KEPT, value, timeout=self._timeout
+            ):
                 return
             if time.monotonic() > deadline:
                 raise NotActionable(self.console, screen, key, "value kept", self._timeout)
@@ -219,9 +224,22 @@ class PageObject:
         if isinstance(element, tuple) and self._simulated(screen) and not trusted:
             await self._click_simulated(element)
             return
-        if isinstance(element, tuple):
-            element = await self._find(*element)
-        await element.click(timeout=self._timeout_ms)
+        if not isinstance(element, tuple):
+            await element.click(timeout=self._timeout_ms)
+            return
+        found = await self._find(*element)
+        async with self._named(*element, CLICK_CHECKS):
+            await found.click(timeout=self._timeout_ms)
+
+    @asynccontextmanager
+    async def _named(self, screen: str, key: str, checks: tuple[str, ...]) -> AsyncIterator[None]:
+        """Playwright's own action timing out: ``NotActionable`` naming the check that fails
+        (asked once, by Teller's checks), as ``simulate`` would."""
+        try:
+            yield
+        except PlaywrightTimeoutError:
+            check = await self._locators.failing(self._page, screen, key, checks)
+            raise NotActionable(self.console, screen, key, check, self._timeout) from None
 
     async def _click_simulated(self, key: Key) -> None:
         frame = await self._locators.frame(self._page, *key)
@@ -253,7 +271,8 @@ class PageObject:
         """Move Playwright's mouse over the element (in either mode: a page's hover styles
         and mouseenter handlers need a real pointer)."""
         element = await self._find(screen, key)
-        await element.hover(timeout=self._timeout_ms)
+        async with self._named(screen, key, CLICK_CHECKS):
+            await element.hover(timeout=self._timeout_ms)
 
     @asynccontextmanager
     async def _dialog(

@@ -22,8 +22,8 @@ from teller.runs import approve, submit
 from teller.settings import Settings, load_settings
 from teller.store import Store, open_store
 from tests._console_server import Server
-from tests.conftest import set_input
 from tests._people import Team
+from tests.conftest import set_input
 
 pytestmark = pytest.mark.e2e
 

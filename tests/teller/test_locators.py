@@ -129,3 +129,64 @@ def test_a_bad_selector_file_names_the_field(tmp_path: Path) -> None:
 def test_unknown_key_is_selector_not_found(repo: LocatorRepository) -> None:
     with pytest.raises(SelectorNotFound, match="shop/form/nope"):
         repo.element("form", "nope")
+
+
+@pytest.mark.parametrize(
+    ("frame", "words"),
+    [
+        ('""', "may not be empty"),
+        ("{name: main, url: '*'}", "exactly one of name, url, selector"),
+        ("[]", "may not be empty"),
+        ("{title: main}", "title"),
+    ],
+)
+def test_a_frame_that_names_nothing_is_refused_when_the_file_is_read(
+    tmp_path: Path, frame: str, words: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        f"console: x\nversion: '1'\nscreens:\n  s:\n    frame: {frame}\n"
+        "    elements: {a: {strategies: [{css: a}]}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match="frame") as caught:
+        LocatorRepository.load(path)
+    assert words in str(caught.value)
+
+
+def test_frames_by_name_url_and_selector_nested(tmp_path: Path) -> None:
+    path = tmp_path / "frames.yaml"
+    path.write_text(
+        """
+console: frames
+version: "1"
+screens:
+  deep:
+    frame: [{selector: "iframe.outer"}, {url: "about:srcdoc"}]
+    elements:
+      title: {strategies: [{css: h1}]}
+  named:
+    frame: side
+    elements:
+      title: {strategies: [{css: h1}]}
+""",
+        encoding="utf-8",
+    )
+    repo = LocatorRepository.load(path)
+    inner = "<h1>inner</h1>"
+    outer = f"<h1>outer</h1><iframe srcdoc='{inner}'></iframe>"
+
+    async def check() -> tuple[str, str]:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content(
+                f'<iframe class="outer" srcdoc="{outer}"></iframe>'
+                "<iframe name=side srcdoc='<h1>side</h1>'></iframe>"
+            )
+            deep = await repo.run(page, "deep", "title", "e => e.textContent", None, timeout=5)
+            named = await repo.run(page, "named", "title", "e => e.textContent", None, timeout=5)
+            await browser.close()
+            return deep, named
+
+    assert run(check()) == ("inner", "side")
