@@ -8,6 +8,7 @@ import teller
 def test_exported_names() -> None:
     assert teller.__all__ == [
         "AccessDenied",
+        "AmbiguousElement",
         "ApprovalRefused",
         "BatchAlreadyLoaded",
         "BusinessError",
@@ -21,6 +22,7 @@ def test_exported_names() -> None:
         "ItemNotFound",
         "LoginRefused",
         "LostLease",
+        "NotActionable",
         "NotSignedIn",
         "OtherFigures",
         "PaymentRefused",
@@ -50,6 +52,9 @@ def test_error_families_decide_retries() -> None:
     # system error: the item is skipped (stale owner) or the caller is told why
     assert not issubclass(teller.LostLease, teller.TransitionRefused)
     assert not issubclass(teller.LostLease, teller.TellerSystemError)
+    # a locator's refusals are system errors: retried, and InDoubt once past a submit
+    assert issubclass(teller.AmbiguousElement, teller.TellerSystemError)
+    assert issubclass(teller.NotActionable, teller.TellerSystemError)
     for name in ("RunNotFound", "ItemNotFound", "TransitionRefused", "LostLease"):
         assert issubclass(getattr(teller, name), teller.StateError)
     problem = teller.InputProblem("pay.xlsx", "Payroll", 7, "Amount", "a positive amount", "-5")
