@@ -357,11 +357,11 @@ class LocatorRepository:
         """The name of the first of ``checks`` the element fails now (asked once), for an
         error after Playwright's own action timed out; "actionable" if none fails now."""
         answer = await self._try(page, screen, key, "() => null", None, checks, False)
-        if answer is not None and answer["status"] == "ambiguous":
-            raise AmbiguousElement(self.console, screen, key, answer["count"])
-        if answer is not None and answer["status"] == "absent":
+        if answer is None or answer["status"] == "absent":  # gone, or its page replaced
             return "attached"
-        return str(answer.get("check") or "actionable") if answer is not None else "attached"
+        if answer["status"] == "ambiguous":
+            raise AmbiguousElement(self.console, screen, key, answer["count"])
+        return str(answer.get("check") or "actionable")
 
     async def watch(
         self, page: Page, screen: str, key: str, condition: str, want: Any, *, timeout: float
@@ -380,34 +380,31 @@ class LocatorRepository:
             f" const r = ({condition})(f.status === 'found' ? f.found : [], want);"
             " return r === true ? {done: true} : r; }"
         )
+        by_playwright = False  # the finder said it cannot tell: Playwright's locators ask
         tries = 0
         while (remaining := deadline - time.monotonic()) > 0:
+            answer: Any = None
             try:
                 root = await self.frame(page, screen, key)
-                if root is None:
-                    answer: Any = None
-                elif tries >= 0:
+                if root is not None and not by_playwright:
                     handle = await root.wait_for_function(
                         watcher, arg=[plain, want], polling=100, timeout=remaining * 1000
                     )
                     answer = await handle.json_value()
-                if isinstance(answer, dict) and answer.get("unsupported"):
-                    tries = -1  # from now on through Playwright
-                if tries < 0 and root is not None:
+                    by_playwright = bool(answer.get("unsupported"))
+                if root is not None and by_playwright:
                     answer = await self._wanted(root, screen, key, condition, want)
             except PlaywrightTimeoutError:
                 return None
             except PlaywrightError as exc:
                 if not _replaced(exc):
                     raise
-                answer = None
             if isinstance(answer, dict) and "ambiguous" in answer:
                 raise AmbiguousElement(self.console, screen, key, answer["ambiguous"])
             if isinstance(answer, dict) and answer.get("done"):
                 return answer
-            pause = _DELAYS[min(abs(tries), len(_DELAYS) - 1)]
-            await asyncio.sleep(min(pause, max(remaining, 0)))
-            tries = tries - 1 if tries < 0 else tries + 1
+            await asyncio.sleep(min(_DELAYS[min(tries, len(_DELAYS) - 1)], remaining))
+            tries += 1
         return None
 
     async def _wanted(

@@ -190,3 +190,33 @@ screens:
             return deep, named
 
     assert run(check()) == ("inner", "side")
+
+
+def test_a_wait_the_finder_cannot_watch_is_asked_through_playwright(tmp_path: Path) -> None:
+    """A shadow root makes the finder step aside: the condition is then asked through
+    Playwright's locators until it holds, and a timeout answers None."""
+    from teller._page_scripts import WANTED
+
+    path = tmp_path / "wait.yaml"
+    path.write_text(
+        "console: w\nversion: '1'\nscreens:\n  s:\n    elements:\n"
+        "      bar: {strategies: [{css: '#bar'}]}\n",
+        encoding="utf-8",
+    )
+    repo = LocatorRepository.load(path)
+    html = """<div id="host"></div><p id="bar">0%</p><script>
+      document.getElementById("host").attachShadow({mode: "open"}).innerHTML = "<b>x</b>";
+      setTimeout(() => document.getElementById("bar").textContent = "100%", 400);
+    </script>"""
+
+    async def check() -> tuple[object, object]:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            page = await browser.new_page()
+            await page.set_content(html)
+            done = await repo.watch(page, "s", "bar", WANTED, {"text": "100%"}, timeout=5)
+            never = await repo.watch(page, "s", "bar", WANTED, {"text": "200%"}, timeout=0.5)
+            await browser.close()
+            return done, never
+
+    assert run(check()) == ({"done": True}, None)
