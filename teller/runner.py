@@ -121,7 +121,8 @@ class Runner:
         return report
 
     async def _work(self, browser: Browser, env: FlowEnv, todo: list[int]) -> Path | None:
-        count = max(1, min(self.contexts, len(todo)))
+        # a flow whose items must run in order on one page gets one context
+        count = 1 if self.flow.sequential else max(1, min(self.contexts, len(todo)))
         workers = await asyncio.gather(*(self._open_worker(browser, env, n) for n in range(count)))
         queue: asyncio.Queue[int] = asyncio.Queue()
         for item_id in todo:

@@ -38,6 +38,7 @@ __all__ = [
     "AuditSettings",
     "ConsoleSettings",
     "InputLimits",
+    "FlowSettings",
     "KeySettings",
     "RetryPolicy",
     "Settings",
@@ -108,6 +109,21 @@ class ConsoleSettings(BaseModel):
     retry: RetryPolicy | None = None
 
 
+class FlowSettings(BaseModel):
+    """One flow as this project runs it (``[flows.<name>]``): which registered flow, paying
+    into which console, under which policy. Two sections may run one flow on two consoles
+    side by side (``[flows.payroll]``, ``[flows.payroll-coreplus] flow = "payroll"``): each
+    name has its own runs, payment history and policy."""
+
+    model_config = ConfigDict(extra="forbid")
+    flow: str | None = None
+    """The flow's ``teller.flows`` entry point; default: the section's name."""
+    console: str | None = None
+    """The console it works on; default: the flow's own (payroll: corebank)."""
+    policy: Path | None = None
+    """Its approval policy, relative to the project; default: ``policies/<name>.toml``."""
+
+
 class KeySettings(BaseModel):
     """Keys kept outside the store and the repository (secret references, as passwords).
 
@@ -160,6 +176,7 @@ class Settings(BaseSettings):
     # how long a `teller login` session may act (minutes); then log in again
     session_minutes: float = Field(30.0, gt=0, le=24 * 60)
     consoles: dict[str, ConsoleSettings] = {}
+    flows: dict[str, FlowSettings] = {}
     keys: KeySettings = KeySettings()
     input: InputLimits = InputLimits()
     audit: AuditSettings = AuditSettings()

@@ -63,7 +63,7 @@ def run_flow(
     with clear_errors():
         settings, store = open_project(project)
         maker = signed_in(settings, store, "submit work", "operator")
-        flow = load_flow(flow_name, limits=settings.input)
+        flow = load_flow(flow_name, settings=settings)
         if input_file is None:
             if not flow.takes_intake:
                 raise ConfigError("command line", f"flow {flow_name!r} needs --input FILE")
@@ -107,7 +107,8 @@ def resume(
         settings, store = open_project(project)
         operator = signed_in(settings, store, "resume runs", "operator")
         run = store.run(run_id)
-        execute(settings, store, load_flow(run.flow), run_id, contexts, by=operator)
+        flow = load_flow(run.flow, settings=settings, run=run)
+        execute(settings, store, flow, run_id, contexts, by=operator)
 
 
 @runs_app.command("list")
@@ -185,7 +186,7 @@ def sample(
     loss tickets on the account-loss sandbox consoles."""
     with clear_errors():
         settings, _ = open_project(project)
-        flow = load_flow(flow_name, limits=settings.input)
+        flow = load_flow(flow_name, settings=settings)
         if flow.takes_intake or not no_console:  # it writes to a console: sandbox only
             settings.refuse_in_production(
                 f"teller sample {flow_name} (it opens accounts or "
@@ -197,7 +198,9 @@ def sample(
             return
         if out is None:
             raise ConfigError("command line", f"flow {flow_name!r} needs --out FILE")
-        url = None if no_console else settings.console("corebank").base_url
+        if not no_console and flow.console is None:
+            raise ConfigError("command line", f"flow {flow_name!r} works on no console")
+        url = None if no_console else settings.console(str(flow.console)).base_url
         made = flow.sample(
             out,
             lines=lines,

@@ -108,7 +108,7 @@ def _people(settings: Settings) -> None:
 def _payroll(
     settings: Settings, store: Store, lines: int, contexts: int | None, clerk: Person
 ) -> None:
-    flow = load_flow("payroll", limits=settings.input)
+    flow = load_flow("payroll", settings=settings)
     stamp = now()
     workbook = settings.var / "demo" / f"payroll-{stamp:%Y%m%d-%H%M%S}.xlsx"
     workbook.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +146,7 @@ def _payroll(
 def _account_loss(
     settings: Settings, store: Store, tickets: int, contexts: int | None, clerk: Person
 ) -> None:
-    flow = load_flow("account-loss", limits=settings.input)
+    flow = load_flow("account-loss", settings=settings)
     with ExitStack() as stack:
         urls = {name: stack.enter_context(sandbox_console(settings, name)) for name in flow.sandbox}
         console.print("sandbox consoles: " + ", ".join(f"{n} {u}" for n, u in urls.items()))
