@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from teller._errors import ConfigError
+from teller._errors import ConfigError, InputError
 from teller.cli import _approvals, _audit, _demo, _items, _schedule, _users
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
 from teller.cli._execute import execute
@@ -71,7 +71,11 @@ def run_flow(
             if input_file is None:
                 console.print(f"{flow_name}: no new work on the console; nothing to run.")
                 return
-        batch = flow.load(input_file)
+        try:
+            batch = flow.load(input_file)
+        except InputError as exc:
+            exc.moves_money = flow.moves_money
+            raise
         if dry_run:
             gate = gate_for(settings, store, flow)
             decisions = gate.decide(gate_lines(flow, batch))
@@ -90,7 +94,8 @@ def run_flow(
                     + "; ".join(r.detail for r in decision.rules)
                     + (f" -> {decision.suggestion}" if decision.suggestion else "")
                 )
-            console.print("dry run: nothing was recorded and nothing was paid.")
+            done = "paid" if flow.moves_money else "done"
+            console.print(f"dry run: nothing was recorded and nothing was {done}.")
             return
         run_id = submit(settings, store, flow, batch, submitted_by=maker.username)
         execute(settings, store, flow, run_id, contexts, by=maker)

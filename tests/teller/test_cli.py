@@ -203,3 +203,16 @@ def test_demo_starts_its_consoles_pays_and_freezes(project: Path) -> None:
     )
     reports = list((project / "var" / "reports").glob("loss-handling-*.xlsx"))
     assert len(reports) == 1 and load_workbook(reports[0])["Tickets"].max_row == 13
+
+
+def test_a_bad_input_of_a_flow_that_pays_nothing_says_nothing_was_done(
+    wired: Path, tmp_path: Path
+) -> None:
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("not,a,ticket,file\n", encoding="utf-8")
+    team = Team(wired, {"clerk": ("operator",)})
+    team.login("clerk")
+    done = team.teller("run", "account-loss", "--input", str(tickets), check=False)
+    assert done.returncode == 2, done.stderr
+    assert "Nothing was done: the whole batch is rejected." in done.stderr
+    assert "paid" not in done.stderr
