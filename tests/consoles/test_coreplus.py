@@ -295,6 +295,10 @@ def test_a_transfer_through_the_overlay_is_in_the_ledger(
                 await field(frame, "付款账户 Debit Account").locator("option").all_inner_texts()
             )
             await fill_transfer(frame, {**LINE, "purpose": purpose})
+            # Enter in a field submits nothing: the form has no submit button
+            await field(frame, "金额 Amount").press("Enter")
+            await frame.wait_for_timeout(300)
+            posted_after_enter = len(transfers(seeded)), await refusal(frame)
             # Cancel closes the overlay and posts nothing
             await frame.get_by_role("button", name="提交 Submit").click()
             await frame.get_by_role("button", name="取消 Cancel").click()
@@ -308,6 +312,7 @@ def test_a_transfer_through_the_overlay_is_in_the_ledger(
                 "options": options,
                 "hidden": hidden,
                 "posted_after_cancel": posted_after_cancel,
+                "posted_after_enter": posted_after_enter,
                 "result": await frame.locator("p.msg-ok").inner_text(),
                 "txn_no": await cell_beside(frame, "交易流水号 Txn No"),
                 "again": await frame.get_by_role("link", name="继续转账 New transfer").count(),
@@ -322,6 +327,7 @@ def test_a_transfer_through_the_overlay_is_in_the_ledger(
         "6222 **** 1234 工资专户",
         "6222 **** 5678 备用金户",
     ]
+    assert seen["posted_after_enter"] == (0, None)  # not even a refused post
     assert seen["hidden"] and seen["posted_after_cancel"] == 0
     assert seen["result"] == SUCCESS and seen["again"] == 1
     rows = transfers(seeded)
@@ -388,8 +394,10 @@ def test_each_field_rule_is_refused_with_nothing_written(
     async def scenario(browser: Browser) -> dict[str, str | None]:
         seen: dict[str, str | None] = {}
         async with signed_in(browser, seeded) as page:
-            for case, (overrides, again, _) in REFUSED.items():
-                frame = await pay(page, again=again, **overrides)
+            for number, (case, (overrides, again, _)) in enumerate(REFUSED.items()):
+                # a reference of its own: a case let through cannot hide the next ones
+                unique = {"reference": f"RULE-{number}", **overrides}
+                frame = await pay(page, again=again, **unique)
                 seen[case] = await refusal(frame)
         return seen
 
@@ -608,6 +616,8 @@ def test_the_statement_is_gbk_with_a_preamble_and_keeps_to_the_local_day(
     header += ["借方发生额", "贷方发生额", "余额", "用途"]
     assert day_one[5] == header and day_two[5] == header
     txn = dict(seeded.rows("SELECT reference, txn_no FROM transfers"))
+    assert [row[2] for row in day_one[6:]] == ["LATE-0301"]
+    assert [row[2] for row in day_two[6:]] == ["EARLY-0302", "BACK-0302"]
     (late,) = day_one[6:]
     assert late[0].startswith("2026/03/01 23:59:5")
     assert late[1:] == [
