@@ -279,14 +279,24 @@ class Settings(BaseSettings):
 
     def console_code(self, name: str) -> str | None:
         """The console's one-time code now, from its ``totp`` seed; None if it has none."""
+        seed = self.console_totp_seed(name)
+        if seed is None:
+            return None
+        try:
+            return pyotp.TOTP(seed).now()
+        except (ValueError, TypeError):  # binascii.Error is a ValueError
+            raise self._place(name, "totp").error("not a base32 one-time-code seed") from None
+
+    def console_totp_seed(self, name: str) -> str | None:
+        """The console's one-time-code seed, read now; None if it has none.
+
+        For the robot's codes (:meth:`console_code`) and for a sandbox console, which
+        ``teller consoles serve`` starts with the same seed.
+        """
         reference = self.console(name).totp
         if reference is None:
             return None
-        place = self._place(name, "totp")
-        try:
-            return pyotp.TOTP(resolve(reference, place)).now()
-        except (ValueError, TypeError):  # binascii.Error is a ValueError
-            raise place.error("not a base32 one-time-code seed") from None
+        return resolve(reference, self._place(name, "totp"))
 
     def console_secrets(self, name: str) -> tuple[str, ...]:
         """Every secret of the console, resolved now: what evidence must never show."""

@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from teller.store import Store
-from tests._console_server import Server, start_console, start_corebank
+from tests._console_server import Server, start_console, start_corebank, start_coreplus
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -50,6 +50,14 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def corebank(tmp_path: Path) -> Iterator[Server]:
     with start_corebank(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def coreplus(tmp_path: Path) -> Iterator[Server]:
+    """The coreplus console (a second core-banking vendor) on a fresh ledger: operator
+    ``cpteller01``, ``.password`` then a one-time code of ``.totp_seed``."""
+    with start_coreplus(tmp_path) as server:
         yield server
 
 

@@ -167,7 +167,11 @@ def consoles_serve(
         db = db or settings.project / (configured.db or Path(f"var/{name}.db"))
         db.parent.mkdir(parents=True, exist_ok=True)
         console.print(f"{name} on http://{host}:{port}/ (ledger {db})")
-        serve(host=host, port=port, db=db, password=settings.console_password(name))
+        options = {"password": settings.console_password(name)}
+        seed = settings.console_totp_seed(name)
+        if seed is not None:  # a console asking for one-time codes gets the robot's seed
+            options["totp_seed"] = seed
+        serve(host=host, port=port, db=db, **options)
 
 
 @app.command("sample")
