@@ -142,7 +142,9 @@ class MapBot(PageObject):
                 await self._settled(screen)  # every row and the pager, not just the table
                 for row in await self._table(screen, inquiry.rows, inquiry.columns):
                     if row.get("reference") == reference:
-                        return posted_from_texts(row, console=self.console)
+                        return posted_from_texts(
+                            row, console=self.console, time_format=inquiry.time_format
+                        )
                 if inquiry.next is None or not await self._present(screen, inquiry.next):
                     return None
                 await self._open((screen, inquiry.next), (screen, inquiry.results))

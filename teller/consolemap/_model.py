@@ -131,6 +131,8 @@ class Inquiry(Step):
     columns: dict[str, str]
     """Transfer field (txn_no, posted_at, reference, credit_account, payee_name, amount,
     memo, debit_account) -> the key of its column header."""
+    time_format: str | None = None
+    """``strptime`` format of the time column; none: ISO 8601."""
     next: str | None = None
 
 
