@@ -268,3 +268,23 @@ def _form_token(html: str) -> str:
     found = re.search(r'name="_token" value="([^"]+)"', html)
     assert found is not None, html
     return found.group(1)
+
+
+def test_the_demo_pays_payroll_into_the_second_vendors_console(project: Path) -> None:
+    """`teller demo --flow payroll-coreplus`: the same flow, by its console map, on coreplus."""
+    (project / "teller.toml").write_text(
+        'mode = "sandbox"\n'
+        f'[consoles.coreplus]\nbase_url = "http://127.0.0.1:{_free_port()}"\n'
+        'user = "cpteller01"\npassword = { sandbox = true }\ntotp = { sandbox = true }\n'
+        'db = "var/coreplus.db"\n'
+        '[flows.payroll-coreplus]\nflow = "payroll"\nconsole = "coreplus"\n'
+        'policy = "policies/payroll-coreplus.toml"\n',
+        encoding="utf-8",
+    )
+    done = teller(project, "demo", "--flow", "payroll-coreplus", "--lines", "20", timeout=600)
+    assert "sandbox coreplus console at" in done.stdout and "report:" in done.stdout
+    ledger = sqlite3.connect(project / "var" / "coreplus.db")
+    references = [r for (r,) in ledger.execute("SELECT reference FROM transfers")]
+    ledger.close()
+    # 20 lines: one above the limit and one the console refuses are not paid
+    assert len(references) == len(set(references)) == 18
