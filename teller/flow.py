@@ -19,7 +19,15 @@ from teller.locators import LocatorRepository
 from teller.settings import InputLimits, Settings
 from teller.store import AuditEntry, Item, NewItem, Run, Store, now
 
-__all__ = ["Batch", "Flow", "FlowEnv", "console_entry", "console_map", "load_flow"]
+__all__ = [
+    "Batch",
+    "Flow",
+    "FlowEnv",
+    "console_entry",
+    "console_map",
+    "load_flow",
+    "page_options",
+]
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,14 @@ class FlowEnv:
 
     def locators(self, console: str) -> LocatorRepository:
         return console_map(self.settings, console)
+
+
+def page_options(settings: Settings, flow: Flow) -> dict[str, Any]:
+    """The browser's locale and time zone for the flow's console (its ``[consoles.NAME]``)."""
+    if flow.console is None or flow.console not in settings.consoles:
+        return {}
+    console = settings.consoles[flow.console]
+    return {"locale": console.locale, "timezone_id": console.timezone}
 
 
 def console_map(settings: Settings, console: str) -> LocatorRepository:

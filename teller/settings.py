@@ -104,6 +104,10 @@ class ConsoleSettings(BaseModel):
     # page whose bot died or gave up): an in-doubt item not found before then is looked up
     # again once that long has passed, and only then retried. Default: ``timeout``.
     settle_seconds: float | None = Field(None, ge=0)
+    # the browser's locale and time zone for this console's pages (a page may format dates
+    # and numbers by them); default zh-CN and the machine's zone
+    locale: str = "zh-CN"
+    timezone: str | None = None
     # where `teller consoles serve` keeps a sandbox console's ledger (sandbox consoles only)
     db: Path | None = None
     retry: RetryPolicy | None = None
