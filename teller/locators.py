@@ -37,7 +37,7 @@ from teller._errors import (
     NotActionable,
     SelectorNotFound,
 )
-from teller._frames import FrameRef, SeveralFrames, frame_refs, resolve
+from teller._frames import FrameRef, SeveralFrames, frame_event, frame_refs, reach, resolve
 
 __all__ = ["CLICK_CHECKS", "FILL_CHECKS", "Element", "LocatorRepository", "Screen", "Strategy"]
 
@@ -237,17 +237,43 @@ class LocatorRepository:
         own = self.element(screen, key).trusted
         return self.screens[screen].trusted if own is None else own
 
+    def _frame_steps(self, screen: str, key: str | None) -> list[FrameRef]:
+        own = self.element(screen, key).frame if key is not None else None
+        return (own if own is not None else self.screens[screen].frame) or []
+
     async def frame(self, page: Page, screen: str, key: str | None = None) -> Page | Frame | None:
         """Where the element (or the screen) lives now: the page or its frame; None while
         that frame is not there."""
-        own = self.element(screen, key).frame if key is not None else None
-        steps = own if own is not None else self.screens[screen].frame
+        steps = self._frame_steps(screen, key)
         if not steps:
             return page
         try:
             return await resolve(page, steps)
         except SeveralFrames as exc:
             raise AmbiguousElement(self.console, screen, key or "(frame)", exc.count) from None
+
+    async def wait_frame(
+        self, page: Page, screen: str, key: str | None = None, *, timeout: float
+    ) -> Page | Frame | None:
+        """Where the element (or the screen) lives, its frames waited for in order, each
+        inside the one before, up to ``timeout``. None at once if not even the outermost is
+        there (no frameset: the session is gone); at the timeout ``SelectorNotFound`` names
+        the frame that did not come."""
+        steps = self._frame_steps(screen, key)
+        if not steps:
+            return page
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                found, depth = await reach(page, steps)
+            except SeveralFrames as exc:
+                raise AmbiguousElement(self.console, screen, key or "(frame)", exc.count) from None
+            if found is not None or depth == 0:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise SelectorNotFound(self.console, screen, f"(frame {steps[depth].describe()})")
+            await frame_event(page, min(remaining, 0.25))
 
     async def candidates(self, page: Page, screen: str, key: str) -> list[Locator]:
         """The locators of every strategy of an element, in priority order ([] while its
@@ -382,7 +408,9 @@ class LocatorRepository:
                     key,
                     tried=len(self._strategies(screen, key, first_strategy)),
                 )
-            if answer is not None and answer["status"] == "absent" and answer.get("asked"):
+            if answer is not None and answer.get("frameless"):
+                await frame_event(page, min(remaining, _DELAYS[-1]))
+            elif answer is not None and answer["status"] == "absent" and answer.get("asked"):
                 await self._attached(page, screen, key, remaining)
             else:
                 await asyncio.sleep(min(_DELAYS[min(tries, len(_DELAYS) - 1)], remaining))
@@ -475,8 +503,8 @@ class LocatorRepository:
         strategies = self._strategies(screen, key, first_strategy)
         try:
             root = await self.frame(page, screen, key)
-            if root is None:
-                return {"status": "absent"}
+            if root is None:  # its frame is not there (yet): never the top page instead
+                return {"status": "absent", "frameless": True}
             plain = [s.model_dump(exclude_none=True) for s in strategies]
             answer: dict[str, Any] = await root.evaluate(_quick(script), [plain, list(checks), arg])
             if answer["status"] == "unsupported":
