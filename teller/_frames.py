@@ -8,6 +8,8 @@ frames too), or a list of these for frames inside frames, outermost first.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import fnmatch
 from typing import Any
 
@@ -15,7 +17,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Frame, Page
 from pydantic import BaseModel, ConfigDict, model_validator
 
-__all__ = ["FrameRef", "SeveralFrames", "frame_refs", "resolve"]
+__all__ = ["FrameRef", "SeveralFrames", "frame_event", "frame_refs", "reach", "resolve"]
 
 
 class SeveralFrames(Exception):
@@ -63,13 +65,39 @@ def frame_refs(spec: Any) -> list[FrameRef]:
 
 async def resolve(page: Page, refs: list[FrameRef]) -> Frame | None:
     """The frame the steps lead to now, or None while one of them is not there (yet)."""
+    frame, _ = await reach(page, refs)
+    return frame
+
+
+async def reach(page: Page, refs: list[FrameRef]) -> tuple[Frame | None, int]:
+    """(the frame the steps lead to, or None; how many steps were found), in order: a step
+    is looked for only inside the frame the one before it found, never on the top page."""
     frame = page.main_frame
     for depth, ref in enumerate(refs):
         child = await _step(page, frame, ref, top=depth == 0)
         if child is None or child.is_detached():
-            return None
+            return None, depth
         frame = child
-    return frame
+    return frame, len(refs)
+
+
+async def frame_event(page: Page, seconds: float) -> None:
+    """Return when the page next attaches or navigates a frame, or after ``seconds``: a
+    frame that is not there yet is waited for, not polled."""
+    changed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def on_frame(_: Frame) -> None:
+        if not changed.done():
+            changed.set_result(None)
+
+    page.on("frameattached", on_frame)
+    page.on("framenavigated", on_frame)
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(changed, seconds)
+    finally:
+        page.remove_listener("frameattached", on_frame)
+        page.remove_listener("framenavigated", on_frame)
 
 
 async def _step(page: Page, frame: Frame, ref: FrameRef, *, top: bool) -> Frame | None:

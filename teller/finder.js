@@ -83,7 +83,134 @@
   const nameMatches = (name, wanted, exact) =>
     exact ? normalize(name) === normalize(wanted) : normalize(name).toUpperCase().includes(normalize(wanted).toUpperCase());
 
+  // The anchors beside and below, by the rules of teller/_anchors.py (its docstring says
+  // them), which builds the XPath Playwright answers them with.
+  const MAX_COLUMN = 40; // _anchors.MAX_COLUMN
+  const HTML = "http://www.w3.org/1999/xhtml";
+  const isA = (e, ...names) => e.namespaceURI === HTML && names.includes(e.localName);
+  const asciiLower = (text) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const NOT_FIELDS = ["hidden", "button", "submit", "reset", "image"];
+  const isField = (e) =>
+    isA(e, "select", "textarea") ||
+    (isA(e, "input") && !NOT_FIELDS.includes(asciiLower(e.getAttribute("type") ?? "")));
+  const fieldsIn = (e) => [...e.querySelectorAll("select, textarea, input")].filter(isField);
+  const INERT = ["script", "style", "noscript", "title", "select", "textarea", "option", "optgroup", "datalist"];
+  const LINE = ["label", "span", "b", "strong", "i", "em", "u", "font", "small", "big", "nobr", "p", "div"];
+  const above = (node) => {
+    const found = [];
+    for (let e = node.parentElement; e; e = e.parentElement) found.push(e);
+    return found;
+  };
+  const inBody = (node) => above(node).some((e) => isA(e, "body"));
+  const inert = (node) => above(node).some((e) => isA(e, ...INERT));
+  // wanted: normalized already (and ASCII letters made small unless exact)
+  const anchorText = (text, wanted, exact) => {
+    const n = normalize(text);
+    if (exact) return ["", ":", "：", " :", " ："].some((colon) => n === wanted + colon);
+    return asciiLower(n).includes(wanted);
+  };
+  const anchors = (names, wanted, exact) =>
+    all.filter(
+      (e) => isA(e, ...names) && anchorText(e.textContent, wanted, exact) && inBody(e) && !fieldsIn(e).length
+    );
+  const fieldsOrItself = (cell) => {
+    const fields = fieldsIn(cell);
+    return fields.length ? fields : [cell];
+  };
+  const laterSiblings = (e) => {
+    const found = [];
+    for (let n = e.nextElementSibling; n; n = n.nextElementSibling) found.push(n);
+    return found;
+  };
+  // colspan as XPath's number() reads it: UNSUPPORTED where the two could read it apart
+  const span = (cell) => {
+    const value = cell.getAttribute("colspan");
+    if (value === null) return 1;
+    return /^[ \t\n\r]*[0-9]+[ \t\n\r]*$/.test(value) ? parseInt(value.trim(), 10) : UNSUPPORTED;
+  };
+  const column = (cell) => {
+    let at = 0;
+    for (let e = cell.previousElementSibling; e; e = e.previousElementSibling) {
+      if (!isA(e, "td", "th")) continue;
+      const width = span(e);
+      if (width === UNSUPPORTED) return UNSUPPORTED;
+      at += width;
+    }
+    return at;
+  };
+  // The next row of the same table: the next <tr> in document order (not inside this one)
+  // when a later row of this section, or a later section with rows, says there is one.
+  const nextRow = (row) => {
+    const section = row.parentElement;
+    const more =
+      laterSiblings(row).some((e) => isA(e, "tr")) ||
+      (section !== null &&
+        isA(section, "thead", "tbody", "tfoot") &&
+        laterSiblings(section).some((e) => isA(e, "thead", "tbody", "tfoot") && [...e.children].some((r) => isA(r, "tr"))));
+    if (!more) return null;
+    let start = null;
+    for (let n = row; n && !start; n = n.parentNode) start = n.nextSibling;
+    const walker = document.createTreeWalker(document, NodeFilter.SHOW_ELEMENT);
+    walker.currentNode = start;
+    for (let n = start.nodeType === Node.ELEMENT_NODE ? start : walker.nextNode(); n; n = walker.nextNode())
+      if (isA(n, "tr")) return n;
+    return null;
+  };
+  // Text in a line: a text node, or a line element holding no field, whose text matches.
+  const lineAnchors = (wanted, exact) => {
+    const found = [];
+    const walker = document.createTreeWalker(document, NodeFilter.SHOW_TEXT);
+    for (let t = walker.nextNode(); t; t = walker.nextNode())
+      if (anchorText(t.nodeValue, wanted, exact) && inBody(t) && !inert(t)) found.push(t);
+    for (const e of anchors(LINE, wanted, exact)) if (!inert(e)) found.push(e);
+    return found;
+  };
+  // The first field after the anchor, if it is inside the anchor's parent.
+  const fieldAfter = (anchor) => {
+    for (let n = anchor.nextSibling; n; n = n.nextSibling) {
+      if (n.nodeType !== Node.ELEMENT_NODE) continue;
+      if (isField(n)) return n;
+      const inside = fieldsIn(n);
+      if (inside.length) return inside[0];
+    }
+    return null;
+  };
+  const anchored = (s) => {
+    const text = normalize(s.beside ?? s.below);
+    const wanted = s.exact ? text : asciiLower(text);
+    const found = new Set();
+    const add = (elements) => elements.forEach((e) => found.add(e));
+    for (const cell of anchors(["td", "th"], wanted, s.exact)) {
+      if (s.beside !== undefined) {
+        const next = cell.nextElementSibling;
+        if (next && isA(next, "td", "th")) add(fieldsOrItself(next));
+        continue;
+      }
+      const row = cell.parentElement;
+      if (!row || !isA(row, "tr")) continue;
+      const at = column(cell);
+      if (at === UNSUPPORTED || at >= MAX_COLUMN) return UNSUPPORTED;
+      const next = nextRow(row);
+      for (const other of next ? next.children : []) {
+        if (!isA(other, "td", "th")) continue;
+        const there = column(other);
+        if (there === UNSUPPORTED) return UNSUPPORTED;
+        if (there === at) add(fieldsOrItself(other));
+      }
+    }
+    for (const term of anchors(["dt"], wanted, s.exact)) {
+      const next = term.nextElementSibling;
+      if (next && isA(next, "dd")) add(fieldsOrItself(next));
+    }
+    for (const anchor of lineAnchors(wanted, s.exact)) {
+      const field = fieldAfter(anchor);
+      if (field) found.add(field);
+    }
+    return all.filter((e) => found.has(e));
+  };
+
   const find = (s) => {
+    if (s.beside !== undefined || s.below !== undefined) return anchored(s);
     if (s.css !== undefined) {
       try {
         return [...document.querySelectorAll(s.css)];
@@ -133,8 +260,23 @@
     return at >= 0 && at < found.length ? [found[at]] : [];
   };
 
+  // Playwright's filter({visible: true}): a box of some size, not hidden by style; an
+  // element with display: contents is visible by its text nodes too, which this does not
+  // measure.
+  const visible = (e) => {
+    const style = getComputedStyle(e);
+    if (!e.checkVisibility() || style.visibility !== "visible") return false;
+    const box = e.getBoundingClientRect();
+    return box.width > 0 && box.height > 0;
+  };
+  const shown = (found, wanted) => {
+    if (!wanted || found === UNSUPPORTED) return found;
+    if (found.some((e) => getComputedStyle(e).display === "contents")) return UNSUPPORTED;
+    return found.filter(visible);
+  };
+
   for (let index = 0; index < strategies.length; index++) {
-    const found = find(strategies[index]);
+    const found = shown(find(strategies[index]), strategies[index].visible);
     if (found === UNSUPPORTED) return { status: "unsupported" };
     const picked = pick(found, strategies[index].nth);
     if (picked.length) return { status: "found", index, found: picked };

@@ -29,6 +29,7 @@ from playwright.async_api import Frame, Locator, Page
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from teller._anchors import anchor_selectors, normalize
 from teller._errors import (
     AmbiguousElement,
     ConfigError,
@@ -36,7 +37,7 @@ from teller._errors import (
     NotActionable,
     SelectorNotFound,
 )
-from teller._frames import FrameRef, SeveralFrames, frame_refs, resolve
+from teller._frames import FrameRef, SeveralFrames, frame_event, frame_refs, reach, resolve
 
 __all__ = ["CLICK_CHECKS", "FILL_CHECKS", "Element", "LocatorRepository", "Screen", "Strategy"]
 
@@ -48,7 +49,7 @@ FILL_CHECKS = ("visible", "editable", "receives events")
 """What is checked before a value is set: Playwright's, and that no layer covers the field."""
 _DELAYS = (0.02, 0.05, 0.1, 0.1, 0.25)
 """Pauses between tries while a check fails, then the last again (Playwright's are alike)."""
-_KINDS = ("role", "label", "test_id", "text", "placeholder", "css", "xpath")
+_KINDS = ("role", "label", "test_id", "text", "placeholder", "css", "xpath", "beside", "below")
 
 
 class Strategy(BaseModel):
@@ -63,7 +64,17 @@ class Strategy(BaseModel):
     placeholder: str | None = None
     css: str | None = None
     xpath: str | None = None
+    beside: str | None = None
+    """The field in the cell after a label cell with this text, in the ``<dd>`` after such a
+    ``<dt>``, or the first field after this text in its line (``teller/_anchors.py``)."""
+    below: str | None = None
+    """The field in the same column of the next table row under a label cell with this
+    text, in the ``<dd>`` after such a ``<dt>``, or the first field after this text in its
+    line (``teller/_anchors.py``)."""
     exact: bool = False
+    visible: bool = False
+    """Only visible elements count (Playwright's ``filter(visible=True)``): a hidden copy
+    of a button or field does not make the key ambiguous."""
     nth: int | None = None
     """The position among the matches (0 the first, -1 the last), for a key that means one
     of several on purpose; without it several matches are an error."""
@@ -75,6 +86,9 @@ class Strategy(BaseModel):
             raise ValueError(f"a strategy needs exactly one of {', '.join(_KINDS)}; got {kinds}")
         if self.name is not None and self.role is None:
             raise ValueError("'name' only goes with 'role'")
+        anchor = self.beside if self.beside is not None else self.below
+        if anchor is not None and not normalize(anchor):
+            raise ValueError(f"'{self.kind}' needs some text")
         return self
 
     @property
@@ -82,7 +96,9 @@ class Strategy(BaseModel):
         return next(k for k in _KINDS if getattr(self, k) is not None)
 
     def describe(self) -> str:
-        where = "" if self.nth is None else f" nth={self.nth}"
+        where = (" visible" if self.visible else "") + (
+            "" if self.nth is None else f" nth={self.nth}"
+        )
         if self.role is not None:
             return f"role={self.role} name={self.name!r}{where}"
         return f"{self.kind}={getattr(self, self.kind)!r}{where}"
@@ -90,6 +106,8 @@ class Strategy(BaseModel):
     def locate(self, root: Page | Frame) -> Locator:
         """Build the Playwright locator for this strategy under ``root``."""
         locator = self._locate(root)
+        if self.visible:
+            locator = locator.filter(visible=True)
         return locator if self.nth is None else locator.nth(self.nth)
 
     def _locate(self, root: Page | Frame) -> Locator:
@@ -105,7 +123,20 @@ class Strategy(BaseModel):
             return root.get_by_placeholder(self.placeholder, exact=self.exact)
         if self.css is not None:
             return root.locator(f"css={self.css}")
-        return root.locator(f"xpath={self.xpath}")
+        if self.xpath is not None:
+            return root.locator(f"xpath={self.xpath}")
+        text = self.beside if self.beside is not None else self.below
+        assert text is not None
+        chains = anchor_selectors(self.kind, text, self.exact)
+        found: Locator | None = None
+        for chain in chains:
+            step = root.locator(chain[0])
+            for selector in chain[1:]:
+                step = step.locator(selector)
+            # or_ answers in document order, as the finder does; a lone chain is one XPath
+            found = step if found is None else found.or_(step)
+        assert found is not None
+        return found
 
 
 def _frame_steps(value: Any) -> list[FrameRef] | None:
@@ -119,6 +150,8 @@ class Element(BaseModel):
     trusted: bool | None = None
     """Clicks go through Playwright's mouse even on a ``simulate`` screen: for a page that
     checks that a click is a person's (``event.isTrusted``). Unset: the screen's choice."""
+    visible: bool = False
+    """``visible: true`` on every strategy of the element."""
     note: str | None = None
 
     _frame = field_validator("frame", mode="before")(_frame_steps)
@@ -127,6 +160,8 @@ class Element(BaseModel):
     def _not_empty(self) -> Element:
         if not self.strategies:
             raise ValueError("an element needs at least one strategy")
+        if self.visible:
+            self.strategies = [s.model_copy(update={"visible": True}) for s in self.strategies]
         return self
 
 
@@ -216,17 +251,43 @@ class LocatorRepository:
         own = self.element(screen, key).trusted
         return self.screens[screen].trusted if own is None else own
 
+    def _frame_steps(self, screen: str, key: str | None) -> list[FrameRef]:
+        own = self.element(screen, key).frame if key is not None else None
+        return (own if own is not None else self.screens[screen].frame) or []
+
     async def frame(self, page: Page, screen: str, key: str | None = None) -> Page | Frame | None:
         """Where the element (or the screen) lives now: the page or its frame; None while
         that frame is not there."""
-        own = self.element(screen, key).frame if key is not None else None
-        steps = own if own is not None else self.screens[screen].frame
+        steps = self._frame_steps(screen, key)
         if not steps:
             return page
         try:
             return await resolve(page, steps)
         except SeveralFrames as exc:
             raise AmbiguousElement(self.console, screen, key or "(frame)", exc.count) from None
+
+    async def wait_frame(
+        self, page: Page, screen: str, key: str | None = None, *, timeout: float
+    ) -> Page | Frame | None:
+        """Where the element (or the screen) lives, its frames waited for in order, each
+        inside the one before, up to ``timeout``. None at once if not even the outermost is
+        there (no frameset: the session is gone); at the timeout ``SelectorNotFound`` names
+        the frame that did not come."""
+        steps = self._frame_steps(screen, key)
+        if not steps:
+            return page
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                found, depth = await reach(page, steps)
+            except SeveralFrames as exc:
+                raise AmbiguousElement(self.console, screen, key or "(frame)", exc.count) from None
+            if found is not None or depth == 0:
+                return found
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise SelectorNotFound(self.console, screen, f"(frame {steps[depth].describe()})")
+            await frame_event(page, min(remaining, 0.25))
 
     async def candidates(self, page: Page, screen: str, key: str) -> list[Locator]:
         """The locators of every strategy of an element, in priority order ([] while its
@@ -361,7 +422,9 @@ class LocatorRepository:
                     key,
                     tried=len(self._strategies(screen, key, first_strategy)),
                 )
-            if answer is not None and answer["status"] == "absent" and answer.get("asked"):
+            if answer is not None and answer.get("frameless"):
+                await frame_event(page, min(remaining, _DELAYS[-1]))
+            elif answer is not None and answer["status"] == "absent" and answer.get("asked"):
                 await self._attached(page, screen, key, remaining)
             else:
                 await asyncio.sleep(min(_DELAYS[min(tries, len(_DELAYS) - 1)], remaining))
@@ -454,8 +517,8 @@ class LocatorRepository:
         strategies = self._strategies(screen, key, first_strategy)
         try:
             root = await self.frame(page, screen, key)
-            if root is None:
-                return {"status": "absent"}
+            if root is None:  # its frame is not there (yet): never the top page instead
+                return {"status": "absent", "frameless": True}
             plain = [s.model_dump(exclude_none=True) for s in strategies]
             answer: dict[str, Any] = await root.evaluate(_quick(script), [plain, list(checks), arg])
             if answer["status"] == "unsupported":

@@ -134,8 +134,10 @@ class PageObject:
     # -- finding elements by key ------------------------------------------------
 
     async def _frame(self, screen: str) -> Frame:
-        """The frame ``screen`` lives in; SessionExpired if the console's frameset is gone."""
-        root = await self._locators.frame(self._page, screen)
+        """The frame ``screen`` lives in, its frames waited for in order (a frame inside a
+        frame may come late); SessionExpired at once if not even the outermost is there
+        (the console's frameset is gone)."""
+        root = await self._locators.wait_frame(self._page, screen, timeout=self._timeout)
         if root is None:  # no frameset: the session is gone or never began
             raise SessionExpired(self.console)
         return root.main_frame if isinstance(root, Page) else root
@@ -210,18 +212,19 @@ class PageObject:
                 raise NotActionable(self.console, screen, key, "value kept", self._timeout)
             await asyncio.sleep(0.1)
 
-    async def _click(self, element: Locator | Key, screen: str) -> None:
-        """Click an element (a found locator, or a key on ``screen``) as the screen's
-        ``input`` says: Playwright's mouse click, or (``simulate``) the element's own
-        ``click()`` in one call, once it is visible, enabled, still and not covered. A
-        click that starts a navigation of its frame returns once the new document is
-        there. A key or screen marked ``trusted`` (a page that tells a script's click from
-        a person's) is always clicked with Playwright's mouse: about one protocol round
-        trip and Playwright's helper script in the page more per click."""
-        if isinstance(element, tuple) and element[0] != screen:
-            screen = element[0]
+    async def _click(self, element: Locator | Key, screen: str | None = None) -> None:
+        """Click the element ``(screen, key)`` as its screen's ``input`` says: Playwright's
+        mouse click, or (``simulate``) the element's own ``click()`` in one call, once it
+        is visible, enabled, still and not covered. A click that starts a navigation of its
+        frame returns once the new document is there. A key or screen marked ``trusted``
+        (a page that tells a script's click from a person's) is always clicked with
+        Playwright's mouse: about one protocol round trip and Playwright's helper script in
+        the page more per click.
+
+        Click by key: a found ``Locator`` is clicked by Playwright's mouse in either mode
+        (``screen`` is then ignored; it is kept for the callers that pass one)."""
         trusted = not isinstance(element, tuple) or self._locators.trusted(*element)
-        if isinstance(element, tuple) and self._simulated(screen) and not trusted:
+        if isinstance(element, tuple) and self._simulated(element[0]) and not trusted:
             await self._click_simulated(element)
             return
         if not isinstance(element, tuple):
@@ -243,6 +246,9 @@ class PageObject:
 
     async def _click_simulated(self, key: Key) -> None:
         frame = await self._locators.frame(self._page, *key)
+        if frame is None:  # its frame is not there yet: wait for it (and the element) first
+            await self._find(*key)
+            frame = await self._locators.frame(self._page, *key)
         mine = frame.main_frame if isinstance(frame, Page) else frame
         navigated = asyncio.Event()
 
@@ -330,6 +336,8 @@ class PageObject:
         Rows of an HTML table or ARIA rows (``role=row`` with cells) alike; a rows key
         matches many elements on purpose, so it is not strict.
         """
+        # its frames waited for (an inner one may come late); no frameset at all: no rows
+        await self._locators.wait_frame(page or self._page, screen, key, timeout=self._timeout)
         for rows in await self._locators.candidates(page or self._page, screen, key):
             if await rows.count() > 0:
                 cells: list[list[str]] = await rows.evaluate_all(ROW_CELLS)

@@ -257,6 +257,20 @@ MUTANTS = [
         "        await element.evaluate('e => e.dispatchEvent(new MouseEvent(\"mouseover\"))')",
         "pages: hover by a script's mouseover instead of the mouse",
     ),
+    Mutant(
+        "G3",
+        "teller/pages.py",
+        "        if frame is None:  # its frame is not there yet: wait for it (and the element) first\n",
+        "        if False:\n",
+        "pages: a simulated click in a late frame misses the navigation it starts",
+    ),
+    Mutant(
+        "L5",
+        "teller/_frames.py",
+        "        frames = page.frames if top else frame.child_frames\n",
+        "        frames = page.frames\n",
+        "frames: an inner frame's name looked for anywhere, not inside the outer frame",
+    ),
 ]
 
 

@@ -6,10 +6,21 @@ JavaScript TypeError.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.async_api import FrameLocator, Page
 
-from tests.robustness._harness import FAILING, LOG, Chromium, Raised, Robust, Runner, Seen
+from tests.robustness._harness import (
+    FAILING,
+    LOG,
+    TIMEOUT,
+    Chromium,
+    Raised,
+    Robust,
+    Runner,
+    Seen,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -85,6 +96,60 @@ def test_ambiguous_frame(chromium: Chromium, runner: Runner) -> None:
         runner, path="/frames", playwright=playwright, teller=teller, timeout=FAILING
     )
     assert seen == Seen(Raised("ambiguous"), [])
+
+
+# A frameset whose inner frame its outer frame adds late (a legacy console filling itself
+# in): the inner frame's link loads the next page there.
+LATE_FRAMES = {
+    # a frame of the same name on the top page: never the one meant
+    "/late": (
+        0.0,
+        LOG + "<iframe name=outer src='/late-outer'></iframe><iframe name=inner src='/decoy'>",
+    ),
+    "/decoy": (0.0, "<h1>decoy</h1><a href='/late-next' onclick=\"top.note('decoy')\">Next</a>"),
+    "/late-outer": (
+        0.0,
+        """<p>outer</p><script>
+        setTimeout(() => {
+          const inner = document.createElement("iframe");
+          inner.name = "inner";
+          inner.src = "/late-inner";
+          document.body.append(inner);
+        }, 500);
+        </script>""",
+    ),
+    "/late-inner": (0.0, "<h1>first</h1><a href='/late-next'>Next</a>"),
+    "/late-next": (0.0, "<h1>second</h1><script>top.note('next loaded')</script>"),
+}
+
+
+def test_a_late_inner_frame(chromium: Chromium, runner: Runner) -> None:
+    """``frame: [outer, inner]``, the inner frame added 500 ms after the outer one loaded:
+    waited for in order; its link's page is waited for, not the whole timeout."""
+    chromium.site.pages.update(LATE_FRAMES)
+
+    async def playwright(page: Page) -> tuple[str, bool]:
+        started = time.monotonic()
+        inner = page.frame_locator("iframe[name=outer]").frame_locator("iframe[name=inner]")
+        await inner.get_by_role("link", name="Next", exact=True).click()
+        heading = await inner.locator("h1").filter(has_text="second").inner_text()
+        return heading, time.monotonic() - started < TIMEOUT * 0.6
+
+    async def teller(bot: Robust, page: Page) -> tuple[str, bool]:
+        started = time.monotonic()
+        await bot._click(("frames_late", "next"))
+        await bot._wait_for("frames_late", "heading", text="second")  # fill: not waited for
+        heading = await bot._read("frames_late", "heading")
+        return heading, time.monotonic() - started < TIMEOUT * 0.6
+
+    seen = chromium.run(
+        runner,
+        path="/late",
+        playwright=playwright,
+        teller=teller,
+        before="!window.frames.outer.frames.inner",
+    )
+    assert seen == Seen(("second", True), ["next loaded"])
 
 
 ARIA_TABLE = """
