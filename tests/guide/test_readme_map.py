@@ -77,3 +77,11 @@ def test_the_walk_through_pays_a_batch_by_the_map_alone(tmp_path: Path, coreplus
     }
     assert any(str(k).startswith("Matched") and v == 20 for k, v in summary.items()), summary
     store.close()
+
+
+def test_the_walk_through_map_is_the_shipped_coreplus_map() -> None:
+    """The guide's map is selectors/coreplus.yaml under another console name: one map."""
+    guide = guide_files(section())["selectors/mybank.yaml"]
+    shipped = (ROOT / "selectors" / "coreplus.yaml").read_text(encoding="utf-8")
+    body = "".join(line for line in shipped.splitlines(keepends=True) if not line.startswith("#"))
+    assert body == guide.replace("console: mybank\n", "console: coreplus\n", 1)
