@@ -71,6 +71,8 @@ class MapBot(PageObject):
             refused_as=PaymentRefused,
         )
         self._zone = console_zone(payments.zone)
+        # the console's own values (its map's ``data:``), for field templates: "{journal}"
+        self._data: dict[str, Any] = dict(locators.sections.get("data") or {})
         self._on_receipt = False  # the next transfer may take the receipt's short way
 
     @property
@@ -105,7 +107,7 @@ class MapBot(PageObject):
     async def transfer(self, order: Order) -> str:
         """Fill the transfer form, confirm it and return the console's transaction number."""
         transfer = self.map.transfer
-        values = _values(order)
+        values = {**self._data, **_values(order)}
         async with self._translate(transfer.screen):
             link = transfer.again if self._on_receipt and transfer.again else transfer.open
             self._on_receipt = False
@@ -136,7 +138,7 @@ class MapBot(PageObject):
         self._on_receipt = False
         async with self._translate(screen):
             await self._open(inquiry.open, (screen, inquiry.search))
-            await self._set(screen, inquiry.fields, {"reference": reference})
+            await self._set(screen, inquiry.fields, {**self._data, "reference": reference})
             await self._open((screen, inquiry.search), (screen, inquiry.results))
             while True:
                 await self._settled(screen)  # every row and the pager, not just the table
@@ -159,7 +161,8 @@ class MapBot(PageObject):
         self._on_receipt = False
         async with self._translate(screen):
             await self._open(statement.open, (screen, statement.export))
-            await self._set(screen, statement.fields, {"account": account, "day": day})
+            values = {**self._data, "account": account, "day": day}
+            await self._set(screen, statement.fields, values)
             data = await self._download((screen, statement.export), (screen, statement.error))
         transfers = parse_statement(data, statement.file, account=account, console=self.console)
         folder.mkdir(parents=True, exist_ok=True)

@@ -140,3 +140,17 @@ def test_a_statement_with_a_preamble_and_two_amount_columns() -> None:
 def test_an_unreadable_statement_is_a_console_error(data: bytes, message: str) -> None:
     with pytest.raises(ConsoleError, match=message):
         parse_statement(data, LAYOUT, account="6222999900001234", console="coreplus")
+
+
+def test_field_values_are_templates_over_the_line_and_the_consoles_data(tmp_path: Path) -> None:
+    from teller.consolemap import MapBot
+    from teller.consolemap._bot import _template
+    from teller.consolemap._model import SetField
+
+    locators = _map(tmp_path, {"data": {"journal": "SALARY", "date_format": "%Y%m%d"}})
+    bot = MapBot(None, base_url="http://x", locators=locators)  # type: ignore[arg-type]
+    values = {**bot._data, "reference": "B1:E1", "day": datetime(2026, 12, 7)}
+    assert _template(SetField(value="{journal}/{reference}"), values, "s") == "SALARY/B1:E1"
+    assert _template(SetField(value="{day:%Y%m%d}"), values, "s") == "20261207"
+    with pytest.raises(ConfigError, match="field value '{ledger}' cannot be made"):
+        _template(SetField(value="{ledger}"), values, "transfer")
