@@ -71,3 +71,31 @@ def test_a_run_is_carried_on_where_it_began(store: Store, tmp_path: Path) -> Non
     resumed = load_flow("payroll", settings=changed, run=run)
     assert resumed.console == "corebank"
     assert policy_path(changed, resumed) == policy
+
+
+def test_the_luhn_rule_follows_the_consoles_accounts() -> None:
+    """corebank's accounts carry a check digit, coreplus's do not: each policy says so."""
+    from datetime import date
+    from decimal import Decimal
+
+    from teller.gate import Gate, GateLine
+    from teller.runs import policy_for
+    from teller.settings import load_settings
+
+    root = Path(__file__).resolve().parents[2]
+    settings = load_settings(root)
+    line = GateLine(
+        key="B:E1",
+        amount=Decimal("100.00"),
+        party="E1",
+        account="6217000010000000001",  # 19 digits, no Luhn check digit
+        name="李四",
+        day=date.today(),
+    )
+    decided = {}
+    for name in ("payroll", "payroll-coreplus"):
+        flow = load_flow(name, settings=settings)
+        (decision,) = Gate(policy_for(settings, flow)).decide([line])
+        decided[name] = [r.rule for r in decision.rules]
+    assert "luhn" in decided["payroll"]
+    assert "luhn" not in decided["payroll-coreplus"]
