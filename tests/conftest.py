@@ -12,7 +12,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from teller.store import Store
-from tests._console_server import Server, start_console, start_corebank
+from tests._console_server import Server, start_console, start_corebank, start_spapay
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -50,6 +50,13 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def corebank(tmp_path: Path) -> Iterator[Server]:
     with start_corebank(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def spapay(tmp_path: Path) -> Iterator[Server]:
+    """The spapay console (a single-page payables app) on a fresh ledger."""
+    with start_spapay(tmp_path) as server:
         yield server
 
 
