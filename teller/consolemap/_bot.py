@@ -139,7 +139,6 @@ class MapBot(SpaPage):
                     transfer.request,
                     values,
                     draft=transfer.draft,
-                    idle_ms=transfer.idle_ms,
                     dialog=dialog,
                 )
             else:

@@ -168,7 +168,6 @@ class SpaPage(PageObject):
         values: dict[str, Any],
         *,
         draft: Draft | None = None,
-        idle_ms: int | None = None,
         dialog: bool = False,
     ) -> str:
         """Save the draft (if any), then submit; the receipt. Inside ``effect``: in doubt
@@ -177,7 +176,7 @@ class SpaPage(PageObject):
             button = (screen, draft.button)
             draft_id = await self._exchange(effect, button, draft.request, values, dialog)
             logger.debug("{}: {} saved as draft {}", self.console, effect.reference, draft_id)
-            await self._quiet(idle_ms, screen)
+            # no idle wait: the submit's click itself waits until its button is enabled
         return await self._exchange(effect, (screen, submit), request, values, dialog)
 
     async def _exchange(
