@@ -218,7 +218,7 @@ class Ledger:
         if draft is None:
             raise Refusal(404, "no_such_draft", "Draft not found")
         if draft["status"] != "draft":
-            raise Refusal(409, "not_a_draft", f"Draft is {draft['status']}", status=draft["status"])
+            raise Refusal(409, "not_a_draft", f"Draft is {draft['status']}", now=draft["status"])
         try:
             self._check_reference(db, draft["reference"], posted_only=True)
             _check_accounts(db, draft)
