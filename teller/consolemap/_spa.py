@@ -259,9 +259,14 @@ class SpaPage(PageObject):
         raise InDoubt(self.console, effect.reference, f"{where} ({meaning})")
 
     async def _shown_answer(self, effect: Effect, response: Response) -> str:
-        """The answer the page shows once the request is answered, by AFTER_SUBMIT."""
+        """The answer the page shows once the request is answered, by AFTER_SUBMIT.
+
+        An app's API says no with a 4xx, so its status does not make a refusal shown in
+        the page a form turned away (a map tells those apart with answer rules); a 5xx
+        still leaves the effect in doubt, whatever the page shows.
+        """
         effect.answers = self.after_submit
-        await effect._answer(response)
+        await effect._answer(response if response.status >= 500 else None)
         return await self._read(*self.after_submit.result)
 
     # -- drafts found by a lookup ---------------------------------------------------------

@@ -306,3 +306,21 @@ def test_before_the_first_request_a_failure_is_a_system_error(
 
     drive(server, scenario, locators=changed_map(tmp_path, lose_the_button), timeout=2)
     assert server.rows("SELECT COUNT(*) FROM payments") == [(0,)]
+
+
+def test_without_answer_rules_the_page_tells_the_outcome(server: Server, tmp_path: Path) -> None:
+    """The submit's request only waited for: the receipt and the refusal the app shows."""
+
+    def page_answers(data: dict[str, Any]) -> None:
+        data["payments"]["transfer"]["request"] = {"url": "**/api/drafts/*/submit"}
+
+    async def scenario(bot: MapBot) -> str:
+        with pytest.raises(PaymentRefused, match="Insufficient funds"):
+            await bot.transfer(order("PAGE:E001", debit_account=POOR, amount=Decimal("10.01")))
+        return await bot.transfer(order("PAGE:E002"))
+
+    txn_no = drive(server, scenario, locators=changed_map(tmp_path, page_answers))
+    assert server.rows("SELECT reference, status, txn_no FROM payments ORDER BY id") == [
+        ("PAGE:E001", "rejected", None),
+        ("PAGE:E002", "posted", txn_no),
+    ]
