@@ -33,6 +33,7 @@ __all__ = [
     "start_console",
     "start_corebank",
     "start_coreplus",
+    "start_spapay",
 ]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -166,6 +167,26 @@ def start_coreplus(
         latency_ms=latency_ms,
         flags=flags,
         totp_seed=totp_seed,
+    ) as server:
+        yield server
+
+
+@contextmanager
+def start_spapay(
+    tmp_path: Path,
+    *,
+    password: str = "spapay-test-pass",
+    idle_seconds: int = 300,
+    latency_ms: int = 0,
+    defaults_seed: int = 1,
+    allow_reused_references: bool = False,
+) -> Iterator[Server]:
+    """Start ``python -m consoles.spapay`` (the single-page payables app) on a free port."""
+    flags = ["--idle-seconds", str(idle_seconds), "--defaults-seed", str(defaults_seed)]
+    if allow_reused_references:
+        flags.append("--allow-reused-references")
+    with start_console(
+        "spapay", tmp_path, password=password, user="payclerk", latency_ms=latency_ms, flags=flags
     ) as server:
         yield server
 

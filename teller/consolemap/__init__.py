@@ -9,6 +9,10 @@
   enter a field again), where the receipt, the refusal and the reused-reference refusal
   show, the inquiry by reference with its result columns and paging, and the statement
   file's layout and time zone (:mod:`teller.consolemap._model`);
+  A single-page application is mapped too: steps whose clicks load no page
+  (``load: false``), waits until no fetch/XHR is in flight (``idle_ms``), the submit told
+  by the app's own request and its JSON answer, a draft saved before it, and the drafts a
+  lookup finds discarded (:mod:`teller.consolemap._spa_model`, ``_spa``);
 * ``rules:`` what the console accepts in each field (:class:`FieldRule`), which a flow
   checks when a batch is loaded;
 * ``data:`` the console's own values a flow or bot may need (a date format, a journal).

@@ -14,7 +14,7 @@ import time
 from dataclasses import asdict
 from datetime import date, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from loguru import logger
 from playwright.async_api import Page
@@ -31,7 +31,16 @@ from teller._errors import (
 )
 from teller._masking import mask_account
 from teller._page_scripts import KEPT
-from teller.consolemap._model import Confirm, Fields, PaymentsMap, SetField, payments_of
+from teller.consolemap._model import (
+    Confirm,
+    Fields,
+    Inquiry,
+    PaymentsMap,
+    SetField,
+    Step,
+    payments_of,
+)
+from teller.consolemap._spa import SpaPage
 from teller.consolemap._statement import (
     keep_statement,
     parse_statement,
@@ -40,13 +49,12 @@ from teller.consolemap._statement import (
 )
 from teller.consolemap._zone import console_zone
 from teller.locators import LocatorRepository
-from teller.pages import PageObject
 from teller.payments import Code, Order, Posted
 
 __all__ = ["MapBot"]
 
 
-class MapBot(PageObject):
+class MapBot(SpaPage):
     """One session on a payment console, in one browser page, as its map says."""
 
     def __init__(
@@ -73,6 +81,8 @@ class MapBot(PageObject):
         self._zone = console_zone(payments.zone)
         # the console's own values (its map's ``data:``), for field templates: "{journal}"
         self._data: dict[str, Any] = dict(locators.sections.get("data") or {})
+        if page is not None and _idles(payments):
+            self._watch_traffic()  # before the first click: every request is seen
         self._on_receipt = False  # the next transfer may take the receipt's short way
 
     @property
@@ -90,7 +100,10 @@ class MapBot(PageObject):
         async with self._translate(sign_in.screen):
             await self._open_login()
             await self._fill(sign_in.screen, **{sign_in.user: user, sign_in.password: password})
-            await self._click_and_load((sign_in.screen, sign_in.submit), sign_in.screen)
+            load, idle_ms = sign_in.load, sign_in.idle_ms
+            await self._press(
+                (sign_in.screen, sign_in.submit), sign_in.screen, load=load, idle_ms=idle_ms
+            )
             refused = (sign_in.screen, sign_in.refused)
             if sign_in.code is not None:
                 step = sign_in.code
@@ -99,7 +112,9 @@ class MapBot(PageObject):
                 if not value:
                     raise ConsoleError(self.console, step.screen, "asks for a one-time code")
                 await self._fill(step.screen, **{step.field: value})
-                await self._click_and_load((step.screen, step.submit), step.screen)
+                await self._press(
+                    (step.screen, step.submit), step.screen, load=load, idle_ms=idle_ms
+                )
             for ready in sign_in.ready:
                 await self._arrive(ready, refused)
         logger.debug("{}: logged in as {}", self.console, user)
@@ -111,13 +126,27 @@ class MapBot(PageObject):
         async with self._translate(transfer.screen):
             link = transfer.again if self._on_receipt and transfer.again else transfer.open
             self._on_receipt = False
-            await self._open(link, (transfer.screen, transfer.submit))
+            await self._open(link, (transfer.screen, transfer.submit), transfer)
             await self._set(transfer.screen, transfer.fields, values)
+            await self._quiet(transfer.idle_ms, transfer.screen)
             if transfer.verify:
-                await self._verify(transfer.screen, transfer.fields, values)
+                await self._verify(transfer.screen, transfer.fields, values, transfer.idle_ms)
         async with self.effect(order.reference, transfer.screen) as effect:
-            await self._confirm(effect, transfer.screen, transfer.submit, transfer.confirm, values)
-            txn_no = await self._read(*transfer.receipt)
+            if transfer.request is not None:  # a single-page app: its request, not a page
+                dialog = transfer.confirm is not None and transfer.confirm.dialog
+                txn_no = await self._app_submit(
+                    effect,
+                    transfer.screen,
+                    transfer.submit,
+                    transfer.request,
+                    values,
+                    draft=transfer.draft,
+                    dialog=dialog,
+                )
+            else:
+                screen, submit, confirm = transfer.screen, transfer.submit, transfer.confirm
+                await self._confirm(effect, screen, submit, confirm, values)
+                txn_no = await self._read(*transfer.receipt)
             if not txn_no:
                 raise InDoubt(self.console, order.reference, "receipt without a txn number")
         self._on_receipt = True
@@ -132,24 +161,41 @@ class MapBot(PageObject):
         return txn_no
 
     async def find_transfer(self, reference: str) -> Posted | None:
-        """The transfer the inquiry shows under exactly ``reference``, every page looked at."""
+        """The transfer the inquiry shows under exactly ``reference``, every page looked at.
+
+        A draft of the reference (the map's ``inquiry.drafts``) is no transfer: it is
+        discarded, and the inquiry asked again, so only a new attempt can pay the line.
+        """
+        self._on_receipt = False
+        async with self._translate(self.map.inquiry.screen):
+            for _ in range(_DISCARDS):
+                found = await self._search(reference)
+                if found != "draft":
+                    return found
+            raise ConsoleError(self.console, self.map.inquiry.screen, "drafts kept coming back")
+
+    async def _search(self, reference: str) -> Posted | None | Literal["draft"]:
+        """The transfer under ``reference``; None; or "draft" once its drafts are discarded."""
         inquiry = self.map.inquiry
         screen = inquiry.screen
-        self._on_receipt = False
-        async with self._translate(screen):
-            await self._open(inquiry.open, (screen, inquiry.search))
-            await self._set(screen, inquiry.fields, {**self._data, "reference": reference})
-            await self._open((screen, inquiry.search), (screen, inquiry.results))
-            while True:
-                await self._settled(screen)  # every row and the pager, not just the table
-                for row in await self._table(screen, inquiry.rows, inquiry.columns):
-                    if row.get("reference") == reference:
-                        return posted_from_texts(
-                            row, console=self.console, time_format=inquiry.time_format
-                        )
-                if inquiry.next is None or not await self._present(screen, inquiry.next):
-                    return None
-                await self._open((screen, inquiry.next), (screen, inquiry.results))
+        await self._open(inquiry.open, (screen, inquiry.search), inquiry)
+        await self._set(screen, inquiry.fields, {**self._data, "reference": reference})
+        await self._open((screen, inquiry.search), (screen, inquiry.results), inquiry)
+        while True:
+            await self._settled(screen)  # every row and the pager, not just the table
+            rows = await self._table(screen, inquiry.rows, inquiry.columns)
+            mine = [row for row in rows if row.get("reference") == reference]
+            if inquiry.drafts and any(r.get("status") == inquiry.drafts.shows for r in mine):
+                await self._discard_drafts(screen, inquiry.drafts, inquiry.idle_ms)
+                return "draft"
+            for row in mine:
+                if _posted(inquiry, row):
+                    return posted_from_texts(
+                        row, console=self.console, time_format=inquiry.time_format
+                    )
+            if inquiry.next is None or not await self._present(screen, inquiry.next):
+                return None
+            await self._open((screen, inquiry.next), (screen, inquiry.results), inquiry)
 
     async def statement(
         self, *, account: str, day: date, folder: Path
@@ -160,7 +206,7 @@ class MapBot(PageObject):
         screen = statement.screen
         self._on_receipt = False
         async with self._translate(screen):
-            await self._open(statement.open, (screen, statement.export))
+            await self._open(statement.open, (screen, statement.export), statement)
             values = {**self._data, "account": account, "day": day}
             await self._set(screen, statement.fields, values)
             data = await self._download((screen, statement.export), (screen, statement.error))
@@ -179,13 +225,15 @@ class MapBot(PageObject):
 
     # -- steps ------------------------------------------------------------------------
 
-    async def _open(self, link: Key | None, ready: Key) -> None:
-        """Click ``link`` (it loads a page) and wait for ``ready``; with no link, the screen's
-        url. The login page or the error page instead are SessionExpired / ConsoleError."""
+    async def _open(self, link: Key | None, ready: Key, step: Step | None = None) -> None:
+        """Click ``link`` (it loads a page, unless ``step`` says ``load: false``) and wait for
+        ``ready``; with no link, the screen's url. The login page or the error page instead
+        are SessionExpired / ConsoleError."""
         if link is None:
             await self._goto(ready[0])
         else:
-            await self._click_and_load(link, ready[0])
+            load, idle_ms = (True, None) if step is None else (step.load, step.idle_ms)
+            await self._press(link, ready[0], load=load, idle_ms=idle_ms)
         await self._arrive(ready)
 
     async def _arrive(self, ready: Key, refused: Key | None = None) -> None:
@@ -210,9 +258,12 @@ class MapBot(PageObject):
         for key, field in fields.items():
             await self._set_one(screen, key, field, _template(field, values, screen))
 
-    async def _verify(self, screen: str, fields: Fields, values: dict[str, Any]) -> None:
+    async def _verify(
+        self, screen: str, fields: Fields, values: dict[str, Any], idle_ms: int | None = None
+    ) -> None:
         """Read every field back; set again each one the application changed (a default
-        arriving late, a redrawn field) until the form holds exactly what was set."""
+        arriving late, a redrawn field) until the form holds exactly what was set (after
+        each round, until the app is idle for ``idle_ms``)."""
         deadline = time.monotonic() + self._timeout
         while True:
             changed = [
@@ -230,6 +281,7 @@ class MapBot(PageObject):
                     "{}: {}.{} changed after it was set; set again", self.console, screen, key
                 )
                 await self._set_one(screen, key, field, value)
+            await self._quiet(idle_ms, screen)
 
     async def _holds(self, screen: str, key: str, value: str) -> bool:
         return bool(
@@ -277,6 +329,20 @@ class MapBot(PageObject):
         data = Path(await download.path()).read_bytes()
         await download.delete()
         return data
+
+
+_DISCARDS = 4
+"""Rounds of discarding a reference's drafts before the lookup gives up (each discards one
+page of them)."""
+
+
+def _idles(payments: PaymentsMap) -> bool:
+    steps = (payments.sign_in, payments.transfer, payments.inquiry, payments.statement)
+    return any(step.idle_ms is not None for step in steps)
+
+
+def _posted(inquiry: Inquiry, row: dict[str, str]) -> bool:
+    return inquiry.posted is None or row.get("status") == inquiry.posted
 
 
 def _values(order: Order) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from pydantic import (
 
 from teller._effect import Key
 from teller._errors import ConfigError
+from teller.consolemap._spa_model import AppRequest, Draft, Drafts
 from teller.locators import LocatorRepository
 
 __all__ = [
@@ -72,6 +73,13 @@ class Step(_Part):
     open: ElementKey | None = None
     screen: str
     fields: Fields = {}
+    # a single-page application (teller/consolemap/_spa_model.py)
+    load: bool = True
+    """``false``: the step's clicks only change the page (a single-page app): no page
+    load is waited for; what shows next, or the app's request, tells the outcome."""
+    idle_ms: int | None = Field(None, ge=1)
+    """Wait until the app has had no fetch/XHR request in flight for this long: after the
+    step's clicks, after its fields are set and before they are read back and sent."""
 
 
 class CodeStep(_Part):
@@ -89,6 +97,10 @@ class SignIn(_Part):
     submit: str = "submit"
     refused: str = "message"
     code: CodeStep | None = None
+    load: bool = True
+    """``false``: signing in only changes the page (as ``Step.load``)."""
+    idle_ms: int | None = Field(None, ge=1)
+    """As ``Step.idle_ms``, after each click of the sign-in."""
     ready: list[ElementKey] = Field(min_length=1)
     """What shows that the console let us in, waited for in order (the menu, then the
     frame the work opens in)."""
@@ -122,6 +134,19 @@ class TransferMap(Step):
     receipt: ElementKey
     refusal: ElementKey
     reused: ElementKey | None = None
+    request: AppRequest | None = None
+    """The app's request the submit sends, and how its answer reads: no page load is
+    waited for, and from the moment it may be on its way a failure is in doubt."""
+    draft: Draft | None = None
+    """A draft saved before the submit (``Draft``); needs ``request``."""
+
+    @model_validator(mode="after")
+    def _app(self) -> TransferMap:
+        if self.draft is not None and self.request is None:
+            raise ValueError("a 'draft' is submitted by the app: give the submit's 'request'")
+        if self.request is not None and self.confirm is not None and not self.confirm.dialog:
+            raise ValueError("with 'request', a confirmation can only be a dialog")
+        return self
 
 
 class Inquiry(Step):
@@ -134,6 +159,17 @@ class Inquiry(Step):
     time_format: str | None = None
     """``strptime`` format of the time column; none: ISO 8601."""
     next: str | None = None
+    posted: str | None = None
+    """Only rows whose ``status`` column reads this are transfers made (a console that
+    lists drafts, rejected or discarded payments beside them)."""
+    drafts: Drafts | None = None
+    """How our drafts show and are discarded (``Drafts``)."""
+
+    @model_validator(mode="after")
+    def _status(self) -> Inquiry:
+        if (self.posted is not None or self.drafts is not None) and "status" not in self.columns:
+            raise ValueError("'posted' and 'drafts' read a 'status' column: name it in columns")
+        return self
 
 
 class StatementFile(_Part):
@@ -191,6 +227,10 @@ class PaymentsMap(_Part):
             found.append(step.open)
             found += [(step.screen, k) for k in step.fields]
         found += [transfer.again, transfer.receipt, transfer.refusal, transfer.reused]
+        if transfer.draft is not None:
+            found.append((transfer.screen, transfer.draft.button))
+        if inquiry.drafts is not None:
+            found += [(inquiry.screen, k) for k in (inquiry.drafts.select, inquiry.drafts.discard)]
         found.append((transfer.screen, transfer.submit))
         if transfer.confirm is not None and transfer.confirm.button is not None:
             overlay = transfer.confirm.screen or transfer.screen
