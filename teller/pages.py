@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
 
 from loguru import logger
-from playwright.async_api import Dialog, Frame, Locator, Page, Request, Response
+from playwright.async_api import Dialog, Download, Frame, Locator, Page, Request, Response
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
@@ -256,7 +256,11 @@ class PageObject:
             if other is mine:
                 navigated.set()
 
+        def on_download(_: Download) -> None:
+            navigated.set()  # the form's answer is a file: no new document will come
+
         self._page.on("framenavigated", on_navigated)
+        self._page.on("download", on_download)
         try:
             navigating = await self._locators.run(
                 self._page,
@@ -272,6 +276,7 @@ class PageObject:
                     await asyncio.wait_for(navigated.wait(), self._timeout)
         finally:
             self._page.remove_listener("framenavigated", on_navigated)
+            self._page.remove_listener("download", on_download)
 
     async def _hover(self, screen: str, key: str) -> None:
         """Move Playwright's mouse over the element (in either mode: a page's hover styles
