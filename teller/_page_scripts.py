@@ -87,9 +87,10 @@ CLICK = """async element => {
     return navigating;
 }"""
 
-# What a person reads: a field's value, else the rendered text.
+# What ``_read`` gives: a field's value, else the text as the DOM holds it (textContent,
+# white space folded), never innerText, which CSS transforms (text-transform: uppercase).
 TEXT = """element => ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName)
-    ? element.value : (element.innerText ?? element.textContent)"""
+    ? element.value : (element.textContent ?? "").replace(/\\s+/g, " ").trim()"""
 
 # Playwright's isVisible: a non-empty box, not visibility:hidden, not under display:none.
 VISIBLE = """element => {
@@ -124,7 +125,7 @@ WANTED = """(found, want) => {
     if (!found.length) return false;
     const e = found[0];
     const plain = t => (t ?? "").replace(/\\s+/g, " ").trim();
-    if (want.text !== undefined && plain(e.innerText ?? e.textContent) !== plain(want.text))
+    if (want.text !== undefined && plain(e.textContent) !== plain(want.text))
         return false;
     if (want.value !== undefined && e.value !== want.value) return false;
     if (want.attribute !== undefined && e.getAttribute(want.attribute[0]) !== want.attribute[1])

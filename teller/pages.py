@@ -307,18 +307,19 @@ class PageObject:
             self._page.remove_listener("dialog", answer)
 
     async def _text(self, locator: Locator, screen: str) -> str:
-        """The element's text; if it is still empty, once more after its page is parsed."""
+        """The element's text as ``_read`` gives it; if it is empty, once more after its
+        page is parsed."""
         text = str(await locator.evaluate(TEXT, timeout=self._timeout_ms) or "").strip()
-        if text:
-            return text
-        text = (await locator.inner_text(timeout=self._timeout_ms)).strip()
         if not text:
             await self._settled(screen)
-            text = (await locator.inner_text(timeout=self._timeout_ms)).strip()
+            text = str(await locator.evaluate(TEXT, timeout=self._timeout_ms) or "").strip()
         return text
 
     async def _read(self, screen: str, key: str) -> str:
-        """The text of the element ``key`` on ``screen`` (a field's value), once it is there."""
+        """The text of the element ``key`` on ``screen`` once it is there: as the DOM holds
+        it (``textContent``, every run of white space one space, trimmed; not ``innerText``,
+        which CSS changes: ``text-transform``, hidden parts, line breaks), or a field's
+        value (a select's: its option's value)."""
         text = await self._locators.run(self._page, screen, key, TEXT, None, timeout=self._timeout)
         if str(text or "").strip():
             return str(text).strip()

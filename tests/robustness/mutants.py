@@ -189,9 +189,16 @@ MUTANTS = [
     Mutant(
         "P4",
         "teller/_page_scripts.py",
-        "? element.value : (element.innerText ?? element.textContent)",
-        "? element.textContent : (element.innerText ?? element.textContent)",
+        '? element.value : (element.textContent ?? "")',
+        '? element.textContent : (element.textContent ?? "")',
         "_read: a field's text instead of its value",
+    ),
+    Mutant(
+        "P8",
+        "teller/_page_scripts.py",
+        '(element.textContent ?? "").replace(',
+        '(element.innerText ?? "").replace(',
+        "_read: the text as CSS shows it (innerText: text-transform applied)",
     ),
     Mutant(
         "P5",
