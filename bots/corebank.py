@@ -22,7 +22,6 @@ its way, i.e. whether submit was clicked or its ``confirm()`` accepted (the boun
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from datetime import date
 from decimal import Decimal
@@ -153,29 +152,14 @@ class CoreBank(PageObject):
         async with self._translate("statement"):
             await self._navigate(("menu", "statement"), ready=("statement", "account"))
             await self._fill("statement", account=account, date=day.isoformat())
-            export = await self._find("statement", "export")
-            waiter = asyncio.ensure_future(
-                self._page.wait_for_event("download", timeout=self._timeout_ms)
+            # read in memory, never saved under the name the console suggests (it carries
+            # the full account number): Teller names its copy
+            data, _ = await self._download(
+                "statement",
+                "export",
+                errors=[("statement", "error")],
+                login_page=("main", "session_expired"),
             )
-            try:
-                await export.click(timeout=self._timeout_ms)
-                found = await self._first(
-                    ("statement", "error"), ("main", "session_expired"), extra=waiter
-                )
-            finally:
-                waiter.cancel()
-            if found is None:
-                raise ConsoleTimeout(self.console, "statement", self._timeout)
-            if found[0] == ("main", "session_expired"):
-                raise SessionExpired(self.console)
-            if found[0] == ("statement", "error"):
-                message = await self._message(found[1], "statement")
-                raise ConsoleError(self.console, "statement", f"export refused: {message}")
-            download = found[1]
-            # Read the console's export from Playwright's own download, never under the name
-            # the console suggests (it carries the full account number): Teller names its copy.
-            data = Path(await download.path()).read_bytes()
-            await download.delete()
         transfers = parse_statement(data, console=self.console)
         folder.mkdir(parents=True, exist_ok=True)
         path = keep_statement(folder / statement_name(account, day), data, console=self.console)
