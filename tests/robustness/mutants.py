@@ -107,6 +107,41 @@ MUTANTS = [
         "exact ? normalize(name).includes(normalize(wanted))",
         "finder: an exact name matched as a part",
     ),
+    Mutant(
+        "F10",
+        "teller/finder.js",
+        "        const next = cell.nextElementSibling;\n",
+        "        const next = cell.nextElementSibling?.nextElementSibling;\n",
+        "finder: beside takes a cell further along the row",
+    ),
+    Mutant(
+        "F11",
+        "teller/finder.js",
+        "      at += width;\n",
+        "      at += 1;\n",
+        "finder: below counts columns without colspan",
+    ),
+    Mutant(
+        "F12",
+        "teller/finder.js",
+        "    return found.filter(visible);\n",
+        "    return found;\n",
+        "finder: visible: true ignored",
+    ),
+    Mutant(
+        "F13",
+        "teller/finder.js",
+        '    if (exact) return ["", ":", "：", " :", " ："].some((colon) => n === wanted + colon);\n',
+        "    if (exact) return n === wanted;\n",
+        "finder: an exact anchor with its colon not matched",
+    ),
+    Mutant(
+        "L6",
+        "teller/locators.py",
+        "            locator = locator.filter(visible=True)\n",
+        "            pass\n",
+        "locators: visible: true not asked of Playwright",
+    ),
     # -- the checks before acting (teller/act.js) --------------------------------------
     Mutant(
         "A1",
