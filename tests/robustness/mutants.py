@@ -199,6 +199,13 @@ MUTANTS = [
         "    {}",
         "checks: no scroll into view before the hit test",
     ),
+    Mutant(
+        "A9",
+        "teller/act.js",
+        "    return x >= 0 && y >= 0 && x < innerWidth && y < innerHeight;\n",
+        "    return box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth;\n",
+        "checks: an element with only an edge in view not scrolled before the hit test",
+    ),
     # -- the page scripts after the checks (teller/_page_scripts.py) -------------------
     Mutant(
         "P1",
