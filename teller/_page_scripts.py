@@ -7,11 +7,18 @@ names a check that failed after acting, and the action is tried again until its 
 from __future__ import annotations
 
 __all__ = [
+    "CHECK",
+    "CHECKED",
     "CLICK",
     "FIELD_TAG",
     "HEADER_INDEX",
+    "IS_CHECKED",
     "KEPT",
+    "OPTION_INDEX",
+    "OPTION_THERE",
     "ROW_CELLS",
+    "SELECT",
+    "SELECTED",
     "SET_VALUE",
     "TEXT",
     "VISIBLE",
@@ -69,6 +76,67 @@ KEPT = f"""async (field, value) => {{
     return ({_HOLDS})(field, value);
 }}"""
 
+# ``_select``: the first option asked for, by its value exactly, or by its label as
+# written or with white space folded (as Playwright's select_option matches a label); none
+# yet: "has the option", a disabled one: "option enabled" (both waited out, then named).
+_CHOSEN = """(option, want) => want.value !== undefined ? option.value === want.value
+    : option.label === want.label || fold(option.label) === fold(want.label)"""
+_FOLD = """text => text.replace(/[\\u200b\\u00ad]/g, "").trim().replace(/\\s+/g, " ")"""
+OPTION_THERE = f"""(field, want) => {{
+    if (field.tagName !== "SELECT") throw new Error(`not a select: ${{field.tagName}}`);
+    const fold = {_FOLD};
+    const option = [...field.options].find(o => ({_CHOSEN})(o, want));
+    if (!option) throw Object.assign(new Error("has the option"), {{check: "has the option"}});
+    if (option.disabled || option.parentElement?.closest("optgroup[disabled]"))
+        throw Object.assign(new Error("option enabled"), {{check: "option enabled"}});
+    return option;
+}}"""
+# ``_select`` in ``input: fill``: the index of that option, for Playwright's select_option.
+OPTION_INDEX = f"""(field, want) => ({OPTION_THERE})(field, want).index"""
+# ``_select``, after the choice: whether the option asked for is the one selected.
+SELECTED = f"""async (field, want) => {{
+    await new Promise(done => setTimeout(done, 0));
+    const fold = {_FOLD};
+    return [...field.selectedOptions].some(o => ({_CHOSEN})(o, want));
+}}"""
+# ``_select`` in ``input: simulate``: the option chosen in one call, with the events.
+SELECT = f"""async (field, want) => {{
+    const option = ({OPTION_THERE})(field, want);
+    field.focus();
+    for (const other of field.options) other.selected = other === option;
+    field.dispatchEvent(new Event("input", {{bubbles: true}}));
+    field.dispatchEvent(new Event("change", {{bubbles: true}}));
+    if (!await ({SELECTED})(field, want))
+        throw Object.assign(new Error("value kept"), {{check: "value kept"}});
+}}"""
+
+# ``_check``: a checkbox's or radio button's state, as Playwright's check() reads it (a
+# <label> stands for its control; an ARIA checkbox by aria-checked).
+CHECKED = """element => {
+    const box = element.tagName === "LABEL" && element.control ? element.control : element;
+    if (box.tagName === "INPUT" && ["checkbox", "radio"].includes(box.type))
+        return {checked: box.checked, radio: box.type === "radio"};
+    const role = box.getAttribute("role") ?? "";
+    if (["checkbox", "radio", "switch", "menuitemcheckbox", "menuitemradio"].includes(role))
+        return {checked: box.getAttribute("aria-checked") === "true", radio: role.endsWith("radio")};
+    throw new Error("not a checkbox or radio button");
+}"""
+# ``_check`` in ``input: simulate``: the element's click() unless it is as asked already;
+# read back after the page's handlers ran.
+CHECK = f"""async (element, on) => {{
+    if (({CHECKED})(element).checked === on) return;
+    element.click();
+    await new Promise(done => setTimeout(done, 0));
+    if (({CHECKED})(element).checked !== on)
+        throw Object.assign(new Error("value kept"), {{check: "value kept"}});
+}}"""
+
+# ``_check`` in ``input: fill``: after Playwright's set_checked, whether it is as asked.
+IS_CHECKED = f"""async (element, on) => {{
+    await new Promise(done => setTimeout(done, 0));
+    return ({CHECKED})(element).checked === on;
+}}"""
+
 # ``input: simulate``: the element's own click(); whether it started a navigation of its
 # own document (a link, a form), so the caller waits for the new document.
 CLICK = """async element => {
@@ -87,9 +155,10 @@ CLICK = """async element => {
     return navigating;
 }"""
 
-# What a person reads: a field's value, else the rendered text.
+# What ``_read`` gives: a field's value, else the text as the DOM holds it (textContent,
+# white space folded), never innerText, which CSS transforms (text-transform: uppercase).
 TEXT = """element => ["INPUT", "TEXTAREA", "SELECT"].includes(element.tagName)
-    ? element.value : (element.innerText ?? element.textContent)"""
+    ? element.value : (element.textContent ?? "").replace(/\\s+/g, " ").trim()"""
 
 # Playwright's isVisible: a non-empty box, not visibility:hidden, not under display:none.
 VISIBLE = """element => {
@@ -124,7 +193,7 @@ WANTED = """(found, want) => {
     if (!found.length) return false;
     const e = found[0];
     const plain = t => (t ?? "").replace(/\\s+/g, " ").trim();
-    if (want.text !== undefined && plain(e.innerText ?? e.textContent) !== plain(want.text))
+    if (want.text !== undefined && plain(e.textContent) !== plain(want.text))
         return false;
     if (want.value !== undefined && e.value !== want.value) return false;
     if (want.attribute !== undefined && e.getAttribute(want.attribute[0]) !== want.attribute[1])

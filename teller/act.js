@@ -42,8 +42,13 @@ async (found, checks, act, arg) => {
       setTimeout(() => done(false), 250);
     });
   const same = (a, b) => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
-  const inView = (box) =>
-    box.bottom > 0 && box.right > 0 && box.top < innerHeight && box.left < innerWidth;
+  // the point the hit test asks about, the box's centre, is in the window (an edge in
+  // view is not enough: elementFromPoint answers nothing outside the window)
+  const inView = (box) => {
+    const x = box.left + box.width / 2;
+    const y = box.top + box.height / 2;
+    return x >= 0 && y >= 0 && x < innerWidth && y < innerHeight;
+  };
   const hits = (e) => {
     const box = e.getBoundingClientRect();
     const root = e.getRootNode();

@@ -461,6 +461,7 @@ class LocatorRepository:
         tries = 0
         while (remaining := deadline - time.monotonic()) > 0:
             answer: Any = None
+            root: Page | Frame | None = page
             try:
                 root = await self.frame(page, screen, key)
                 if root is not None and not by_playwright:
@@ -480,6 +481,9 @@ class LocatorRepository:
                 raise AmbiguousElement(self.console, screen, key, answer["ambiguous"])
             if isinstance(answer, dict) and answer.get("done"):
                 return answer
+            if root is None:  # its frame is not there (yet)
+                await frame_event(page, min(remaining, _DELAYS[-1]))
+                continue
             await asyncio.sleep(min(_DELAYS[min(tries, len(_DELAYS) - 1)], remaining))
             tries += 1
         return None

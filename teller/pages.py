@@ -4,9 +4,12 @@ A bot subclasses it, names its ``console`` and writes operator intents (``login`
 ``transfer``, ``find_note``) on top of these protected helpers:
 
 * finding by key in ``selectors/<console>.yaml``: ``_find``, ``_present``, ``_visible``,
-  ``_enabled``; acting: ``_fill`` (inputs, text areas, selects), ``_click``, ``_hover``, and
-  ``_dialog`` around an action that opens an alert, confirm or prompt; reading: ``_read``
-  (text, or a field's value), tables and ARIA grids: ``_table`` (rows by column name),
+  ``_enabled``; acting, as the screen's ``input`` says (``teller/_inputs.py``): ``_fill``
+  (inputs, text areas, selects), ``_select`` (an option by value or label), ``_check`` (a
+  checkbox or radio button), ``_click((screen, key))``, ``_hover``, ``_download`` (a
+  file's bytes, never saved under its suggested name), and ``_dialog`` around an action
+  that opens an alert, confirm or prompt; reading: ``_read`` (the text as the DOM holds
+  it, or a field's value), tables and ARIA grids: ``_table`` (rows by column name),
   ``_row_cells``. Every key names one element (several matches: ``AmbiguousElement``), and
   every action waits until its element is visible, enabled, still and not covered
   (``NotActionable`` names the check that never passed);
@@ -50,10 +53,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 from loguru import logger
@@ -68,25 +71,15 @@ from teller._errors import (
     ConsoleError,
     ConsoleTimeout,
     InDoubt,
-    NotActionable,
     ReferenceAlreadyUsed,
     SessionExpired,
     TellerError,
 )
+from teller._inputs import Inputs
 from teller._masking import mask_text
-from teller._page_scripts import (
-    CLICK,
-    FIELD_TAG,
-    HEADER_INDEX,
-    KEPT,
-    ROW_CELLS,
-    SET_VALUE,
-    TEXT,
-    VISIBLE,
-    WANTED,
-)
+from teller._page_scripts import HEADER_INDEX, ROW_CELLS, TEXT, VISIBLE, WANTED
 from teller.fence import before_effect
-from teller.locators import CLICK_CHECKS, FILL_CHECKS, LocatorRepository
+from teller.locators import LocatorRepository
 
 __all__ = ["AFTER_SUBMIT", "AfterSubmit", "Dialogs", "Effect", "Key", "PageObject"]
 
@@ -107,7 +100,7 @@ class Dialogs:
         return self.seen[-1][1] if self.seen else None
 
 
-class PageObject:
+class PageObject(Inputs):
     """One session on one console, in one browser page; subclass it once per console."""
 
     console: ClassVar[str]
@@ -126,11 +119,6 @@ class PageObject:
         # What the bot typed that must never reach an error, a log or a trace; set at login.
         self._secrets: tuple[str, ...] = ()
 
-    @property
-    def _timeout_ms(self) -> float:
-        """The timeout in milliseconds, as Playwright takes it."""
-        return self._timeout * 1000
-
     # -- finding elements by key ------------------------------------------------
 
     async def _frame(self, screen: str) -> Frame:
@@ -141,10 +129,6 @@ class PageObject:
         if root is None:  # no frameset: the session is gone or never began
             raise SessionExpired(self.console)
         return root.main_frame if isinstance(root, Page) else root
-
-    async def _find(self, screen: str, key: str) -> Locator:
-        """The element, once there; SelectorNotFound if no strategy matches within the timeout."""
-        return await self._locators.find(self._page, screen, key, timeout=self._timeout)
 
     async def _present(self, screen: str, key: str) -> bool:
         """Whether the element is there right now, without waiting (see ``_settled``)."""
@@ -164,126 +148,6 @@ class PageObject:
         return bool(
             await self._locators.run(self._page, screen, key, script, None, timeout=self._timeout)
         )
-
-    def _simulated(self, screen: str) -> bool:
-        return self._locators.screens[screen].input == "simulate"
-
-    async def _fill(self, screen: str, **values: str) -> None:
-        """Fill each field named by key with its value, in the order given; a ``<select>``
-        takes the option with that value or label.
-
-        As the screen's ``input`` says (selector file): Playwright's ``fill`` (or
-        ``select_option``), or (``simulate``) the value set in one call per field. Either
-        way the field must be visible, editable and not covered first, and must still hold
-        the value after the page's own handlers ran; otherwise it is waited for and set
-        again, until ``NotActionable`` names the check.
-        """
-        for key, value in values.items():
-            if self._simulated(screen):
-                await self._locators.run(
-                    self._page,
-                    screen,
-                    key,
-                    SET_VALUE,
-                    value,
-                    checks=FILL_CHECKS,
-                    timeout=self._timeout,
-                )
-            else:
-                await self._fill_by_playwright(screen, key, value)
-
-    async def _fill_by_playwright(self, screen: str, key: str, value: str) -> None:
-        deadline = time.monotonic() + self._timeout
-        while True:
-            field, tag = await self._locators.find_with(
-                self._page, screen, key, FIELD_TAG, value, FILL_CHECKS, self._timeout
-            )
-            async with self._named(screen, key, FILL_CHECKS):
-                if tag == "SELECT":
-                    await field.select_option(value, timeout=self._timeout_ms)
-                else:
-                    await field.fill(value, timeout=self._timeout_ms)
-            # read back through the finder: one page call, not Playwright's four
-            if await self._locators.run(
-                self._page, screen, key, KEPT, value, timeout=self._timeout
-            ):
-                return
-            if time.monotonic() > deadline:
-                raise NotActionable(self.console, screen, key, "value kept", self._timeout)
-            await asyncio.sleep(0.1)
-
-    async def _click(self, element: Locator | Key, screen: str | None = None) -> None:
-        """Click the element ``(screen, key)`` as its screen's ``input`` says: Playwright's
-        mouse click, or (``simulate``) the element's own ``click()`` in one call, once it
-        is visible, enabled, still and not covered. A click that starts a navigation of its
-        frame returns once the new document is there. A key or screen marked ``trusted``
-        (a page that tells a script's click from a person's) is always clicked with
-        Playwright's mouse: about one protocol round trip and Playwright's helper script in
-        the page more per click.
-
-        Click by key: a found ``Locator`` is clicked by Playwright's mouse in either mode
-        (``screen`` is then ignored; it is kept for the callers that pass one)."""
-        trusted = not isinstance(element, tuple) or self._locators.trusted(*element)
-        if isinstance(element, tuple) and self._simulated(element[0]) and not trusted:
-            await self._click_simulated(element)
-            return
-        if not isinstance(element, tuple):
-            await element.click(timeout=self._timeout_ms)
-            return
-        found = await self._find(*element)
-        async with self._named(*element, CLICK_CHECKS):
-            await found.click(timeout=self._timeout_ms)
-
-    @asynccontextmanager
-    async def _named(self, screen: str, key: str, checks: tuple[str, ...]) -> AsyncIterator[None]:
-        """Playwright's own action timing out: ``NotActionable`` naming the check that fails
-        (asked once, by Teller's checks), as ``simulate`` would."""
-        try:
-            yield
-        except PlaywrightTimeoutError:
-            check = await self._locators.failing(self._page, screen, key, checks)
-            raise NotActionable(self.console, screen, key, check, self._timeout) from None
-
-    async def _click_simulated(self, key: Key) -> None:
-        frame = await self._locators.frame(self._page, *key)
-        if frame is None:  # its frame is not there yet: wait for it (and the element) first
-            await self._find(*key)
-            frame = await self._locators.frame(self._page, *key)
-        mine = frame.main_frame if isinstance(frame, Page) else frame
-        navigated = asyncio.Event()
-
-        def on_navigated(other: Frame) -> None:
-            if other is mine:
-                navigated.set()
-
-        def on_download(_: Download) -> None:
-            navigated.set()  # the form's answer is a file: no new document will come
-
-        self._page.on("framenavigated", on_navigated)
-        self._page.on("download", on_download)
-        try:
-            navigating = await self._locators.run(
-                self._page,
-                *key,
-                CLICK,
-                None,
-                checks=CLICK_CHECKS,
-                timeout=self._timeout,
-                acts_once=True,
-            )
-            if navigating:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(navigated.wait(), self._timeout)
-        finally:
-            self._page.remove_listener("framenavigated", on_navigated)
-            self._page.remove_listener("download", on_download)
-
-    async def _hover(self, screen: str, key: str) -> None:
-        """Move Playwright's mouse over the element (in either mode: a page's hover styles
-        and mouseenter handlers need a real pointer)."""
-        element = await self._find(screen, key)
-        async with self._named(screen, key, CLICK_CHECKS):
-            await element.hover(timeout=self._timeout_ms)
 
     @asynccontextmanager
     async def _dialog(
@@ -312,18 +176,19 @@ class PageObject:
             self._page.remove_listener("dialog", answer)
 
     async def _text(self, locator: Locator, screen: str) -> str:
-        """The element's text; if it is still empty, once more after its page is parsed."""
+        """The element's text as ``_read`` gives it; if it is empty, once more after its
+        page is parsed."""
         text = str(await locator.evaluate(TEXT, timeout=self._timeout_ms) or "").strip()
-        if text:
-            return text
-        text = (await locator.inner_text(timeout=self._timeout_ms)).strip()
         if not text:
             await self._settled(screen)
-            text = (await locator.inner_text(timeout=self._timeout_ms)).strip()
+            text = str(await locator.evaluate(TEXT, timeout=self._timeout_ms) or "").strip()
         return text
 
     async def _read(self, screen: str, key: str) -> str:
-        """The text of the element ``key`` on ``screen`` (a field's value), once it is there."""
+        """The text of the element ``key`` on ``screen`` once it is there: as the DOM holds
+        it (``textContent``, every run of white space one space, trimmed; not ``innerText``,
+        which CSS changes: ``text-transform``, hidden parts, line breaks), or a field's
+        value (a select's: its option's value)."""
         text = await self._locators.run(self._page, screen, key, TEXT, None, timeout=self._timeout)
         if str(text or "").strip():
             return str(text).strip()
@@ -464,6 +329,47 @@ class PageObject:
                 task.cancel()
             if pending:
                 await asyncio.wait(pending)
+
+    async def _download(
+        self, screen: str, key: str, *, errors: Sequence[Key] = (), login_page: Key | None = None
+    ) -> tuple[bytes, str]:
+        """Click ``key`` (as the screen's ``input`` says) and wait for the download it
+        starts: its bytes and the file name the console suggests.
+
+        Whichever comes first: the download; one of ``errors`` (the console refusing in
+        words: ``ConsoleError`` with them, masked); ``login_page`` (``SessionExpired``);
+        nothing within the timeout (``ConsoleTimeout``). The file is read from Playwright's
+        own copy, which is then deleted: it is never written under the suggested name,
+        which may carry an account number. Name any copy the bot keeps itself.
+        """
+        waiter = asyncio.ensure_future(
+            self._page.wait_for_event("download", timeout=self._timeout_ms)
+        )
+        watched = (*errors, *([login_page] if login_page is not None else []))
+        found: tuple[Key | Literal["extra"], Any] | None = None
+        try:
+            await self._click((screen, key))
+            found = await self._first(*watched, extra=waiter)
+        finally:
+            if not waiter.done():
+                waiter.cancel()
+            elif (found is None or found[0] != "extra") and not waiter.cancelled():
+                if waiter.exception() is None:  # it came, but another answer won: not kept
+                    await waiter.result().delete()
+        if found is None:
+            raise ConsoleTimeout(self.console, screen, self._timeout)
+        which, what = found
+        if which == "extra":
+            download: Download = what
+            try:
+                data = Path(await download.path()).read_bytes()
+                return data, download.suggested_filename
+            finally:
+                await download.delete()
+        if which == login_page:
+            raise SessionExpired(self.console)
+        message = await self._message(what, screen)
+        raise ConsoleError(self.console, screen, f"{key} refused: {message}")
 
     async def _first_now(self, keys: tuple[Key, ...]) -> tuple[Key, Locator] | None:
         """Of the elements there now, the first in ``keys`` its first strategy finds, else the

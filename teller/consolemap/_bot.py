@@ -8,7 +8,6 @@ subclasses MapBot and overrides the one step.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import time
 from dataclasses import asdict
@@ -209,7 +208,12 @@ class MapBot(SpaPage):
             await self._open(statement.open, (screen, statement.export), statement)
             values = {**self._data, "account": account, "day": day}
             await self._set(screen, statement.fields, values)
-            data = await self._download((screen, statement.export), (screen, statement.error))
+            data, _ = await self._download(
+                screen,
+                statement.export,
+                errors=[(screen, statement.error)],
+                login_page=self.map.expired,
+            )
         transfers = parse_statement(data, statement.file, account=account, console=self.console)
         folder.mkdir(parents=True, exist_ok=True)
         path = keep_statement(folder / statement_name(account, day), transfers)
@@ -306,29 +310,6 @@ class MapBot(SpaPage):
         await self._set(overlay, confirm.fields, values)
         assert confirm.button is not None  # the model allows no overlay without one
         await effect.submit((overlay, confirm.button))
-
-    async def _download(self, export: Key, error: Key) -> bytes:
-        """Click ``export`` and take the file it downloads, never under the name the console
-        suggests (it may carry a full account number)."""
-        waiter = asyncio.ensure_future(
-            self._page.wait_for_event("download", timeout=self._timeout_ms)
-        )
-        try:
-            await self._click(export, export[0])
-            found = await self._first(error, self.map.expired, extra=waiter)
-        finally:
-            waiter.cancel()
-        if found is None:
-            raise ConsoleTimeout(self.console, export[0], self._timeout)
-        if found[0] == self.map.expired:
-            raise SessionExpired(self.console)
-        if found[0] == error:
-            message = await self._message(found[1], export[0])
-            raise ConsoleError(self.console, export[0], f"export refused: {message}")
-        download = found[1]
-        data = Path(await download.path()).read_bytes()
-        await download.delete()
-        return data
 
 
 _DISCARDS = 4

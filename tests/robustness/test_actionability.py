@@ -233,18 +233,27 @@ BELOW_THE_FOLD = """
 <div style="height: 3000px">A long page</div>
 <button onclick="note('far')">Far</button>"""
 
+# Only the button's top edge shows at the window's bottom: its centre is out of view.
+AT_THE_FOLD = """
+<div style="height: calc(100vh - 24px)">A page one window high</div>
+<button onclick="note('edge')" style="height: 40px">Edge</button>
+<div style="height: 3000px"></div>"""
 
-def test_below_the_fold(chromium: Chromium, runner: Runner) -> None:
-    """A button far below the window: scrolled into view and clicked."""
+
+@pytest.mark.parametrize(("screen", "name"), [("below_the_fold", "Far"), ("at_the_fold", "Edge")])
+def test_below_the_fold(chromium: Chromium, runner: Runner, screen: str, name: str) -> None:
+    """A button far below the window, or one whose centre is just below it: scrolled into
+    view and clicked."""
 
     async def playwright(page: Page) -> None:
-        await page.get_by_role("button", name="Far", exact=True).click()
+        await page.get_by_role("button", name=name, exact=True).click()
 
     async def teller(bot: Robust, page: Page) -> None:
-        await bot._click(("below_the_fold", "far"), "below_the_fold")
+        await bot._click((screen, "button"))
 
-    seen = chromium.run(runner, html=BELOW_THE_FOLD, playwright=playwright, teller=teller)
-    assert seen == Seen(None, ["far"])
+    html = BELOW_THE_FOLD if screen == "below_the_fold" else AT_THE_FOLD
+    seen = chromium.run(runner, html=html, playwright=playwright, teller=teller)
+    assert seen == Seen(None, [name.lower() if name == "Far" else "edge"])
 
 
 NESTED_MARKUP = """

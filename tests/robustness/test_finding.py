@@ -288,3 +288,88 @@ def test_aria_roles_and_labels(chromium: Chromium, runner: Runner) -> None:
 
     seen = chromium.run(runner, html=ARIA, playwright=playwright, teller=teller)
     assert seen == Seen(None, ["span PAY-0001"])
+
+
+# A legacy form: fields placed by the text in the cell before them or above them.
+ANCHORS = """
+<table>
+<tr><td>付款賬號&nbsp;Debit account：</td>
+    <td><input id=acct oninput="note('account ' + this.value)"></td></tr>
+<tr style="display: none"><td>Amount</td><td><input id=old oninput="note('old')"></td></tr>
+<tr><td><b>Amount</b></td><td><input id=amount oninput="note('amount ' + this.value)"></td></tr>
+<tr><td colspan=2>Memo</td><td>Value date</td></tr>
+<tr><td><input id=memo oninput="note('memo ' + this.value)"></td><td>-</td>
+    <td><input id=vdate oninput="note('date ' + this.value)"></td></tr>
+</table>
+<button class=pay style="display: none" onclick="note('hidden pay')">Pay</button>
+<button class=pay onclick="note('pay')">Pay</button>"""
+
+_CELL_TEXT = "normalize-space(translate(., '\u00a0', ' '))"
+ANCHOR_CASES: dict[str, tuple[str, str, Seen]] = {
+    # key: plain Playwright's XPath for it, the value typed, the outcome
+    "account": (
+        f"//td[{_CELL_TEXT} = '付款賬號 Debit account：']/following-sibling::td[1]//input",
+        "6222",
+        Seen(None, ["account 6222"]),
+    ),
+    "amount": (  # the hidden row's field too: ambiguous
+        f"//td[{_CELL_TEXT} = 'Amount']/following-sibling::td[1]//input",
+        "9.99",
+        Seen(Raised("ambiguous"), []),
+    ),
+    "amount_visible": (
+        f"//td[{_CELL_TEXT} = 'Amount']/following-sibling::td[1]//input",
+        "9.99",
+        Seen(None, ["amount 9.99"]),
+    ),
+    "memo": (
+        f"//td[{_CELL_TEXT} = 'Memo']/parent::tr/following-sibling::tr[1]/td[1]//input",
+        "rent",
+        Seen(None, ["memo rent"]),
+    ),
+    "value_date": (  # the third cell: the label row's first cell spans two columns
+        f"//td[{_CELL_TEXT} = 'Value date']/parent::tr/following-sibling::tr[1]/td[3]//input",
+        "2026-11-28",
+        Seen(None, ["date 2026-11-28"]),
+    ),
+}
+
+
+@pytest.mark.parametrize("key", list(ANCHOR_CASES))
+def test_fields_beside_and_below_their_label_cells(
+    chromium: Chromium, runner: Runner, key: str
+) -> None:
+    """``{beside: ...}`` and ``{below: ...}`` find what an XPath a person would write finds;
+    a hidden row's copy makes the key ambiguous unless ``visible: true``."""
+    xpath, value, outcome = ANCHOR_CASES[key]
+
+    async def playwright(page: Page) -> None:
+        field = page.locator(f"xpath={xpath}")
+        if key.endswith("_visible"):
+            field = field.filter(visible=True)
+        await field.fill(value)
+
+    async def teller(bot: Robust, page: Page) -> None:
+        await bot._fill("anchors", **{key: value})
+
+    timeout = FAILING if isinstance(outcome.result, Raised) else TIMEOUT
+    seen = chromium.run(runner, html=ANCHORS, playwright=playwright, teller=teller, timeout=timeout)
+    assert seen == outcome
+
+
+@pytest.mark.parametrize(("key", "outcome"), [("pay", Raised("ambiguous")), ("pay_visible", None)])
+def test_a_hidden_copy_of_a_button(
+    chromium: Chromium, runner: Runner, key: str, outcome: Raised | None
+) -> None:
+    """Two "Pay" buttons, one hidden: ambiguous as CSS, one with ``visible: true``."""
+
+    async def playwright(page: Page) -> None:
+        button = page.locator("button.pay")
+        await (button.filter(visible=True) if key == "pay_visible" else button).click()
+
+    async def teller(bot: Robust, page: Page) -> None:
+        await bot._click(("anchors", key))
+
+    timeout = FAILING if outcome else TIMEOUT
+    seen = chromium.run(runner, html=ANCHORS, playwright=playwright, teller=teller, timeout=timeout)
+    assert seen == Seen(outcome, [] if outcome else ["pay"])

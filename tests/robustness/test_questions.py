@@ -274,6 +274,8 @@ READ = """
 <select id=kind><option value=SAL>Salary</option><option value=BON selected>Bonus</option></select>
 <label for=empty>Empty</label><input id=empty>
 <p id=balance>  Balance:   <b>1,000.00</b> </p>
+<p id=shout style="text-transform: uppercase">Paid  in
+  full</p>
 <script>amount.value = "99.50";</script>"""
 
 READ_CASES = {
@@ -282,11 +284,13 @@ READ_CASES = {
     "kind": "BON",
     "empty": "",
     "balance": "Balance: 1,000.00",
+    "shout": "Paid in full",  # as the DOM holds it, not as CSS shows it (PAID IN FULL)
 }
 
 
 def test_read(chromium: Chromium, runner: Runner) -> None:
-    """The value of an input, a textarea and a select; the text of anything else."""
+    """The value of an input, a textarea and a select; the text of anything else, as the
+    DOM holds it (textContent, white space folded), whatever CSS makes of it."""
 
     async def playwright(page: Page) -> dict[str, str]:
         return {
@@ -295,6 +299,7 @@ def test_read(chromium: Chromium, runner: Runner) -> None:
             "kind": await page.get_by_label("Kind", exact=True).input_value(),
             "empty": await page.get_by_label("Empty", exact=True).input_value(),
             "balance": (await page.locator("#balance").inner_text()).strip(),
+            "shout": " ".join((await page.locator("#shout").text_content() or "").split()),
         }
 
     async def teller(bot: Robust, page: Page) -> dict[str, str]:

@@ -220,3 +220,48 @@ def test_a_wait_the_finder_cannot_watch_is_asked_through_playwright(tmp_path: Pa
             return done, never
 
     assert run(check()) == ({"done": True}, None)
+
+
+def test_anchors_and_visible_in_a_selector_file(tmp_path: Path) -> None:
+    path = tmp_path / "legacy.yaml"
+    path.write_text(
+        """
+console: legacy
+version: "1"
+screens:
+  s:
+    elements:
+      amount: {strategies: [{beside: 金額 Amount, exact: true}, {below: Amount}]}
+      pay: {visible: true, strategies: [{css: button.pay}, {role: button, name: Pay}]}
+""",
+        encoding="utf-8",
+    )
+    repo = LocatorRepository.load(path)
+    amount = repo.element("s", "amount").strategies
+    assert [(s.kind, s.describe()) for s in amount] == [
+        ("beside", "beside='金額 Amount'"),
+        ("below", "below='Amount'"),
+    ]
+    assert [s.visible for s in repo.element("s", "pay").strategies] == [True, True]
+    assert [s.visible for s in amount] == [False, False]
+
+
+@pytest.mark.parametrize(
+    ("strategy", "words"),
+    [
+        ("{beside: '  \u00a0 '}", "needs some text"),
+        ("{below: Amount, css: input}", "exactly one of"),
+        ("{beside: Amount, name: x}", "only goes with 'role'"),
+    ],
+)
+def test_an_anchor_without_text_is_refused_when_the_file_is_read(
+    tmp_path: Path, strategy: str, words: str
+) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "console: x\nversion: '1'\nscreens:\n  s:\n    elements:\n"
+        f"      e: {{strategies: [{strategy}]}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=words):
+        LocatorRepository.load(path)

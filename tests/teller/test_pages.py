@@ -262,3 +262,19 @@ def test_exported_names() -> None:
         "Key",
         "PageObject",
     ]
+
+
+@pytest.mark.e2e
+def test_a_message_is_the_text_the_dom_holds_not_what_css_shows(
+    locators: LocatorRepository,
+) -> None:
+    html = '<p id=message style="text-transform: uppercase">Account  closed,\n see branch</p>'
+
+    async def scenario(bot: Demo, page: Page) -> tuple[str, str]:
+        message = await bot._message(page.locator("#message"), "form")
+        return message, await bot._read("form", "message")
+
+    assert on_page(locators, html, scenario) == (
+        "Account closed, see branch",
+        "Account closed, see branch",
+    )

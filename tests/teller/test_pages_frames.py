@@ -87,9 +87,12 @@ def test_a_late_inner_frame_is_waited_for_and_used(tmp_path: Path, mode: str) ->
 
 
 @pytest.mark.parametrize("mode", ["fill", "simulate"])
-def test_the_frame_helpers_and_first_wait_for_the_inner_frame(tmp_path: Path, mode: str) -> None:
+def test_the_frame_helpers_wait_for_and_first_wait_for_the_inner_frame(
+    tmp_path: Path, mode: str
+) -> None:
     async def scenario(bot: Demo, page: Page) -> tuple[str, object]:
-        frame = await bot._frame("inner")  # asked at once: waited for
+        await bot._wait_for("inner", "status", text="unpaid")  # asked at once: waited for
+        frame = await bot._frame("inner")
         await bot._settled("inner")
         found = await bot._first(("inner", "pay"))
         return frame.name, None if found is None else found[0]
