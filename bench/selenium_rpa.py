@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench._lines import LABELS  # noqa: E402
 from bench._sequential import main  # noqa: E402
+from tests._console_server import Server  # noqa: E402
 
 CLIENT = "rpaframework selenium"
 RESULTS = Path(__file__).resolve().parent / "results" / f"{Path(__file__).stem}.jsonl"
@@ -64,8 +65,9 @@ def by_label(label: str) -> str:
     return f'xpath://input[@id=//label[normalize-space()="{label}"]/@for]'
 
 
-def pay(base_url: str, user: str, password: str, lines: list[dict[str, str]]) -> list[str]:
-    """Pay every line, one after the other; return the transaction numbers."""
+def pay(server: Server, lines: list[dict[str, str]]) -> list[str]:
+    """Pay every line on corebank, one after the other; return the transaction numbers."""
+    base_url, user, password = server.base_url, server.user, server.password
     txn_numbers = []
     browser = Selenium(run_on_failure="Nothing")  # no failure screenshots into the repo
     browser.open_browser(
@@ -95,4 +97,4 @@ def pay(base_url: str, user: str, password: str, lines: list[dict[str, str]]) ->
 
 
 if __name__ == "__main__":
-    main(__doc__, CLIENT, CHROMIUM, pay, RESULTS)
+    main(__doc__, CLIENT, CHROMIUM, {"corebank": pay}, RESULTS)

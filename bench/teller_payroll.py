@@ -1,6 +1,13 @@
 """Teller's payroll flow over 1,000 lines at 1, 2, 4 and 8 contexts, console at 0 and 150 ms.
 
     .venv/bin/python bench/teller_payroll.py --lines 1000 --contexts 1 2 4 8 --latency-ms 0 150
+    .venv/bin/python bench/teller_payroll.py --console coreplus --lines 200 --contexts 4 --latency-ms 0
+
+``--console`` picks the sandbox console (``corebank``, the default, or ``coreplus``; several
+are measured one after the other) and with it the flow: the project's ``teller.toml`` flow
+that runs payroll on that console (``[flows.payroll]`` on corebank,
+``[flows.payroll-coreplus]`` on coreplus), with its console map and its policy file, as
+``teller run`` would take them.
 
 ``--input fill`` or ``--input simulate`` measures every screen in that input mode (the
 selector files copied into the temp project and rewritten); ``shipped`` (the default)
@@ -14,7 +21,8 @@ download and the reconciliation report after it are ``finish_s``. CPU is of the 
 process tree by process kind, Python split by py-spy (`bench/_cpu.py`). ``store_wall_s``
 is the wall time per item spent inside the store's calls while the runner works (the
 store is synchronous: all contexts wait while it commits). Every measurement ends with
-the console's ledger: each line paid once.
+the console's ledger: each line paid once, to its account, with its amount, and the
+receipt the store holds for it is the ledger's transaction number.
 """
 
 from __future__ import annotations
@@ -36,14 +44,13 @@ import yaml  # noqa: E402
 from loguru import logger  # noqa: E402
 
 from bench._cpu import CpuMeter  # noqa: E402
-from bench._lines import check_ledger, sample_batch  # noqa: E402
-from flows.payroll import PayrollFlow  # noqa: E402
+from bench._lines import CONSOLES, check_ledger, console_server, sample_batch  # noqa: E402
+from teller.flow import load_flow  # noqa: E402
 from teller.logs import add_run_log, configure  # noqa: E402
 from teller.runner import Runner  # noqa: E402
 from teller.runs import submit  # noqa: E402
-from teller.settings import load_settings  # noqa: E402
+from teller.settings import Settings, load_settings  # noqa: E402
 from teller.store import Item, Store, open_store  # noqa: E402
-from tests._console_server import start_corebank  # noqa: E402
 
 _TIMED = (
     "claim",
@@ -74,10 +81,12 @@ def _time_store(store: Store, spent: list[float]) -> None:
         setattr(store, name, timed)
 
 
-def _selectors(tmp: Path, mode: str) -> None:
-    """The project's selector files in ``tmp``: as shipped (a link), or copied with every
-    screen's ``input:`` set to ``mode`` (as the end-to-end tests' ``set_input`` does), so the
-    same batch can be measured in ``fill`` and in ``simulate``."""
+def _project(tmp: Path, mode: str) -> None:
+    """The project's policy files (linked) and selector files in ``tmp``: the selectors as
+    shipped (a link), or copied with every screen's ``input:`` set to ``mode`` (as the
+    end-to-end tests' ``set_input`` does), so the same batch can be measured in ``fill`` and
+    in ``simulate``."""
+    (tmp / "policies").symlink_to(ROOT / "policies")
     if mode == "shipped":
         (tmp / "selectors").symlink_to(ROOT / "selectors")
         return
@@ -89,29 +98,41 @@ def _selectors(tmp: Path, mode: str) -> None:
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
 
 
+def payroll_flow(settings: Settings, console: str) -> str:
+    """The name of the project's flow that runs payroll on ``console`` (teller.toml)."""
+    for name, configured in settings.flows.items():
+        if (configured.flow or name) == "payroll" and (configured.console or "corebank") == console:
+            return name
+    raise ValueError(f"teller.toml: no [flows.*] runs payroll on the console {console!r}")
+
+
 def measure(
-    contexts: int, lines: int, latency_ms: int, input_mode: str = "shipped", **overrides: Any
+    contexts: int,
+    lines: int,
+    latency_ms: int,
+    input_mode: str = "shipped",
+    console: str = "corebank",
+    **overrides: Any,
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        _selectors(tmp, input_mode)
-        with start_corebank(tmp, latency_ms=latency_ms) as server:
+        _project(tmp, input_mode)
+        with console_server(console, tmp, latency_ms=latency_ms) as server:
+            where = {"base_url": server.base_url, "user": server.user, "password": server.password}
+            if server.totp_seed is not None:
+                where["totp"] = server.totp_seed
             settings = load_settings(
                 ROOT,
-                consoles={
-                    "corebank": {
-                        "base_url": server.base_url,
-                        "user": server.user,
-                        "password": server.password,
-                    }
-                },
+                consoles={console: where},
                 database_url=f"sqlite:///{tmp / 'teller.db'}",
                 contexts=contexts,
                 **overrides,
             )
-            # the run folder (run log, evidence, report) goes to the temp folder
+            # the run folder (run log, evidence, report) goes to the temp folder, and with
+            # it the console maps and policies linked there
             settings = settings.model_copy(update={"project": tmp})
-            flow = PayrollFlow()
+            flow_name = payroll_flow(settings, console)
+            flow = load_flow(flow_name, settings=settings)
             path = sample_batch(tmp, lines, server)
             store = open_store(settings)
             run_id = submit(settings, store, flow, flow.load(path), submitted_by="bench")
@@ -130,8 +151,10 @@ def measure(
                 ended = time.perf_counter()
             logger.remove(sink)
             items = store.items(run_id)
-            done = [i.key for i in items if i.state == "done"]
-            check_ledger(server, done)
+            done = [i for i in items if i.state == "done"]
+            check_ledger(server, {i.key: (i.payload["account_no"], i.amount) for i in done})
+            txn_nos = dict(server.rows("SELECT reference, txn_no FROM transfers"))
+            assert all(txn_nos[i.key] == i.receipt for i in done), "a receipt not the ledger's"
             store.close()
     seconds = last[0] - started
     python_split = {k: v for k, v in meter.seconds.items() if k.startswith("python: ")}
@@ -139,6 +162,8 @@ def measure(
     total = sum(processes.values())
     return {
         "client": "teller",
+        "console": console,
+        "flow": flow_name,
         "concurrency": contexts,
         "latency_ms": latency_ms,
         "input": input_mode,
@@ -157,6 +182,7 @@ def measure(
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--console", choices=sorted(CONSOLES), nargs="+", default=["corebank"])
     parser.add_argument("--lines", type=int, default=1000)
     parser.add_argument("--contexts", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--latency-ms", type=int, nargs="+", default=[0, 150])
@@ -171,16 +197,17 @@ def main() -> None:
     args = parser.parse_args()
     configure(level="WARNING")
     overrides = {"trace_failures": False} if args.no_trace else {}
-    for latency in args.latency_ms:
-        for contexts in args.contexts:
-            result = measure(contexts, args.lines, latency, args.input, **overrides)
-            line = json.dumps(result, ensure_ascii=False)
-            print(line, flush=True)
-            if args.record:
-                out = ROOT / "bench" / "results" / "teller_payroll.jsonl"
-                out.parent.mkdir(exist_ok=True)
-                with out.open("a", encoding="utf-8") as file:
-                    file.write(line + "\n")
+    for console in args.console:
+        for latency in args.latency_ms:
+            for contexts in args.contexts:
+                result = measure(contexts, args.lines, latency, args.input, console, **overrides)
+                line = json.dumps(result, ensure_ascii=False)
+                print(line, flush=True)
+                if args.record:
+                    out = ROOT / "bench" / "results" / "teller_payroll.jsonl"
+                    out.parent.mkdir(exist_ok=True)
+                    with out.open("a", encoding="utf-8") as file:
+                        file.write(line + "\n")
 
 
 if __name__ == "__main__":

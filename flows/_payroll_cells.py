@@ -39,7 +39,7 @@ ACCOUNT_FIELDS = {"account_no", "debit_account"}
 Cell = Any  # what a reader gives for a cell: str, int, float, bool, datetime, date or None
 Rows = list[list[Cell]]  # the list's item i is Excel row i + 1
 
-MEMO_MAX = 40
+MEMO_MAX = 200  # a memo is short text; each console says its own limit (its map's rules)
 CENT = Decimal("0.01")
 # Excel keeps 15 significant digits of a number; beyond that a number cell holds noise.
 _EXCEL_DIGITS = 15

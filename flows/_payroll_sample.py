@@ -143,7 +143,11 @@ def write_sample(
 def register_accounts(
     base_url: str, accounts: list[SampleAccount], *, timeout: float = 10.0
 ) -> int:
-    """Create or update ``accounts`` in a sandbox console; return how many it upserted."""
+    """Create or update ``accounts`` in a sandbox console; return how many it upserted.
+
+    The first is the company's, marked as the operator's own debit account (a console
+    that offers its operator a choice of debit accounts lists it; others ignore it).
+    """
     url = f"{base_url.rstrip('/')}/admin/accounts"
     payload = {
         "accounts": [
@@ -153,8 +157,9 @@ def register_accounts(
                 "name": a.name,
                 "balance": str(a.balance),
                 "status": a.status,
+                "debit": index == 0,
             }
-            for a in accounts
+            for index, a in enumerate(accounts)
         ]
     }
     try:

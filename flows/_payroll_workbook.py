@@ -15,7 +15,7 @@ checked by a pydantic type that sees the raw cell; what spans rows comes after.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -50,7 +50,9 @@ from flows._payroll_cells import (
     to_money,
 )
 from flows._payroll_files import Problems, pick_sheet, read_bytes, read_sheets
+from teller import mask_account
 from teller._errors import InputError
+from teller.consolemap import FieldRule
 from teller.settings import InputLimits
 
 __all__ = ["PayrollBatch", "PayrollLine", "load_payroll"]
@@ -58,7 +60,12 @@ __all__ = ["PayrollBatch", "PayrollLine", "load_payroll"]
 # A title row or two above the header is common in payroll sheets: look this far down for it.
 _HEADER_SEARCH_ROWS = 10
 
-REFERENCE_MAX = 40  # the console's reference field holds "batch_id:employee_id" in 40 characters
+# What each console rule (its map's ``rules:``) is checked on: the line's field, its label
+_RULED = {
+    "credit_account": ("account_no", "an account"),
+    "payee_name": ("name", "a name"),
+    "memo": ("memo", "a memo"),
+}
 
 
 class PayrollLine(BaseModel):
@@ -102,14 +109,20 @@ class PayrollBatch(BaseModel):
             raise ValueError(f"control total {self.control_total} but lines sum to {total}")
         if len({line.employee_id.casefold() for line in self.lines}) != len(self.lines):
             raise ValueError("an employee appears more than once")
-        if any(len(self.reference(line)) > REFERENCE_MAX for line in self.lines):
-            raise ValueError(f"a reference is longer than {REFERENCE_MAX} characters")
         return self
 
 
-def load_payroll(path: Path, *, limits: InputLimits | None = None) -> PayrollBatch:
+def load_payroll(
+    path: Path,
+    *,
+    limits: InputLimits | None = None,
+    rules: Mapping[str, FieldRule] | None = None,
+    console: str = "the",
+) -> PayrollBatch:
     """Read and validate a payroll workbook; raise :class:`InputError` listing every problem.
 
+    ``rules`` are what the ``console`` the batch is paid into accepts (its map's
+    ``rules:``): a line it would refuse is a problem of the workbook, found now.
     The file is read once: its SHA-256 is of the very bytes that are parsed and validated.
     """
     path = Path(path)
@@ -120,9 +133,11 @@ def load_payroll(path: Path, *, limits: InputLimits | None = None) -> PayrollBat
     batch_sheet = pick_sheet(sheets, BATCH_SHEET, problems)
     payroll_sheet = pick_sheet(sheets, PAYROLL_SHEET, problems)
     batch = _read_batch(*batch_sheet, problems) if batch_sheet else None
-    table = _read_lines(*payroll_sheet, problems) if payroll_sheet else None
+    where = f"{console} console"
+    table = _read_lines(*payroll_sheet, problems, rules or {}, where) if payroll_sheet else None
     if batch is not None and table is not None:
         _check_across(batch, table, problems)
+        _check_console(batch, table, rules or {}, where, problems)
     if problems.items:
         raise InputError(problems.items)
     assert batch is not None and table is not None  # no problems means both sheets were read
@@ -189,12 +204,16 @@ class _LineTable:
     lines: list[PayrollLine | None]
     employees: list[tuple[int, str]]  # (row, employee ID) wherever one was written
     amounts: list[Decimal | None]
+    rules: Mapping[str, FieldRule]  # what the console takes (its map's rules), by its field
+    console: str  # "the corebank console", for the problems the rules find
 
     def header(self, name: str) -> str:
         return self.columns[name][1] if name in self.columns else LINE_COLUMNS[name][0]
 
 
-def _read_lines(sheet: str, rows: Rows, problems: Problems) -> _LineTable | None:
+def _read_lines(
+    sheet: str, rows: Rows, problems: Problems, rules: Mapping[str, FieldRule], console: str
+) -> _LineTable | None:
     start = _find_header(rows)
     if start is None:
         headers = ", ".join(names[0] for names in LINE_COLUMNS.values())
@@ -203,7 +222,7 @@ def _read_lines(sheet: str, rows: Rows, problems: Problems) -> _LineTable | None
         )
         return None
     columns = _map_columns(sheet, rows[start], start + 1, problems)
-    table = _LineTable(sheet, columns, lines=[], employees=[], amounts=[])
+    table = _LineTable(sheet, columns, [], [], [], rules, console)
     for number, row in enumerate(rows[start + 1 :], start=start + 2):
         # The whole row counts: a stray note or total is something to look at, never skipped.
         if all(is_blank(value) for value in row):
@@ -257,19 +276,40 @@ def _read_line(number: int, row: list[Cell], table: _LineTable, problems: Proble
     employee = cell_text(raw.get("employee_id"))
     if employee:
         table.employees.append((number, employee))
+    failed: set[str] = set()
     try:
-        line = PayrollLine.model_validate({"row": number, **raw})
+        line: PayrollLine | None = PayrollLine.model_validate({"row": number, **raw})
     except ValidationError as exc:
-        table.lines.append(None)
-        table.amounts.append(_try(to_money, raw.get("amount")))
+        line = None
         for error in exc.errors():
             name = str(error["loc"][0])
+            failed.add(name)
             if name in table.columns:
                 shown = show_cell(raw[name], account=name in ACCOUNT_FIELDS)
                 problems.add(table.sheet, number, table.header(name), error["msg"], shown)
-        return
+    _check_cells(number, raw, line, failed, table, problems)
     table.lines.append(line)
-    table.amounts.append(line.amount)
+    table.amounts.append(line.amount if line else _try(to_money, raw.get("amount")))
+
+
+def _check_cells(
+    number: int,
+    raw: dict[str, Cell],
+    line: PayrollLine | None,
+    failed: set[str],
+    table: _LineTable,
+    problems: Problems,
+) -> None:
+    """Check the row's values the console takes against what it accepts (its map's rules)."""
+    for field, (name, label) in _RULED.items():
+        rule = table.rules.get(field)
+        if rule is None or name in failed or name not in table.columns:
+            continue
+        value = getattr(line, name) if line is not None else cell_text(raw[name])
+        if value and (broken := rule.broken(value)):
+            shown = mask_account(value) if name == "account_no" else value
+            expected = f"{label} of {broken}, as the {table.console} accepts"
+            problems.add(table.sheet, number, table.header(name), expected, shown)
 
 
 def _check_across(batch: _BatchFields, table: _LineTable, problems: Problems) -> None:
@@ -299,16 +339,39 @@ def _check_across(batch: _BatchFields, table: _LineTable, problems: Problems) ->
                 "each employee once",
                 f"{employee!r} in rows {first} and {row}",
             )
-    batch_id = batch.values.get("batch_id")
-    if batch_id is not None:
-        room = REFERENCE_MAX - len(batch_id) - 1
-        for row, employee in table.employees:
-            if len(employee) > room:
-                expected = (
-                    f"an employee ID of at most {room} characters, so that the reference"
-                    f" 'batch ID:employee ID' fits the console's {REFERENCE_MAX}"
-                )
-                problems.add(payroll, row, column, expected, employee)
+
+
+def _check_console(
+    batch: _BatchFields,
+    table: _LineTable,
+    rules: Mapping[str, FieldRule],
+    console: str,
+    problems: Problems,
+) -> None:
+    """Check each value the console takes against what it accepts (its map's rules)."""
+    debit, rule = batch.values.get("debit_account"), rules.get("debit_account")
+    if debit is not None and rule is not None and (broken := rule.broken(debit)):
+        where = batch.rows["debit_account"]
+        problems.add(
+            batch.sheet,
+            where,
+            "B",
+            f"an account of {broken}, as the {console} accepts",
+            mask_account(debit),
+        )
+    batch_id, rule = batch.values.get("batch_id"), rules.get("reference")
+    for row, employee in table.employees if batch_id is not None and rule is not None else ():
+        reference = f"{batch_id}:{employee}"
+        if not (broken := rule.broken(reference)):
+            continue
+        expected = f"an employee ID whose reference 'batch ID:employee ID' has {broken}"
+        if rule.max_chars is not None and len(reference) > rule.max_chars:
+            room = rule.max_chars - len(batch_id) - 1
+            expected = (
+                f"an employee ID of at most {room} characters, so that the reference"
+                f" 'batch ID:employee ID' fits the {console}'s {rule.max_chars}"
+            )
+            problems.add(table.sheet, row, table.header("employee_id"), expected, employee)
 
 
 def _at(row: list[Cell], index: int) -> Cell:

@@ -1,8 +1,13 @@
-"""Batch payroll disbursement (批量代發(fā)工資): one transfer per payroll line on the core-banking console."""
+"""Batch payroll disbursement (批量代發(fā)工資): one transfer per payroll line on a core-banking console.
+
+The flow talks only to the payment protocol (``teller.payments``): the console it pays
+into is configuration (``[flows.payroll] console``, default corebank), reached through
+its console map (``selectors/<console>.yaml``) or a bot registered for it.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -10,7 +15,6 @@ from typing import Any
 from loguru import logger
 from playwright.async_api import BrowserContext
 
-from bots.corebank import CoreBank, Transfer
 from flows._payroll_sample import Sample, register_accounts, write_sample
 from flows._payroll_workbook import load_payroll
 from reports.reconciliation import (
@@ -22,8 +26,10 @@ from reports.reconciliation import (
     write_reconciliation,
 )
 from teller import OtherFigures, mask_account
-from teller.flow import Batch, Flow, FlowEnv
+from teller.consolemap import field_rules, open_payments
+from teller.flow import Batch, Flow, FlowEnv, console_map
 from teller.gate import GateLine
+from teller.payments import Order, Payments, Posted
 from teller.store import AuditRecord, Item, NewItem, Run, now
 
 __all__ = ["PayrollFlow"]
@@ -36,9 +42,11 @@ class PayrollFlow(Flow):
 
     name = "payroll"
     console = CONSOLE
+    moves_money = True
 
     def load(self, path: Path) -> Batch:
-        batch = load_payroll(path, limits=self.limits)
+        rules = field_rules(console_map(self.settings, self._console)) if self.settings else {}
+        batch = load_payroll(path, limits=self.limits, rules=rules, console=self._console)
         items = [
             NewItem(
                 seq=seq,
@@ -78,39 +86,48 @@ class PayrollFlow(Flow):
             day=date.fromisoformat(info["pay_date"]),
         )
 
-    def secrets(self, env: FlowEnv) -> tuple[str, ...]:
-        return env.settings.console_secrets(CONSOLE)
+    @property
+    def _console(self) -> str:
+        return self.console or CONSOLE
 
-    async def open(self, context: BrowserContext, env: FlowEnv) -> CoreBank:
-        console = env.settings.console(CONSOLE)
-        bot = CoreBank(
+    def secrets(self, env: FlowEnv) -> tuple[str, ...]:
+        return env.settings.console_secrets(self._console)
+
+    async def open(self, context: BrowserContext, env: FlowEnv) -> Payments:
+        console = env.settings.console(self._console)
+        bot = open_payments(
             await context.new_page(),
+            env.locators(self._console),
             base_url=console.base_url,
-            locators=env.locators(CONSOLE),
             timeout=console.timeout,
         )
         await self.reopen(bot, env)
         return bot
 
     async def reopen(self, session: Any, env: FlowEnv) -> None:
-        console = env.settings.console(CONSOLE)
-        await session.login(console.user, env.settings.console_password(CONSOLE))
-        env.audit("login", f"{CONSOLE} as {console.user}")
+        name, settings = self._console, env.settings
+        user = settings.console(name).user
+        await session.login(
+            user, settings.console_password(name), lambda: settings.console_code(name)
+        )
+        env.audit("login", f"{name} as {user}")
 
     async def process(self, session: Any, item: Item, env: FlowEnv) -> str:
         line = item.payload
-        bot: CoreBank = session
+        bot: Payments = session
         return await bot.transfer(
-            debit_account=line["debit_account"],
-            credit_account=line["account_no"],
-            payee_name=line["name"],
-            amount=Decimal(line["amount"]),
-            reference=item.key,
-            memo=line["memo"],
+            Order(
+                debit_account=line["debit_account"],
+                credit_account=line["account_no"],
+                payee_name=line["name"],
+                amount=Decimal(line["amount"]),
+                reference=item.key,
+                memo=line["memo"],
+            )
         )
 
     async def lookup(self, session: Any, item: Item, env: FlowEnv) -> str | None:
-        bot: CoreBank = session
+        bot: Payments = session
         found = await bot.find_transfer(item.key)
         if found is None:
             return None
@@ -123,16 +140,16 @@ class PayrollFlow(Flow):
         if differences:
             # the reference is ours, so money moved, but not as the line said: not "done"
             logger.error("{} found on the console with other figures than the line", item.key)
-            raise OtherFigures(CONSOLE, item.key, found.txn_no, differences)
+            raise OtherFigures(self._console, item.key, found.txn_no, differences)
         return found.txn_no
 
     async def finish(self, session: Any, run: Run, env: FlowEnv) -> Path:
-        bot: CoreBank = session
-        statement: list[Transfer] = []
+        bot: Payments = session
+        statement: list[Posted] = []
         downloads: list[Path] = []
         # the console dates its postings in its own time zone; the store's clock is UTC
-        day = run.created_at.date() - timedelta(days=1)
-        while day <= date.today():
+        day = run.created_at.replace(tzinfo=UTC).astimezone(bot.zone).date() - timedelta(days=1)
+        while day <= datetime.now(bot.zone).date():
             csv, lines = await bot.statement(
                 account=run.info["debit_account"], day=day, folder=env.folder
             )
@@ -229,7 +246,7 @@ def _audit_line(record: AuditRecord) -> AuditLine:
     )
 
 
-def _statement_line(t: Transfer) -> StatementLine:
+def _statement_line(t: Posted) -> StatementLine:
     return StatementLine(
         txn_no=t.txn_no,
         posted_at=t.posted_at,

@@ -235,6 +235,9 @@ class InputError(TellerError):
 
     def __init__(self, problems: list[InputProblem]) -> None:
         self.problems = list(problems)
+        self.moves_money = True
+        """Whether the batch would have moved money (the flow's ``moves_money``): how a
+        command words "nothing was paid" / "nothing was done"."""
         lines = "\n".join(f"  - {p}" for p in self.problems)
         super().__init__(f"input rejected, {len(self.problems)} problem(s):\n{lines}")
 

@@ -77,9 +77,12 @@ async def launch(
     )
 
 
-async def new_context(browser: Browser) -> BrowserContext:
-    """A fresh, isolated context (one console session) that accepts downloads."""
-    return await browser.new_context(accept_downloads=True, locale="zh-CN")
+async def new_context(
+    browser: Browser, *, locale: str = "zh-CN", timezone_id: str | None = None
+) -> BrowserContext:
+    """A fresh, isolated context (one console session) that accepts downloads, in the
+    console's locale and (if given) time zone (``[consoles.NAME] locale``, ``timezone``)."""
+    return await browser.new_context(accept_downloads=True, locale=locale, timezone_id=timezone_id)
 
 
 async def save_evidence(

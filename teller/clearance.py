@@ -28,7 +28,7 @@ from teller._errors import ConfigError
 from teller.flow import Flow
 from teller.gate import Decision, Gate, GateLine, History, PaidLine, Policy
 from teller.people import same_person
-from teller.runs import paid_lines, recorded_policy
+from teller.runs import paid_lines, policy_path, recorded_policy
 from teller.seal import RecordedPolicy, item_digest, seal_item, seal_matches
 from teller.settings import Settings
 from teller.store import Item, Run, Store, content_hash, now
@@ -71,7 +71,7 @@ class Clearance:
         self, settings: Settings, store: Store, flow: Flow, run: Run, *, key: bytes
     ) -> None:
         self.store, self.flow, self.run, self._key = store, flow, run, key
-        self._folder = settings.project / "policies"
+        self._folder = policy_path(settings, flow).parent
         self.problem: str | None = None  # a reason that holds every line of the run
         self.changed: str | None = None  # how the policy file differs from the recorded one
         policies = self._policies(settings, run)

@@ -19,7 +19,15 @@ from teller.locators import LocatorRepository
 from teller.settings import InputLimits, Settings
 from teller.store import AuditEntry, Item, NewItem, Run, Store, now
 
-__all__ = ["Batch", "Flow", "FlowEnv", "console_entry", "load_flow"]
+__all__ = [
+    "Batch",
+    "Flow",
+    "FlowEnv",
+    "console_entry",
+    "console_map",
+    "load_flow",
+    "page_options",
+]
 
 
 @dataclass(frozen=True)
@@ -47,9 +55,22 @@ class FlowEnv:
         self.store.audit(AuditEntry(now(), actor, what, self.run_id, "", detail))
 
     def locators(self, console: str) -> LocatorRepository:
-        path = self.settings.project / "selectors" / f"{console}.yaml"
-        # keyed by modification time: a selector fix is seen without restarting a scheduler
-        return _repository(path, path.stat().st_mtime_ns if path.exists() else 0)
+        return console_map(self.settings, console)
+
+
+def page_options(settings: Settings, flow: Flow) -> dict[str, Any]:
+    """The browser's locale and time zone for the flow's console (its ``[consoles.NAME]``)."""
+    if flow.console is None or flow.console not in settings.consoles:
+        return {}
+    console = settings.consoles[flow.console]
+    return {"locale": console.locale, "timezone_id": console.timezone}
+
+
+def console_map(settings: Settings, console: str) -> LocatorRepository:
+    """The console's map, ``selectors/<console>.yaml`` in the project (read once per change)."""
+    path = settings.project / "selectors" / f"{console}.yaml"
+    # keyed by modification time: a selector fix is seen without restarting a scheduler
+    return _repository(path, path.stat().st_mtime_ns if path.exists() else 0)
 
 
 @cache
@@ -60,11 +81,22 @@ def _repository(path: Path, version: int) -> LocatorRepository:
 class Flow(ABC):
     """A business process: load → gate → process each item → lookup when in doubt → finish."""
 
-    name: ClassVar[str]
-    # the console whose retry policy applies to this flow's items, if any
-    console: ClassVar[str | None] = None
+    name: str
+    """The flow's name in this project: its runs, payment history and policy go by it
+    (``[flows.<name>]``; by default the name it is registered under)."""
+    console: str | None = None
+    """The console it works on (whose retry policy applies to its items), if one: the
+    flow's own default, or ``[flows.<name>] console``; a run records it."""
+    policy: Path | None = None
+    """Its policy file, relative to the project (default ``policies/<name>.toml``)."""
+    settings: Settings | None = None
+    """The project's settings, set by ``load_flow`` (``load`` reads the console's rules)."""
     # caps on the input file ``load`` reads (``[input]`` in teller.toml, set by ``load_flow``)
     limits: InputLimits = InputLimits()
+    sequential: ClassVar[bool] = False
+    """Its items must run in order on one page (a form-filling flow): one context."""
+    moves_money: ClassVar[bool] = False
+    """It pays: wording ("nothing was paid") and report columns (amounts) follow."""
 
     @abstractmethod
     def load(self, path: Path) -> Batch:
@@ -154,16 +186,36 @@ def _entry(group: str, name: str) -> Any:
     return next(iter(found)).load()
 
 
-def load_flow(name: str, *, limits: InputLimits | None = None) -> Flow:
-    """The flow registered under ``name`` in the ``teller.flows`` entry points.
+def load_flow(
+    name: str,
+    *,
+    settings: Settings | None = None,
+    limits: InputLimits | None = None,
+    run: Run | None = None,
+) -> Flow:
+    """The flow ``name`` as this project runs it (``[flows.<name>]`` in ``settings``; else
+    the flow registered under ``name`` in the ``teller.flows`` entry points).
 
-    ``limits`` (the settings' ``input``) caps the input files its ``load`` reads.
+    ``limits`` (default: the settings' ``input``) caps the input files its ``load`` reads.
+    For an existing ``run``, the console and policy it recorded are used, whatever the
+    configuration says now: a run is carried on where it began.
     """
-    flow = _entry("teller.flows", name)()
+    configured = settings.flows.get(name) if settings is not None else None
+    entry = (configured.flow if configured else None) or name
+    flow = _entry("teller.flows", entry)()
     if not isinstance(flow, Flow):
-        raise ConfigError("pyproject.toml", f"entry point {name!r} is not a teller Flow")
-    if limits is not None:
-        flow.limits = limits
+        raise ConfigError("pyproject.toml", f"entry point {entry!r} is not a teller Flow")
+    flow.name = name
+    flow.settings = settings
+    if configured is not None:
+        flow.console = configured.console or flow.console
+        flow.policy = configured.policy
+    if run is not None and run.console:
+        flow.console = run.console
+    if run is not None and run.policy_source:
+        flow.policy = Path(run.policy_source)
+    if limits is not None or settings is not None:
+        flow.limits = limits if limits is not None else settings.input  # type: ignore[union-attr]
     return flow
 
 

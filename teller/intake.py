@@ -13,7 +13,7 @@ from loguru import logger
 from playwright.async_api import async_playwright
 
 from teller import browser as chromium
-from teller.flow import Flow, FlowEnv
+from teller.flow import Flow, FlowEnv, page_options
 from teller.settings import Settings
 from teller.store import Store
 
@@ -34,7 +34,7 @@ async def _take(settings: Settings, flow: Flow, env: FlowEnv) -> Path | None:
     async with async_playwright() as playwright:
         browser = await chromium.launch(playwright, executable=settings.chromium)
         try:
-            context = await chromium.new_context(browser)
+            context = await chromium.new_context(browser, **page_options(settings, flow))
             return await flow.intake(context, env)
         finally:
             await browser.close()

@@ -191,15 +191,28 @@ class _RepositoryFile(BaseModel):
     console: str
     version: str
     screens: dict[str, Screen]
+    # a console map's other sections, read and checked by teller.consolemap
+    payments: dict[str, Any] | None = None
+    rules: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
 
 
 class LocatorRepository:
     """The locators of one console, resolved against a live page."""
 
-    def __init__(self, console: str, version: str, screens: dict[str, Screen]) -> None:
+    def __init__(
+        self,
+        console: str,
+        version: str,
+        screens: dict[str, Screen],
+        sections: dict[str, Any] | None = None,
+    ) -> None:
         self.console = console
         self.version = version
         self.screens = screens
+        self.sections = sections or {}
+        """A console map's other sections as written (``payments``, ``rules``, ``data``),
+        read by teller.consolemap."""
         self._drift_seen: set[tuple[str, str, int]] = set()
 
     @classmethod
@@ -218,7 +231,8 @@ class LocatorRepository:
             first = exc.errors()[0]
             field = ".".join(str(p) for p in first["loc"])
             raise ConfigError(str(path), f"field {field}: {first['msg']}") from None
-        return cls(data.console, data.version, data.screens)
+        sections = {"payments": data.payments, "rules": data.rules, "data": data.data}
+        return cls(data.console, data.version, data.screens, sections)
 
     def element(self, screen: str, key: str) -> Element:
         try:

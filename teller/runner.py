@@ -40,7 +40,7 @@ from teller._errors import (
 from teller._hold import Hold
 from teller.clearance import Clearance
 from teller.evidence import Tracer, collect
-from teller.flow import Flow, FlowEnv
+from teller.flow import Flow, FlowEnv, page_options
 from teller.settings import Settings
 from teller.store import FINAL, TODO, Item, Lease, Store, now
 
@@ -121,7 +121,8 @@ class Runner:
         return report
 
     async def _work(self, browser: Browser, env: FlowEnv, todo: list[int]) -> Path | None:
-        count = max(1, min(self.contexts, len(todo)))
+        # a flow whose items must run in order on one page gets one context
+        count = 1 if self.flow.sequential else max(1, min(self.contexts, len(todo)))
         workers = await asyncio.gather(*(self._open_worker(browser, env, n) for n in range(count)))
         queue: asyncio.Queue[int] = asyncio.Queue()
         for item_id in todo:
@@ -173,7 +174,7 @@ class Runner:
                 self.store.release(item.id, Lease(owner, item.fence))
 
     async def _open_worker(self, browser: Browser, env: FlowEnv, number: int) -> _Worker:
-        context = await chromium.new_context(browser)
+        context = await chromium.new_context(browser, **page_options(self.settings, self.flow))
         session = await self.flow.open(context, env)
         tracer = Tracer(context, enabled=self.settings.trace_failures)
         await tracer.start()  # after the login: no password is ever in a trace

@@ -34,6 +34,7 @@ __all__ = [
     "gate_lines",
     "paid_lines",
     "policy_for",
+    "policy_path",
     "recorded_policy",
     "reject",
     "start_run",
@@ -43,16 +44,17 @@ __all__ = [
 HISTORY_DAYS = 400  # the longest look-back a rule may ask for: a year and some
 
 
-def _policy_path(settings: Settings, flow: Flow) -> Path:
-    return settings.project / "policies" / f"{flow.name}.toml"
+def policy_path(settings: Settings, flow: Flow) -> Path:
+    """The flow's policy file: ``[flows.<name>] policy``, else ``policies/<name>.toml``."""
+    return settings.project / (flow.policy or Path("policies") / f"{flow.name}.toml")
 
 
 def policy_for(settings: Settings, flow: Flow) -> Policy:
-    """The flow's policy file, ``policies/<flow>.toml`` in the project.
+    """The flow's policy file (``policy_path``).
 
     Absent: the default policy in sandbox mode; refused in production mode.
     """
-    return load_policy(_policy_path(settings, flow), required=settings.production)
+    return load_policy(policy_path(settings, flow), required=settings.production)
 
 
 # Loaded, neither paid nor refused: money on its way (or waiting for a person). The
@@ -70,7 +72,7 @@ ON_ITS_WAY = (
 
 def recorded_policy(settings: Settings, flow: Flow) -> RecordedPolicy:
     """The flow's policy file read once, as a run records it (its text and SHA-256)."""
-    return RecordedPolicy.read(_policy_path(settings, flow), required=settings.production)[0]
+    return RecordedPolicy.read(policy_path(settings, flow), required=settings.production)[0]
 
 
 def paid_lines(
@@ -96,7 +98,7 @@ def gate_for(
     return Gate(
         rules,
         history=History(lines),
-        policy_dir=settings.project / "policies",
+        policy_dir=policy_path(settings, flow).parent,
     )
 
 
@@ -160,6 +162,7 @@ def start_run(
         policy_text=policy.text,
         policy_source=policy.source,
         watchlist_sha256=policy.watchlist_sha256,
+        console=flow.console or "",
     )
     run = store.run(run_id)
     for item, decision in zip(store.items(run_id), decisions, strict=True):

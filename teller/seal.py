@@ -91,8 +91,13 @@ def seal_of(
     rules: Sequence[Mapping[str, Any]],
     approvals: Sequence[Mapping[str, Any]],
     policy_sha256: str,
+    console: str = "",
 ) -> str:
-    """The seal of an item's record: HMAC-SHA256 of its canonical encoding, hex."""
+    """The seal of an item's record: HMAC-SHA256 of its canonical encoding, hex.
+
+    ``console`` (the run's) is sealed when there is one, so a run cannot be sent to
+    another console by editing the store; a run without one seals as before it existed.
+    """
     message = _canonical(
         {
             "domain": _DOMAIN,
@@ -104,6 +109,7 @@ def seal_of(
             "decision": {"outcome": outcome, "approvers": approvers, "rules": list(rules)},
             "approvals": [_approval(a) for a in approvals],
             "policy": policy_sha256,
+            **({"console": console} if console else {}),
         }
     )
     return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -124,6 +130,7 @@ def seal_item(key: bytes, item: Item, run: Run, **changes: Any) -> str:
         rules=changes.get("rules", item.rules),
         approvals=changes.get("approvals", item.approvals),
         policy_sha256=sha256_text(run.policy_text),
+        console=run.console,
     )
 
 

@@ -25,6 +25,7 @@ from typing import Annotated, Any, Literal
 
 import keyring
 import keyring.errors
+import pyotp
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, SecretStr, Tag, field_validator
 
 from teller._errors import ConfigError
@@ -152,7 +153,11 @@ class CommandSecret(_Reference):
 
 
 class SandboxSecret(_Reference):
-    """``{ sandbox = true }``: a random password made up on first use, in ``var/secrets/``."""
+    """``{ sandbox = true }``: a random secret made up on first use, in ``var/secrets/``.
+
+    A password, or for a ``totp`` field a one-time-code seed (base32, as authenticators
+    and the sandbox consoles take it).
+    """
 
     sandbox: Literal[True]
 
@@ -162,7 +167,8 @@ class SandboxSecret(_Reference):
         folder.chmod(0o700)
         path = folder / place.field.removeprefix("consoles.")
         if not path.exists():
-            _make_up(path)
+            seed = place.field.endswith("totp")
+            _make_up(path, pyotp.random_base32() if seed else random_secrets.token_urlsafe(18))
         return _read_private(path, place)
 
 
@@ -224,8 +230,8 @@ def resolve(reference: SecretStr | _Reference, place: SecretPlace) -> str:
     return value
 
 
-def _make_up(path: Path) -> None:
-    """Write a random password to ``path`` whole, or leave the one another process wrote.
+def _make_up(path: Path, value: str) -> None:
+    """Write a made-up ``value`` to ``path`` whole, or leave the one another process wrote.
 
     Written to a file of its own first and linked into place, so a process that reads
     ``path`` (a sandbox console starting beside its robot) never sees it half written.
@@ -233,7 +239,7 @@ def _make_up(path: Path) -> None:
     draft = path.with_name(f".{path.name}.{os.getpid()}")
     handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(random_secrets.token_urlsafe(18) + "\n")
+        out.write(value + "\n")
     try:
         os.link(draft, path)
     except FileExistsError:

@@ -38,6 +38,7 @@ __all__ = [
     "AuditSettings",
     "ConsoleSettings",
     "InputLimits",
+    "FlowSettings",
     "KeySettings",
     "RetryPolicy",
     "Settings",
@@ -103,9 +104,28 @@ class ConsoleSettings(BaseModel):
     # page whose bot died or gave up): an in-doubt item not found before then is looked up
     # again once that long has passed, and only then retried. Default: ``timeout``.
     settle_seconds: float | None = Field(None, ge=0)
+    # the browser's locale and time zone for this console's pages (a page may format dates
+    # and numbers by them); default zh-CN and the machine's zone
+    locale: str = "zh-CN"
+    timezone: str | None = None
     # where `teller consoles serve` keeps a sandbox console's ledger (sandbox consoles only)
     db: Path | None = None
     retry: RetryPolicy | None = None
+
+
+class FlowSettings(BaseModel):
+    """One flow as this project runs it (``[flows.<name>]``): which registered flow, paying
+    into which console, under which policy. Two sections may run one flow on two consoles
+    side by side (``[flows.payroll]``, ``[flows.payroll-coreplus] flow = "payroll"``): each
+    name has its own runs, payment history and policy."""
+
+    model_config = ConfigDict(extra="forbid")
+    flow: str | None = None
+    """The flow's ``teller.flows`` entry point; default: the section's name."""
+    console: str | None = None
+    """The console it works on; default: the flow's own (payroll: corebank)."""
+    policy: Path | None = None
+    """Its approval policy, relative to the project; default: ``policies/<name>.toml``."""
 
 
 class KeySettings(BaseModel):
@@ -160,6 +180,7 @@ class Settings(BaseSettings):
     # how long a `teller login` session may act (minutes); then log in again
     session_minutes: float = Field(30.0, gt=0, le=24 * 60)
     consoles: dict[str, ConsoleSettings] = {}
+    flows: dict[str, FlowSettings] = {}
     keys: KeySettings = KeySettings()
     input: InputLimits = InputLimits()
     audit: AuditSettings = AuditSettings()
@@ -262,14 +283,24 @@ class Settings(BaseSettings):
 
     def console_code(self, name: str) -> str | None:
         """The console's one-time code now, from its ``totp`` seed; None if it has none."""
+        seed = self.console_totp_seed(name)
+        if seed is None:
+            return None
+        try:
+            return pyotp.TOTP(seed).now()
+        except (ValueError, TypeError):  # binascii.Error is a ValueError
+            raise self._place(name, "totp").error("not a base32 one-time-code seed") from None
+
+    def console_totp_seed(self, name: str) -> str | None:
+        """The console's one-time-code seed, read now; None if it has none.
+
+        For the robot's codes (:meth:`console_code`) and for a sandbox console, which
+        ``teller consoles serve`` starts with the same seed.
+        """
         reference = self.console(name).totp
         if reference is None:
             return None
-        place = self._place(name, "totp")
-        try:
-            return pyotp.TOTP(resolve(reference, place)).now()
-        except (ValueError, TypeError):  # binascii.Error is a ValueError
-            raise place.error("not a base32 one-time-code seed") from None
+        return resolve(reference, self._place(name, "totp"))
 
     def console_secrets(self, name: str) -> tuple[str, ...]:
         """Every secret of the console, resolved now: what evidence must never show."""

@@ -1,4 +1,5 @@
-"""Run a sandbox console in a subprocess for a test: ``start_corebank(tmp_path)``, ``start_console(name, ...)``.
+"""Run a sandbox console in a subprocess for a test: ``start_corebank(tmp_path)``,
+``start_coreplus(tmp_path)``, ``start_console(name, ...)``.
 
 with start_corebank(tmp_path, idle_seconds=2) as server:
     server.seed([{"account_no": "6222...", "name": "張三", "balance": "100.00"}])
@@ -24,10 +25,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PASSWORD", "Server", "start_console", "start_corebank"]
+__all__ = [
+    "COREPLUS_PASSWORD",
+    "COREPLUS_TOTP_SEED",
+    "PASSWORD",
+    "Server",
+    "start_console",
+    "start_corebank",
+    "start_coreplus",
+    "start_spapay",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "corebank-test-pass"
+COREPLUS_PASSWORD = "coreplus-test-pass"
+# A base32 one-time-code seed, as an authenticator (and pyotp) takes it.
+COREPLUS_TOTP_SEED = "KRSXG5CTMVSWI4DMOVZTGMRQGI3A2345"
 # The console is on loopback: never through a proxy the environment might name.
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -42,6 +55,8 @@ class Server:
     log_path: Path
     user: str = "teller01"
     name: str = "corebank"
+    # the operator's one-time-code seed (base32), for a console that asks for codes
+    totp_seed: str | None = None
 
     def admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
         """Call an admin endpoint (POST when a body is given) and return its JSON."""
@@ -78,9 +93,10 @@ class Server:
         (for a section joined to another file's top).
         """
         head = "" if mode is None else f'mode = "{mode}"\n'
+        totp = "" if self.totp_seed is None else f'totp = "{self.totp_seed}"\n'
         return (
             f'{head}{preamble}\n[consoles.{self.name}]\nbase_url = "{self.base_url}"\n'
-            f'user = "{self.user}"\npassword = "{self.password}"\n{extra}'
+            f'user = "{self.user}"\npassword = "{self.password}"\n{totp}{extra}'
         )
 
     def seed(self, accounts: list[dict[str, str]]) -> None:
@@ -126,6 +142,56 @@ def start_corebank(
 
 
 @contextmanager
+def start_coreplus(
+    tmp_path: Path,
+    *,
+    idle_seconds: int = 300,
+    latency_ms: int = 0,
+    password: str = COREPLUS_PASSWORD,
+    totp_seed: str = COREPLUS_TOTP_SEED,
+    allow_reused_references: bool = False,
+) -> Iterator[Server]:
+    """Start ``python -m consoles.coreplus`` on a free port with a ledger in ``tmp_path``.
+
+    Its operator is ``cpteller01``, signing in with ``password`` and then a one-time
+    code of ``totp_seed`` (``server.totp_seed``). Faults: ``server.faults(...)``.
+    """
+    flags = ["--idle-seconds", str(idle_seconds), "--totp-seed", totp_seed]
+    if allow_reused_references:
+        flags += ["--allow-reused-references"]
+    with start_console(
+        "coreplus",
+        tmp_path,
+        password=password,
+        user="cpteller01",
+        latency_ms=latency_ms,
+        flags=flags,
+        totp_seed=totp_seed,
+    ) as server:
+        yield server
+
+
+@contextmanager
+def start_spapay(
+    tmp_path: Path,
+    *,
+    password: str = "spapay-test-pass",
+    idle_seconds: int = 300,
+    latency_ms: int = 0,
+    defaults_seed: int = 1,
+    allow_reused_references: bool = False,
+) -> Iterator[Server]:
+    """Start ``python -m consoles.spapay`` (the single-page payables app) on a free port."""
+    flags = ["--idle-seconds", str(idle_seconds), "--defaults-seed", str(defaults_seed)]
+    if allow_reused_references:
+        flags.append("--allow-reused-references")
+    with start_console(
+        "spapay", tmp_path, password=password, user="payclerk", latency_ms=latency_ms, flags=flags
+    ) as server:
+        yield server
+
+
+@contextmanager
 def start_console(
     name: str,
     tmp_path: Path,
@@ -134,6 +200,7 @@ def start_console(
     user: str = "teller01",
     latency_ms: int = 0,
     flags: list[str] | None = None,
+    totp_seed: str | None = None,
 ) -> Iterator[Server]:
     """Start ``python -m consoles.<name>`` on a free port with its database in ``tmp_path``.
 
@@ -161,7 +228,9 @@ def start_console(
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log)
         try:
             base_url = _announced_url(process, log_path, name)
-            server = Server(base_url, db_path, password, log_path, user=user, name=name)
+            server = Server(
+                base_url, db_path, password, log_path, user=user, name=name, totp_seed=totp_seed
+            )
             _wait_healthy(server)
             yield server
         finally:

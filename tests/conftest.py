@@ -12,7 +12,13 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from teller.store import Store
-from tests._console_server import Server, start_console, start_corebank
+from tests._console_server import (
+    Server,
+    start_console,
+    start_corebank,
+    start_coreplus,
+    start_spapay,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -50,6 +56,21 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
 @pytest.fixture
 def corebank(tmp_path: Path) -> Iterator[Server]:
     with start_corebank(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def coreplus(tmp_path: Path) -> Iterator[Server]:
+    """The coreplus console (a second core-banking vendor) on a fresh ledger: operator
+    ``cpteller01``, ``.password`` then a one-time code of ``.totp_seed``."""
+    with start_coreplus(tmp_path) as server:
+        yield server
+
+
+@pytest.fixture
+def spapay(tmp_path: Path) -> Iterator[Server]:
+    """The spapay console (a single-page payables app) on a fresh ledger."""
+    with start_spapay(tmp_path) as server:
         yield server
 
 

@@ -9,6 +9,18 @@ from __future__ import annotations
 from consoles._shared._admin import admin_blueprint, apply_latency, json_body, json_value
 from consoles._shared._app import make_app, run
 from consoles._shared._cli import console_parser, serve_options
+from consoles._shared._fault_admin import (
+    add_fault_endpoints,
+    add_fault_flags,
+    fault_options,
+    start_faults,
+)
+from consoles._shared._faults import (
+    DEFAULT_SLOW_PAGE_SECONDS,
+    FAULT_KINDS,
+    Faults,
+    FaultSettingsError,
+)
 from consoles._shared._guard import (
     current_session,
     login_required,
@@ -22,15 +34,22 @@ from consoles._shared._site import HasLatency, Latency, Site, single_user
 from consoles._shared._views import drop_connection
 
 __all__ = [
+    "DEFAULT_SLOW_PAGE_SECONDS",
+    "FAULT_KINDS",
+    "FaultSettingsError",
+    "Faults",
     "HasLatency",
     "Latency",
     "Session",
     "SessionStore",
     "Site",
+    "add_fault_endpoints",
+    "add_fault_flags",
     "admin_blueprint",
     "console_parser",
     "current_session",
     "drop_connection",
+    "fault_options",
     "json_body",
     "json_value",
     "login_required",
@@ -41,6 +60,7 @@ __all__ = [
     "sessions",
     "apply_latency",
     "single_user",
+    "start_faults",
     "site",
     "token_ok",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, Flask
+from flask.typing import ResponseReturnValue
 from werkzeug.serving import make_server
 
 from consoles._shared._guard import SITE
@@ -17,17 +18,24 @@ __all__ = ["make_app", "run"]
 _templates = Blueprint("consoles_shared", __name__, template_folder="templates")
 
 
-def make_app(import_name: str, site: Site, *blueprints: Blueprint) -> Flask:
+def make_app(
+    import_name: str,
+    site: Site,
+    *blueprints: Blueprint,
+    login_view: Callable[[], ResponseReturnValue] = login,
+) -> Flask:
     """A console's app: its blueprints, ``/login``, ``/logout``, latency and the 500 page.
 
     ``import_name`` is the console's module: its ``templates`` folder comes first.
+    ``login_view`` answers ``GET/POST /login`` (endpoint ``login``): the shared one-step
+    login unless the console signs in its own way (coreplus: a password, then a code).
     """
     app = Flask(import_name)
     app.extensions[SITE] = site
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     app.register_blueprint(_templates)
-    app.add_url_rule("/login", "login", login, methods=["GET", "POST"])
+    app.add_url_rule("/login", "login", login_view, methods=["GET", "POST"])
     app.add_url_rule("/logout", "logout", logout)
     app.before_request(slow_down)
     app.register_error_handler(500, system_error)

@@ -5,7 +5,7 @@ See README.md in this folder for its screens, admin endpoints and ledger tables.
 
 from __future__ import annotations
 
-from consoles.corebank._faults import FAULT_KINDS, FaultSettingsError
+from consoles._shared import FAULT_KINDS, FaultSettingsError
 from consoles.corebank.app import DEFAULT_PASSWORD, OPERATOR, create_app, serve
 
 __all__ = [

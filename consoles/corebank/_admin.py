@@ -10,12 +10,12 @@ from decimal import InvalidOperation
 from flask import current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from consoles._shared import admin_blueprint, apply_latency, json_body, sessions
-from consoles.corebank._faults import Faults, FaultSettingsError
+from consoles._shared import add_fault_endpoints, admin_blueprint, apply_latency, json_body
 
 __all__ = ["admin"]
 
 admin = admin_blueprint()
+add_fault_endpoints(admin, key="corebank.faults")
 
 
 @admin.post("/accounts")
@@ -33,32 +33,3 @@ def upsert_accounts() -> ResponseReturnValue:
 @admin.post("/latency")
 def set_latency() -> ResponseReturnValue:
     return apply_latency(json_body().get("ms"))
-
-
-@admin.get("/faults")
-def fault_settings() -> ResponseReturnValue:
-    """The fault settings and counters of what was injected so far."""
-    return jsonify(_faults().snapshot())
-
-
-@admin.post("/faults")
-def set_faults() -> ResponseReturnValue:
-    """Arm one-shot faults, set seeded rates, reset; ``{}`` just reports (see README.md)."""
-    faults = _faults()
-    try:
-        faults.configure(json_body())
-    except FaultSettingsError as exc:
-        return jsonify(error=str(exc)), 400
-    return jsonify(faults.snapshot())
-
-
-@admin.post("/sessions/expire")
-def expire_sessions() -> ResponseReturnValue:
-    """End every teller session now, as an idle timeout would."""
-    expired = sessions().expire_all()
-    _faults().count_expiry()
-    return jsonify(expired=expired)
-
-
-def _faults() -> Faults:
-    return current_app.extensions["corebank.faults"]

@@ -9,8 +9,7 @@ from datetime import date
 from flask import Blueprint, Response, abort, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from consoles._shared import drop_connection, login_required, sessions, token_ok
-from consoles.corebank._faults import Faults
+from consoles._shared import Faults, drop_connection, login_required, sessions, token_ok
 from consoles.corebank._ledger import (
     MAX_REFERENCE,
     TRANSFER_COLUMNS,

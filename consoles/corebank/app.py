@@ -12,9 +12,16 @@ from typing import Any
 
 from flask import Flask
 
-from consoles._shared import SessionStore, Site, make_app, run
+from consoles._shared import (
+    DEFAULT_SLOW_PAGE_SECONDS,
+    Faults,
+    SessionStore,
+    Site,
+    make_app,
+    run,
+    start_faults,
+)
 from consoles.corebank._admin import admin
-from consoles.corebank._faults import DEFAULT_SLOW_PAGE_SECONDS, Faults
 from consoles.corebank._ledger import Ledger
 from consoles.corebank._pages import pages
 from consoles.corebank._sessions import COOKIE, Session
@@ -43,13 +50,12 @@ def create_app(
     ``refuse_reused_references=False`` posts a reference already used, as consoles that
     do not guard their references would.
     """
-    faults = Faults(latency_ms=latency_ms)
-    settings: dict[str, Any] = {"slow_page_seconds": slow_page_seconds}
-    if fault_seed is not None:
-        settings["seed"] = fault_seed
-    if fault_rates is not None:
-        settings["rates"] = dict(fault_rates)
-    faults.configure(settings)
+    faults = start_faults(
+        latency_ms=latency_ms,
+        fault_seed=fault_seed,
+        fault_rates=fault_rates,
+        slow_page_seconds=slow_page_seconds,
+    )
     ledger = Ledger(Path(db_path), refuse_reused_references=refuse_reused_references)
     ledger.set_user(OPERATOR, password)
     site = Site(

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from teller._errors import ConfigError
+from teller._errors import ConfigError, InputError
 from teller.cli import _approvals, _audit, _demo, _items, _schedule, _users
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
 from teller.cli._execute import execute
@@ -63,7 +63,7 @@ def run_flow(
     with clear_errors():
         settings, store = open_project(project)
         maker = signed_in(settings, store, "submit work", "operator")
-        flow = load_flow(flow_name, limits=settings.input)
+        flow = load_flow(flow_name, settings=settings)
         if input_file is None:
             if not flow.takes_intake:
                 raise ConfigError("command line", f"flow {flow_name!r} needs --input FILE")
@@ -71,7 +71,11 @@ def run_flow(
             if input_file is None:
                 console.print(f"{flow_name}: no new work on the console; nothing to run.")
                 return
-        batch = flow.load(input_file)
+        try:
+            batch = flow.load(input_file)
+        except InputError as exc:
+            exc.moves_money = flow.moves_money
+            raise
         if dry_run:
             gate = gate_for(settings, store, flow)
             decisions = gate.decide(gate_lines(flow, batch))
@@ -90,7 +94,8 @@ def run_flow(
                     + "; ".join(r.detail for r in decision.rules)
                     + (f" -> {decision.suggestion}" if decision.suggestion else "")
                 )
-            console.print("dry run: nothing was recorded and nothing was paid.")
+            done = "paid" if flow.moves_money else "done"
+            console.print(f"dry run: nothing was recorded and nothing was {done}.")
             return
         run_id = submit(settings, store, flow, batch, submitted_by=maker.username)
         execute(settings, store, flow, run_id, contexts, by=maker)
@@ -107,7 +112,8 @@ def resume(
         settings, store = open_project(project)
         operator = signed_in(settings, store, "resume runs", "operator")
         run = store.run(run_id)
-        execute(settings, store, load_flow(run.flow), run_id, contexts, by=operator)
+        flow = load_flow(run.flow, settings=settings, run=run)
+        execute(settings, store, flow, run_id, contexts, by=operator)
 
 
 @runs_app.command("list")
@@ -161,7 +167,11 @@ def consoles_serve(
         db = db or settings.project / (configured.db or Path(f"var/{name}.db"))
         db.parent.mkdir(parents=True, exist_ok=True)
         console.print(f"{name} on http://{host}:{port}/ (ledger {db})")
-        serve(host=host, port=port, db=db, password=settings.console_password(name))
+        options = {"password": settings.console_password(name)}
+        seed = settings.console_totp_seed(name)
+        if seed is not None:  # a console asking for one-time codes gets the robot's seed
+            options["totp_seed"] = seed
+        serve(host=host, port=port, db=db, **options)
 
 
 @app.command("sample")
@@ -185,7 +195,7 @@ def sample(
     loss tickets on the account-loss sandbox consoles."""
     with clear_errors():
         settings, _ = open_project(project)
-        flow = load_flow(flow_name, limits=settings.input)
+        flow = load_flow(flow_name, settings=settings)
         if flow.takes_intake or not no_console:  # it writes to a console: sandbox only
             settings.refuse_in_production(
                 f"teller sample {flow_name} (it opens accounts or "
@@ -197,7 +207,9 @@ def sample(
             return
         if out is None:
             raise ConfigError("command line", f"flow {flow_name!r} needs --out FILE")
-        url = None if no_console else settings.console("corebank").base_url
+        if not no_console and flow.console is None:
+            raise ConfigError("command line", f"flow {flow_name!r} works on no console")
+        url = None if no_console else settings.console(str(flow.console)).base_url
         made = flow.sample(
             out,
             lines=lines,

@@ -33,7 +33,8 @@ def clear_errors() -> Iterator[None]:
     try:
         yield
     except InputError as exc:
-        err.print(f"[red]{exc}[/red]\nNothing was paid: the whole batch is rejected.")
+        done = "paid" if exc.moves_money else "done"
+        err.print(f"[red]{exc}[/red]\nNothing was {done}: the whole batch is rejected.")
         raise typer.Exit(2) from None
     except TellerError as exc:
         err.print(f"[red]error:[/red] {exc}")

@@ -75,7 +75,10 @@ def demo(
     tickets: int = typer.Option(50, help="Loss tickets in the account-loss queue."),
     contexts: int | None = typer.Option(None, help="Concurrent browser contexts."),
     only: str | None = typer.Option(
-        None, "--flow", help="Only this flow: payroll or account-loss."
+        None,
+        "--flow",
+        help="Only this flow: payroll, account-loss, or a payroll configured on another "
+        "console (payroll-coreplus).",
     ),
     project: Path | None = ProjectOption,
 ) -> None:
@@ -83,11 +86,15 @@ def demo(
     with clear_errors():
         settings, store = open_project(project)
         settings.refuse_in_production("teller demo")
-        if only not in (None, "payroll", "account-loss"):
+        payroll = only or "payroll"
+        if (
+            only not in (None, "account-loss")
+            and not load_flow(only, settings=settings).moves_money
+        ):
             raise ConfigError("command line", f"--flow: no demo of {only!r}")
         clerk = demo_clerk(settings, store)
-        if only in (None, "payroll"):
-            _payroll(settings, store, lines, contexts, clerk)
+        if only != "account-loss":
+            _payroll(settings, store, payroll, lines, contexts, clerk)
         if only in (None, "account-loss"):
             _account_loss(settings, store, tickets, contexts, clerk)
         _people(settings)
@@ -106,14 +113,15 @@ def _people(settings: Settings) -> None:
 
 
 def _payroll(
-    settings: Settings, store: Store, lines: int, contexts: int | None, clerk: Person
+    settings: Settings, store: Store, name: str, lines: int, contexts: int | None, clerk: Person
 ) -> None:
-    flow = load_flow("payroll", limits=settings.input)
+    flow = load_flow(name, settings=settings)
+    where = str(flow.console)
     stamp = now()
-    workbook = settings.var / "demo" / f"payroll-{stamp:%Y%m%d-%H%M%S}.xlsx"
+    workbook = settings.var / "demo" / f"{name}-{stamp:%Y%m%d-%H%M%S}.xlsx"
     workbook.parent.mkdir(parents=True, exist_ok=True)
-    with sandbox_console(settings) as url:
-        console.print(f"sandbox corebank console at {url}")
+    with sandbox_console(settings, where) as url:
+        console.print(f"sandbox {where} console at {url}")
         sample = flow.sample(
             workbook,
             lines=lines,
@@ -137,7 +145,7 @@ def _payroll(
         f"  teller approvals list --run {run_id}\n"
         f"  teller login {CHECKER}\n"
         f"  teller approvals approve --run {run_id} --all\n"
-        "  teller consoles serve corebank &   # the sandbox console\n"
+        f"  teller consoles serve {where} &   # the sandbox console\n"
         "  teller login demo-clerk             # an operator resumes the run\n"
         f"  teller resume {run_id}"
     )
@@ -146,7 +154,7 @@ def _payroll(
 def _account_loss(
     settings: Settings, store: Store, tickets: int, contexts: int | None, clerk: Person
 ) -> None:
-    flow = load_flow("account-loss", limits=settings.input)
+    flow = load_flow("account-loss", settings=settings)
     with ExitStack() as stack:
         urls = {name: stack.enter_context(sandbox_console(settings, name)) for name in flow.sandbox}
         console.print("sandbox consoles: " + ", ".join(f"{n} {u}" for n, u in urls.items()))

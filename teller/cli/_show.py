@@ -22,13 +22,17 @@ def run_summary(store: Store, run: Run) -> None:
     for item in items:
         counts[item.state] += 1
         totals[item.state] = totals.get(item.state, Decimal("0")) + (item.amount or 0)
+    # a flow that moves no money (its items have no amount) shows no amount column
+    pays = any(item.amount is not None for item in items)
     table = Table(title=f"run {run.id}  ({run.flow}, batch {run.batch_id}, {run.status})")
     table.add_column("state")
     table.add_column("items", justify="right")
-    table.add_column("amount", justify="right")
+    if pays:
+        table.add_column("amount", justify="right")
     for state, count in sorted(counts.items()):
-        table.add_row(state, str(count), money(totals[state]))
-    table.add_row("[b]all[/b]", str(len(items)), money(sum(totals.values(), Decimal("0"))))
+        table.add_row(state, str(count), *([money(totals[state])] if pays else []))
+    total = money(sum(totals.values(), Decimal("0")))
+    table.add_row("[b]all[/b]", str(len(items)), *([total] if pays else []))
     console.print(table)
     if run.report_path:
         console.print(f"report: {run.report_path}")
@@ -36,7 +40,9 @@ def run_summary(store: Store, run: Run) -> None:
 
 def items_table(items: list[Item], *, title: str, with_rules: bool = False) -> None:
     table = Table(title=title)
-    for column in ("item", "seq", "key", "who", "account", "amount", "state"):
+    pays = any(item.amount is not None for item in items)  # else no account, no amount
+    columns = ("item", "seq", "key", "who", *(("account", "amount") if pays else ()), "state")
+    for column in columns:
         table.add_column(column, justify="right" if column in ("amount", "item", "seq") else "left")
     if with_rules:
         table.add_column("rules fired")
@@ -51,8 +57,7 @@ def items_table(items: list[Item], *, title: str, with_rules: bool = False) -> N
             str(item.seq),
             item.key,
             item.label,
-            mask_account(item.payload.get("account_no")),
-            money(item.amount),
+            *((mask_account(item.payload.get("account_no")), money(item.amount)) if pays else ()),
             item.state,
         ]
         if with_rules:

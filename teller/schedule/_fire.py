@@ -78,7 +78,7 @@ def run_input(settings: Settings, store: Store, schedule: Schedule) -> Work:
 
     def work(path: Path | None) -> str | None:
         maker = owner(store, schedule)
-        flow = load_flow(schedule.flow, limits=settings.input)
+        flow = load_flow(schedule.flow, settings=settings)
         if path is None:
             path = take(settings, store, flow)
             if path is None:

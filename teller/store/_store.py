@@ -180,6 +180,7 @@ class Store:
         policy_text: str = "",
         policy_source: str = "",
         watchlist_sha256: str = "",
+        console: str = "",
     ) -> str:
         """Record a run and its items, all ``new``, in one transaction.
 
@@ -204,6 +205,7 @@ class Store:
                         policy_sha256=_sha256(policy_text),
                         policy_source=policy_source,
                         watchlist_sha256=watchlist_sha256,
+                        console=console,
                     )
                 )
                 session.flush()

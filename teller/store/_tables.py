@@ -63,6 +63,9 @@ class Run(Base):
     policy_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
     policy_source: Mapped[str] = mapped_column(Text, default="", server_default="")
     watchlist_sha256: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    # the console the run works on ("" for a flow on none, or a run older than this column):
+    # `teller resume` carries the run on there whatever the configuration says now; sealed
+    console: Mapped[str] = mapped_column(String(64), default="", server_default="")
     __table_args__ = (Index("runs_batch", "flow", "batch_id", unique=True),)
 
 

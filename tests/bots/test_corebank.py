@@ -24,6 +24,7 @@ from teller import (
 )
 from teller.browser import launch, new_context
 from teller.locators import LocatorRepository
+from teller.payments import Order
 from tests._console_server import Server, start_corebank
 from tests.bots._drive import drive_bot
 
@@ -60,7 +61,7 @@ def pay(bot: CoreBank, reference: str, **changes: Any) -> Awaitable[str]:
         "memo": "工資 2026-11",
     }
     values.update(changes)
-    return bot.transfer(**values)
+    return bot.transfer(Order(**values))
 
 
 @pytest.fixture

@@ -26,6 +26,7 @@ from bots.cardadmin import CardAdmin
 from bots.corebank import CoreBank
 from bots.servicedesk import ServiceDesk
 from teller import InDoubt
+from teller.payments import Order
 from tests._console_server import Server
 from tests.bots._drive import drive_bot
 from tests.bots.test_cardadmin import CARD as LOST_CARD
@@ -75,12 +76,14 @@ def test_corebank_session_ending_after_submit_is_in_doubt(
         await bot._page.context.route("**/transfer", ending_session(server, when, fired))
         with pytest.raises(InDoubt) as caught:
             await bot.transfer(
-                debit_account=PAYER,
-                credit_account=PAYEE,
-                payee_name="張三",
-                amount=Decimal("100.00"),
-                reference="EXPIRE-1",
-                memo="工資",
+                Order(
+                    debit_account=PAYER,
+                    credit_account=PAYEE,
+                    payee_name="張三",
+                    amount=Decimal("100.00"),
+                    reference="EXPIRE-1",
+                    memo="工資",
+                )
             )
         await bot._page.context.unroute("**/transfer")
         await bot.login(server.user, server.password)

@@ -270,12 +270,14 @@ def test_register_accounts_posts_every_account_with_balances_as_text(admin_stub:
                         "name": "华信科技有限公司",
                         "balance": "1000000.00",
                         "status": "open",
+                        "debit": True,  # the company's: the operator's debit account
                     },
                     {
                         "account_no": "6225880112345678",
                         "name": "李娜",
                         "balance": "0.00",
                         "status": "closed",
+                        "debit": False,
                     },
                 ]
             },

@@ -16,6 +16,8 @@ from pydantic import ValidationError
 
 from flows._payroll_workbook import PayrollBatch, PayrollLine, load_payroll
 from teller._errors import InputError, InputProblem
+from teller.consolemap import field_rules
+from teller.locators import LocatorRepository
 
 from .conftest import PayrollBook
 
@@ -30,9 +32,15 @@ TRADITIONAL = (
 FIELDS = ("Batch ID", "Pay Date", "Debit Account", "Line Count", "Control Total")
 
 
+# the console's own rules (its map's `rules:`), as the payroll flow passes them
+COREBANK = field_rules(
+    LocatorRepository.load(Path(__file__).parents[2] / "selectors" / "corebank.yaml")
+)
+
+
 def problems_of(path: Path) -> list[InputProblem]:
     with pytest.raises(InputError) as caught:
-        load_payroll(path)
+        load_payroll(path, rules=COREBANK, console="corebank")
     return caught.value.problems
 
 
@@ -269,7 +277,7 @@ def test_a_short_number_cell_or_grouped_digits_are_a_good_account(
     [
         (0, " ", "an employee ID"),
         (1, None, "the employee's name"),
-        (4, "x" * 41, "a memo of at most 40 characters"),
+        (4, "x" * 41, "a memo of at most 40 characters, as the corebank console accepts"),
     ],
 )
 def test_required_text_and_memo_length(

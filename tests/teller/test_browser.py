@@ -67,3 +67,43 @@ def test_pages_load_and_work_without_pictures_or_web_fonts(site: tuple[str, list
     assert asyncio.run(visit()) == "typed"
     assert "/" in asked
     assert not {"/picture.png", "/back.png", "/font.woff2"} & set(asked), asked
+
+
+def test_a_consoles_pages_see_its_locale_and_time_zone() -> None:
+    """`[consoles.NAME] locale / timezone` reach the browser context the flow's bot uses."""
+    from pathlib import Path
+
+    from teller.flow import page_options
+    from teller.settings import ConsoleSettings, Settings
+    from tests.teller.test_runner import ScriptedFlow
+
+    settings = Settings(
+        mode="sandbox",
+        project=Path("."),
+        consoles={
+            "erp": ConsoleSettings(
+                base_url="http://127.0.0.1:1", locale="en-US", timezone="America/New_York"
+            )
+        },
+    )
+    flow = ScriptedFlow({})
+    flow.console = "erp"
+    assert page_options(settings, flow) == {"locale": "en-US", "timezone_id": "America/New_York"}
+    flow.console = "elsewhere"  # a console without settings: the defaults
+    assert page_options(settings, flow) == {}
+    flow.console = "erp"
+
+    async def seen() -> list[str]:
+        async with async_playwright() as playwright:
+            browser = await launch(playwright)
+            try:
+                page = await (await new_context(browser, **page_options(settings, flow))).new_page()
+                return list(
+                    await page.evaluate(
+                        "[navigator.language, Intl.DateTimeFormat().resolvedOptions().timeZone]"
+                    )
+                )
+            finally:
+                await browser.close()
+
+    assert asyncio.run(seen()) == ["en-US", "America/New_York"]

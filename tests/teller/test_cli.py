@@ -12,13 +12,16 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 from openpyxl import load_workbook
 
 from flows._loss_sample import scenario
+from teller.settings import load_settings
 from tests._console_server import Server
 from tests._people import Team
 
@@ -203,3 +206,85 @@ def test_demo_starts_its_consoles_pays_and_freezes(project: Path) -> None:
     )
     reports = list((project / "var" / "reports").glob("loss-handling-*.xlsx"))
     assert len(reports) == 1 and load_workbook(reports[0])["Tickets"].max_row == 13
+
+
+def test_a_bad_input_of_a_flow_that_pays_nothing_says_nothing_was_done(
+    wired: Path, tmp_path: Path
+) -> None:
+    tickets = tmp_path / "tickets.csv"
+    tickets.write_text("not,a,ticket,file\n", encoding="utf-8")
+    team = Team(wired, {"clerk": ("operator",)})
+    team.login("clerk")
+    done = team.teller("run", "account-loss", "--input", str(tickets), check=False)
+    assert done.returncode == 2, done.stderr
+    assert "Nothing was done: the whole batch is rejected." in done.stderr
+    assert "paid" not in done.stderr
+
+
+def test_consoles_serve_gives_a_console_that_asks_for_codes_the_robots_seed(
+    project: Path,
+) -> None:
+    """`teller consoles serve coreplus` starts it with the project's sandbox TOTP seed."""
+    port = _free_port()
+    command = [sys.executable, "-m", "teller", "consoles", "serve", "coreplus"]
+    command += ["--port", str(port), "--project", str(project)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", trust_env=False) as web:
+            _wait_up(web)
+            settings = load_settings(
+                project
+            )  # the secrets the command made up, as a robot reads them
+            token = _form_token(web.get("/login").text)
+            user = settings.console("coreplus").user
+            password = settings.console_password("coreplus")
+            step = web.post(
+                "/login", data={"_token": token, "username": user, "password": password}
+            )
+            assert (step.status_code, step.headers["location"]) == (303, "/login/otp")
+            token = _form_token(web.get("/login/otp").text)
+            code = settings.console_code("coreplus")
+            signed = web.post("/login/otp", data={"_token": token, "otp": code})
+            refused = re.findall(r'class="msg-error">([^<]*)', signed.text)
+            assert (signed.status_code, signed.headers.get("location"), refused) == (303, "/", [])
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _wait_up(web: httpx.Client) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            web.get("/admin/health")
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _form_token(html: str) -> str:
+    found = re.search(r'name="_token" value="([^"]+)"', html)
+    assert found is not None, html
+    return found.group(1)
+
+
+def test_the_demo_pays_payroll_into_the_second_vendors_console(project: Path) -> None:
+    """`teller demo --flow payroll-coreplus`: the same flow, by its console map, on coreplus."""
+    (project / "teller.toml").write_text(
+        'mode = "sandbox"\n'
+        f'[consoles.coreplus]\nbase_url = "http://127.0.0.1:{_free_port()}"\n'
+        'user = "cpteller01"\npassword = { sandbox = true }\ntotp = { sandbox = true }\n'
+        'db = "var/coreplus.db"\n'
+        '[flows.payroll-coreplus]\nflow = "payroll"\nconsole = "coreplus"\n'
+        'policy = "policies/payroll-coreplus.toml"\n',
+        encoding="utf-8",
+    )
+    done = teller(project, "demo", "--flow", "payroll-coreplus", "--lines", "20", timeout=600)
+    assert "sandbox coreplus console at" in done.stdout and "report:" in done.stdout
+    ledger = sqlite3.connect(project / "var" / "coreplus.db")
+    references = [r for (r,) in ledger.execute("SELECT reference FROM transfers")]
+    ledger.close()
+    # 20 lines: one above the limit and one the console refuses are not paid
+    assert len(references) == len(set(references)) == 18

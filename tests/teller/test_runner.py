@@ -383,3 +383,28 @@ def test_a_slow_commit_does_not_hold_the_other_contexts(tmp_path: Path) -> None:
     assert flow.beats[-1] - flow.beats[0] > 1.0
     assert max(gaps) < 0.15, max(gaps)
     store.close()
+
+
+class InOrder(ScriptedFlow):
+    """A form-filling flow: its items must run in order on one page."""
+
+    sequential = True
+
+    def __init__(self, scripts: dict[str, list[str]]) -> None:
+        super().__init__(scripts)
+        self.sessions: set[int] = set()
+        self.order: list[str] = []
+
+    async def process(self, session: Any, item: Item, env: FlowEnv) -> str:
+        self.sessions.add(id(session))
+        self.order.append(item.key)
+        return await super().process(session, item, env)
+
+
+def test_a_sequential_flow_runs_in_order_on_one_page(store: Store, tmp_path: Path) -> None:
+    keys = [f"k{n:02d}" for n in range(8)]
+    flow = InOrder({key: ["ok"] for key in keys})
+    run_id = _work(store, tmp_path, flow)  # two contexts configured
+    assert flow.order == keys
+    assert len(flow.sessions) == 1
+    _kept(flow, store, run_id, calls=dict.fromkeys(keys, 1), attempts=dict.fromkeys(keys, 1))

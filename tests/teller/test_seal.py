@@ -332,3 +332,22 @@ def test_the_recorded_policy_decides_when_the_file_was_relaxed(
     store.move(one.id, "done", actor="runner", receipt="TX-1")
     why = str(_why_not(store, tmp_path, second, "a2"))
     assert why.startswith("the gate now holds it:") and "paid" in why, why
+
+
+@pytest.mark.parametrize("other", ["coreplus", ""])
+def test_a_run_sent_to_another_console_pays_nothing(
+    store: Store, tmp_path: Path, other: str
+) -> None:
+    """The run's console is sealed: editing it (or blanking it) holds every line."""
+    _policy(tmp_path)
+    flow = Lines(LINES)
+    flow.console = "corebank"
+    run_id = submit(
+        _settings(tmp_path), store, flow, flow.load(tmp_path / "x"), submitted_by="maker"
+    )
+    assert store.run(run_id).console == "corebank"
+    assert _why_not(store, tmp_path, run_id, "small") is None
+    with store.engine.begin() as connection:
+        connection.execute(update(Run).where(Run.id == run_id).values(console=other))
+    why = _why_not(store, tmp_path, run_id, "small")
+    assert why is not None and why.startswith("seal does not match"), why

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import stat
 import sys
 from collections.abc import Iterator
@@ -143,6 +145,23 @@ def test_a_sandbox_secret_is_made_once_private_and_kept(tmp_path: Path) -> None:
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
     assert os.listdir(path.parent) == ["corebank.password"]  # no draft left behind
+
+
+def test_a_sandbox_totp_is_a_base32_seed_and_a_password_is_not(tmp_path: Path) -> None:
+    folder = project_with(tmp_path, "{ sandbox = true }", extra="totp = { sandbox = true }\n")
+    settings = load_settings(folder)
+    seed = settings.console_totp_seed("corebank")
+    assert seed is not None and re.fullmatch(r"[A-Z2-7]{32}", seed)
+    assert len(base64.b32decode(seed)) == 20  # 160 bits, as RFC 4226 recommends
+    assert settings.console_totp_seed("corebank") == seed  # made once, then kept
+    path = folder / "var" / "secrets" / "corebank.totp"
+    assert path.read_text(encoding="utf-8") == seed + "\n"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    before = pyotp.TOTP(seed).now()
+    assert settings.console_code("corebank") in (before, pyotp.TOTP(seed).now())
+    password = settings.console_password("corebank")
+    assert len(password) == 24 and not re.fullmatch(r"[A-Z2-7]+", password)
+    assert settings.console_secrets("corebank") == (password, seed)
 
 
 def test_a_literal_is_hidden_in_repr_and_errors(tmp_path: Path) -> None:

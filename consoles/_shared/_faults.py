@@ -1,6 +1,7 @@
-"""Fault injection on the transfer POST: one-shot faults, seeded rates, session expiry.
+"""Fault injection on a console's transfer POST: one-shot faults, seeded rates, session expiry.
 
-Every transfer POST with a valid form token is one *turn*:
+Shared by the core-banking consoles (corebank, coreplus); each keeps one ``Faults`` for
+its app. Every transfer POST with a valid form token is one *turn*:
 
 1. ``plan()`` before anything is checked: when rates are set, one number is drawn
    from ``random.Random(seed)`` (one sequence for all threads, drawn under the
