@@ -208,6 +208,7 @@ class MapBot(SpaPage):
             await self._open(statement.open, (screen, statement.export), statement)
             values = {**self._data, "account": account, "day": day}
             await self._set(screen, statement.fields, values)
+            # read in memory, never saved under the name the console suggests
             data, _ = await self._download(
                 screen,
                 statement.export,
