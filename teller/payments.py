@@ -2,8 +2,8 @@
 
 A paying flow (``flows/payroll.py``) talks to nothing else, so the console it pays into is
 configuration (``[flows.payroll] console = "..."`` in teller.toml) and any console can be
-one, through a bot written in Python (``bots/corebank.py``) or a console map alone
-(``selectors/<console>.yaml`` with a ``payments:`` section, :mod:`teller.consolemap`).
+one, through its console map (``selectors/<console>.yaml`` with a ``payments:`` section,
+:mod:`teller.consolemap`), and a ``MapBot`` subclass for what a map cannot say.
 
 The four intents and how each reports failure:
 

@@ -17,9 +17,8 @@
   checks when a batch is loaded;
 * ``data:`` the console's own values a flow or bot may need (a date format, a journal).
 
-:func:`open_payments` gives a flow the console's session: the bot registered for it in
-the ``teller.bots`` entry points if there is one (Python, for what a map cannot say), else
-a :class:`MapBot` on its map.
+:func:`open_payments` gives a flow the console's session: a :class:`MapBot` on its map,
+or the ``MapBot`` subclass the flow passes (Python, for what a map cannot say).
 """
 
 from __future__ import annotations
@@ -55,7 +54,7 @@ def field_rules(locators: LocatorRepository) -> dict[str, FieldRule]:
 def open_payments(
     page: Page, locators: LocatorRepository, *, base_url: str, timeout: float, bot: Any = None
 ) -> Payments:
-    """The console's session in ``page``: ``bot`` (a class registered for the console in
-    ``teller.bots``) if given, else a MapBot on the map's ``payments:``."""
+    """The console's session in ``page``: ``bot`` (a MapBot subclass, for what the map
+    cannot say) if given, else a MapBot on the map's ``payments:``."""
     made: Payments = (bot or MapBot)(page, base_url=base_url, locators=locators, timeout=timeout)
     return made
