@@ -18,11 +18,13 @@
 * ``data:`` the console's own values a flow or bot may need (a date format, a journal).
 
 :func:`open_payments` gives a flow the console's session: a :class:`MapBot` on its map,
-or the ``MapBot`` subclass the flow passes (Python, for what a map cannot say).
+or the ``MapBot`` subclass registered for the console in the ``teller.bots`` entry points
+(Python, for what a map cannot say; :func:`console_bot`).
 """
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from typing import Any
 
 from playwright.async_api import Page
@@ -35,7 +37,15 @@ from teller.consolemap._rules import FieldRule
 from teller.locators import LocatorRepository
 from teller.payments import Payments
 
-__all__ = ["FieldRule", "MapBot", "PaymentsMap", "field_rules", "open_payments", "payments_of"]
+__all__ = [
+    "FieldRule",
+    "MapBot",
+    "PaymentsMap",
+    "console_bot",
+    "field_rules",
+    "open_payments",
+    "payments_of",
+]
 
 _RULES = TypeAdapter(dict[str, FieldRule])
 
@@ -54,7 +64,21 @@ def field_rules(locators: LocatorRepository) -> dict[str, FieldRule]:
 def open_payments(
     page: Page, locators: LocatorRepository, *, base_url: str, timeout: float, bot: Any = None
 ) -> Payments:
-    """The console's session in ``page``: ``bot`` (a MapBot subclass, for what the map
-    cannot say) if given, else a MapBot on the map's ``payments:``."""
-    made: Payments = (bot or MapBot)(page, base_url=base_url, locators=locators, timeout=timeout)
+    """The console's session in ``page``: ``bot`` if given, else the console's registered
+    bot (``console_bot``), else a MapBot on the map's ``payments:``."""
+    made_by = bot or console_bot(locators.console) or MapBot
+    made: Payments = made_by(page, base_url=base_url, locators=locators, timeout=timeout)
     return made
+
+
+def console_bot(console: str) -> type[MapBot] | None:
+    """The MapBot subclass registered for ``console`` in the ``teller.bots`` entry points
+    (a project's own ``pyproject.toml``), or None: the map alone then."""
+    found = entry_points(group="teller.bots", name=console)
+    if not found:
+        return None
+    bot = next(iter(found)).load()
+    if not (isinstance(bot, type) and issubclass(bot, MapBot)):
+        detail = f"teller.bots entry point {console!r} is not a teller.consolemap.MapBot"
+        raise ConfigError("pyproject.toml", detail)
+    return bot

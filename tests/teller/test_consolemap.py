@@ -154,3 +154,23 @@ def test_field_values_are_templates_over_the_line_and_the_consoles_data(tmp_path
     assert _template(SetField(value="{day:%Y%m%d}"), values, "s") == "20261207"
     with pytest.raises(ConfigError, match="field value '{ledger}' cannot be made"):
         _template(SetField(value="{ledger}"), values, "transfer")
+
+
+def test_a_console_is_paid_by_its_registered_bot_else_by_its_map_alone() -> None:
+    from bots.corebank import CoreBank
+    from teller.consolemap import MapBot, console_bot, open_payments
+
+    maps = COREBANK.parent
+    assert console_bot("corebank") is CoreBank  # pyproject.toml's teller.bots entry point
+    assert console_bot("coreplus") is None
+    made = {
+        name: open_payments(
+            None,  # type: ignore[arg-type]
+            LocatorRepository.load(maps / f"{name}.yaml"),
+            base_url="http://x",
+            timeout=1,
+        )
+        for name in ("corebank", "coreplus")
+    }
+    assert type(made["corebank"]) is CoreBank
+    assert type(made["coreplus"]) is MapBot
