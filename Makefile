@@ -11,7 +11,7 @@ SYNC := UV_PROJECT_ENVIRONMENT=$(VENV) $(VENV)/bin/uv sync --quiet --locked --in
 
 setup: $(STAMP) chromium
 
-$(STAMP): pyproject.toml uv.lock uv.requirements
+$(STAMP): pyproject.toml sandbox/pyproject.toml uv.lock uv.requirements
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --require-hashes -r uv.requirements
 	$(SYNC) --extra dev

@@ -35,13 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from openpyxl import Workbook  # noqa: E402
 
-from reports.reconciliation import (  # noqa: E402
+from teller.excel import Column, new_workbook, save, write_table  # noqa: E402
+from teller.payroll.report import (  # noqa: E402
     LineOutcome,
     RunInfo,
     StatementLine,
     write_reconciliation,
 )
-from teller.excel import Column, new_workbook, save, write_table  # noqa: E402
 
 LINES = 100_000
 MODES = ("report", "report-normal", "table", "openpyxl", "openpyxl-wo")

@@ -19,20 +19,22 @@ from pathlib import Path
 from typing import Literal
 
 import httpx
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from teller._errors import ConsoleError
+from teller.payroll.template import (
+    BATCH_HEADERS,
+    DATE_FORMAT,
+    LINE_HEADERS,
+    MONEY_FORMAT,
+    TEXT_FORMAT,
+    WIDTHS,
+    PayLine,
+    write_payroll,
+)
 
 __all__ = ["Sample", "SampleAccount", "register_accounts", "write_sample"]
 
 CENT = Decimal("0.01")
-MONEY_FORMAT = "#,##0.00"
-TEXT_FORMAT = "@"  # so an account number stays text when a clerk edits the cell
-DATE_FORMAT = "yyyy-mm-dd"
-BATCH_HEADERS = ("Batch ID", "Pay Date", "Debit Account", "Line Count", "Control Total")
-LINE_HEADERS = ("Employee ID", "Name", "Account No", "Amount", "Memo")
-_WIDTHS = (12, 10, 24, 14, 24)  # of the Payroll columns, in characters
 
 # Common surnames, and characters common in given names: 张伟, 王芳, 李娜 ...
 _SURNAMES = (
@@ -73,15 +75,6 @@ class Sample:
     refused: int
 
 
-@dataclass(frozen=True)
-class _Line:
-    employee_id: str
-    name: str
-    account_no: str
-    amount: Decimal
-    memo: str
-
-
 def write_sample(
     path: Path,
     *,
@@ -113,14 +106,14 @@ def write_sample(
     normal_high = min(_NORMAL_HIGH, limit)
     numbers = sorted(rng.sample(range(1, max(100_000, lines * 10)), lines))
 
-    batch: list[_Line] = []
+    batch: list[PayLine] = []
     accounts: list[SampleAccount] = []
     for index, number in enumerate(numbers):
         if index in over:
             amount = _amount(rng, limit + CENT, max(_OVER_HIGH, limit * 2))
         else:
             amount = _amount(rng, min(_NORMAL_LOW, normal_high), normal_high)
-        line = _Line(f"E{number:05d}", _name(rng), _account_no(rng, used), amount, memo)
+        line = PayLine(f"E{number:05d}", _name(rng), _account_no(rng, used), amount, memo)
         batch.append(line)
         if index in closed:
             accounts.append(SampleAccount(line.account_no, line.name, Decimal("0.00"), "closed"))
@@ -136,7 +129,9 @@ def write_sample(
     if fmt == "xls":
         _write_xls(path, fields, batch)
     else:
-        _write_xlsx(path, fields, batch)
+        write_payroll(
+            path, batch_id=batch_id, pay_date=pay_date, debit_account=debit_account, lines=batch
+        )
     return Sample(path, batch_id, debit_account, [company, *accounts], over_limit, refused)
 
 
@@ -199,38 +194,7 @@ def _amount(rng: random.Random, low: Decimal, high: Decimal) -> Decimal:
     return (Decimal(cents) * CENT).quantize(CENT)
 
 
-def _write_xlsx(path: Path, fields: Sequence[object], lines: list[_Line]) -> None:
-    book = Workbook()
-    bold = Font(bold=True)
-    batch = book.active
-    assert batch is not None  # a new Workbook always has one sheet
-    batch.title = "Batch"
-    formats = (None, DATE_FORMAT, TEXT_FORMAT, None, MONEY_FORMAT)
-    for number, (label, value, fmt) in enumerate(
-        zip(BATCH_HEADERS, fields, formats, strict=True), start=1
-    ):
-        batch.cell(number, 1, label).font = bold
-        cell = batch.cell(number, 2, value)
-        if fmt:
-            cell.number_format = fmt
-    batch.column_dimensions["A"].width = 16
-    batch.column_dimensions["B"].width = 24
-
-    table = book.create_sheet("Payroll")
-    table.append(LINE_HEADERS)
-    for cell in table[1]:
-        cell.font = bold
-    for number, line in enumerate(lines, start=2):
-        table.append([line.employee_id, line.name, line.account_no, line.amount, line.memo])
-        table.cell(number, 3).number_format = TEXT_FORMAT
-        table.cell(number, 4).number_format = MONEY_FORMAT
-    for letter, width in zip("ABCDE", _WIDTHS, strict=True):
-        table.column_dimensions[letter].width = width
-    table.freeze_panes = "A2"
-    book.save(path)
-
-
-def _write_xls(path: Path, fields: Sequence[object], lines: list[_Line]) -> None:
+def _write_xls(path: Path, fields: Sequence[object], lines: list[PayLine]) -> None:
     # xlwt (rpaframework's own .xls writer) directly: RPA.Excel.Files copies the whole
     # book on every styled cell write, far too slow for a 2,000-line sheet.
     import xlwt
@@ -259,6 +223,6 @@ def _write_xls(path: Path, fields: Sequence[object], lines: list[_Line]) -> None
         table.write(row, 2, line.account_no, text)
         table.write(row, 3, line.amount, money)
         table.write(row, 4, line.memo)
-    for column, width in enumerate(_WIDTHS):
+    for column, width in enumerate(WIDTHS):
         table.col(column).width = width * 256
     book.save(str(path))

@@ -28,13 +28,13 @@ from reports._loss_figures import (
     seconds_to_freeze,
     stage_of,
 )
-from reports._recon_audit import head_fields
 from teller import mask_text
 from teller.excel import (
     Chart,
     Column,
     Field,
     Table,
+    head_fields,
     new_workbook,
     save,
     write_key_values,

@@ -149,26 +149,6 @@ class Flow(ABC):
             day=date.fromisoformat(info["day"]) if "day" in info else date.today(),
         )
 
-    def sample(
-        self,
-        out: Path,
-        *,
-        lines: int,
-        console_url: str | None,
-        seed: int = 0,
-        over_limit: int = 0,
-        refused: int = 0,
-    ) -> Any:
-        """Write a realistic input file (and open its accounts on a sandbox console)."""
-        raise ConfigError("flows", f"flow {self.name!r} cannot write a sample input")
-
-    # the sandbox consoles a demo of this flow needs (``teller demo``)
-    sandbox: ClassVar[tuple[str, ...]] = ()
-
-    def seed_sandbox(self, consoles: dict[str, str], *, items: int, seed: int = 0) -> str:
-        """Put sample work on the sandbox consoles (name -> URL); say what, in one line."""
-        raise ConfigError("flows", f"flow {self.name!r} has no sandbox demo")
-
     def secrets(self, env: FlowEnv) -> tuple[str, ...]:
         """Secret strings that must be masked in evidence (console passwords)."""
         return ()

@@ -1,19 +1,23 @@
-"""The ``teller`` commands: run, resume, runs, approvals, audit, report, consoles, sample, demo."""
+"""The ``teller`` commands: run, resume, runs, approvals, audit, report, consoles, schedule,
+users; and those installed distributions add through ``teller.commands`` entry points (the
+sandbox's ``demo`` and ``sample``)."""
 
 from __future__ import annotations
 
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import typer
 
 from teller._errors import ConfigError, InputError
-from teller.cli import _approvals, _audit, _demo, _items, _schedule, _users
+from teller.cli import _approvals, _audit, _items, _schedule, _users
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
 from teller.cli._execute import execute
 from teller.cli._show import items_table, run_summary, runs_table, stages_table
 from teller.cli._signin import signed_in
 from teller.flow import console_entry, load_flow
 from teller.intake import take
+from teller.project import init_project
 from teller.runs import gate_for, gate_lines, submit
 
 app = typer.Typer(
@@ -32,13 +36,15 @@ app.add_typer(_schedule.scheduler_app, name="scheduler")
 app.add_typer(_audit.audit_app, name="audit")
 app.add_typer(_audit.report_app, name="report")
 app.add_typer(_users.app, name="users")
-app.command("demo")(_demo.demo)
 app.command("login")(_users.login)
 app.command("logout")(_users.logout)
 app.command("whoami")(_users.whoami)
 
 
 def main() -> None:
+    # a distribution's own commands: each ``teller.commands`` entry point is ``register(app)``
+    for entry in entry_points(group="teller.commands"):
+        entry.load()(app)
     app()
 
 
@@ -99,6 +105,30 @@ def run_flow(
             return
         run_id = submit(settings, store, flow, batch, submitted_by=maker.username)
         execute(settings, store, flow, run_id, contexts, by=maker)
+
+
+@app.command("init")
+def init(
+    folder: Path = typer.Argument(..., help="The new project's folder (new or empty)."),
+    name: str | None = typer.Option(
+        None, help="Its distribution name (default: the folder's name), e.g. acme-payroll."
+    ),
+    where: str = typer.Option(
+        "mybank", "--console", help="The console payroll pays into, e.g. mybank."
+    ),
+) -> None:
+    """Write a bank's own project: bots, flows, selectors, schedules, reports, policies,
+    tests, teller.toml and a Makefile (make demo, make test), depending on Teller."""
+    with clear_errors():
+        name = name or folder.resolve().name.lower()
+        written = init_project(folder, name=name, console=where)
+        console.print(
+            f"wrote {len(written)} files into {folder} ({name}, paying into {where}). Next:\n"
+            f"  cd {folder}\n"
+            f"  edit selectors/{where}.yaml and teller.toml for your console "
+            "(Teller's README, \"Paying into your bank's own console\")\n"
+            "  make test"
+        )
 
 
 @app.command("resume")
@@ -172,53 +202,3 @@ def consoles_serve(
         if seed is not None:  # a console asking for one-time codes gets the robot's seed
             options["totp_seed"] = seed
         serve(host=host, port=port, db=db, **options)
-
-
-@app.command("sample")
-def sample(
-    flow_name: str = typer.Argument(..., metavar="FLOW", help="e.g. payroll, account-loss"),
-    lines: int = typer.Option(200, help="Number of lines (tickets, for account-loss)."),
-    out: Path | None = typer.Option(
-        None, "--out", "-o", help="Workbook to write (.xlsx or .xls), for payroll."
-    ),
-    over_limit: int = typer.Option(0, help="Lines above the auto-approval limit."),
-    refused: int = typer.Option(
-        0, help="Lines the console will refuse (closed or unknown account)."
-    ),
-    seed: int = typer.Option(0, help="Seed, for a reproducible sample."),
-    no_console: bool = typer.Option(
-        False, "--no-console", help="Do not open the accounts on the sandbox console."
-    ),
-    project: Path | None = ProjectOption,
-) -> None:
-    """Make sample work: a payroll workbook (and its accounts on the sandbox console), or
-    loss tickets on the account-loss sandbox consoles."""
-    with clear_errors():
-        settings, _ = open_project(project)
-        flow = load_flow(flow_name, settings=settings)
-        if flow.takes_intake or not no_console:  # it writes to a console: sandbox only
-            settings.refuse_in_production(
-                f"teller sample {flow_name} (it opens accounts or "
-                "files tickets on the console; --no-console does not)"
-            )
-        if flow.takes_intake:  # its work waits in a console's queue: put it there
-            urls = {name: settings.console(name).base_url for name in flow.sandbox}
-            console.print(flow.seed_sandbox(urls, items=lines, seed=seed))
-            return
-        if out is None:
-            raise ConfigError("command line", f"flow {flow_name!r} needs --out FILE")
-        if not no_console and flow.console is None:
-            raise ConfigError("command line", f"flow {flow_name!r} works on no console")
-        url = None if no_console else settings.console(str(flow.console)).base_url
-        made = flow.sample(
-            out,
-            lines=lines,
-            console_url=url,
-            seed=seed,
-            over_limit=over_limit,
-            refused=refused,
-        )
-        console.print(
-            f"wrote {made.path}: batch {made.batch_id}, {lines} lines"
-            + ("" if no_console else f"; {len(made.accounts)} accounts opened at {url}")
-        )

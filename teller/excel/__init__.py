@@ -12,6 +12,7 @@ CSV files Teller writes (:func:`write_csv`) follow the same rule: no cell starts
 
 from __future__ import annotations
 
+from teller.excel._audit import AUDIT_COLUMNS, AUDIT_SHEET, AuditLine, audit_rows, head_fields
 from teller.excel._charts import Chart, add_chart
 from teller.excel._csv import csv_cell, write_csv
 from teller.excel._files import LARGE_TABLE_ROWS, file_sha256, new_workbook, save
@@ -26,6 +27,11 @@ from teller.excel._tables import Column, Field, Table, write_key_values, write_t
 from teller.excel._values import Kind, Link, is_formula_like, money, safe_text, set_value
 
 __all__ = [
+    "AUDIT_COLUMNS",
+    "AUDIT_SHEET",
+    "AuditLine",
+    "audit_rows",
+    "head_fields",
     "DATETIME_FORMAT",
     "DATE_FORMAT",
     "LARGE_TABLE_ROWS",

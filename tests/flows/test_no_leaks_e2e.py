@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from flows._payroll_workbook import load_payroll
 from flows.payroll import PayrollFlow
+from teller.payroll.workbook import load_payroll
 from tests._console_server import start_corebank
 from tests._leaks import holders
 from tests.flows.test_secret_login import production_project, teller_run

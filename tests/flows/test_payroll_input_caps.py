@@ -19,11 +19,11 @@ from typing import Any
 
 import pytest
 
-import flows._payroll_workbook as workbook
-from flows._payroll_workbook import load_payroll
+import teller.payroll.workbook as workbook
 from flows.payroll import PayrollFlow
 from teller._errors import InputError, InputProblem
 from teller.flow import load_flow
+from teller.payroll.workbook import load_payroll
 from teller.settings import InputLimits, load_settings
 
 from .conftest import PayrollBook

@@ -19,8 +19,8 @@ import pytest
 import xlrd
 
 from flows._payroll_sample import Sample, SampleAccount, register_accounts, write_sample
-from flows._payroll_workbook import PayrollBatch, load_payroll
 from teller._errors import ConsoleError
+from teller.payroll.workbook import PayrollBatch, load_payroll
 
 PAY_DATE = date(2026, 11, 25)
 LIMIT = Decimal("50000.00")

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from flows._payroll_workbook import load_payroll
 from teller._errors import InputError, InputProblem
+from teller.payroll.workbook import load_payroll
 
 from .conftest import PayrollBook
 

@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from flows._payroll_workbook import PayrollBatch, PayrollLine, load_payroll
 from teller._errors import InputError, InputProblem
 from teller.consolemap import field_rules
 from teller.locators import LocatorRepository
+from teller.payroll.workbook import PayrollBatch, PayrollLine, load_payroll
 
 from .conftest import PayrollBook
 

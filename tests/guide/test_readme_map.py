@@ -1,15 +1,21 @@
-"""The README's console-map walk-through, run: its map, policy and settings pay a batch.
+"""The README's console-map walk-through, run from a bank's own project.
 
-Every block the section "Paying into your bank's own console" names with a `File:` line is
-written to a fresh project; its commands (`teller sample`, `teller run`) run as a signed-in
-operator against the coreplus sandbox console, which stands in for "mybank". The console's
-own ledger decides; the reconciliation must match every line.
+`teller init` writes the project; the blocks the section names with a `File:` line are
+written into it; its `make test` installs it beside Teller's engine wheel (built here, no
+sandbox in it) in a fresh virtual environment and runs the project's own tests; the batch
+is paid by that environment's `teller`, through the project's own flow entry point, on
+the coreplus sandbox console, which stands in for "mybank". The console's own ledger
+decides; the reconciliation must match every line.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
+import subprocess
+import sys
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -25,6 +31,21 @@ from tests.guide.test_readme_guide import ROOT, guide_files
 pytestmark = pytest.mark.e2e
 
 SECTION = "## Paying into your bank's own console"
+UV = Path(sys.executable).with_name("uv")
+KEYS = {
+    "TELLER_SEAL_KEY": "seal key of the guide's project, 32+ chars",
+    "TELLER_AUDIT_KEY": "audit key of the guide's project, 32+ chars",
+}
+# what the fresh environment holds: its flows, its bots, and whether the sandbox is there
+PROBE = """
+import json, importlib.util
+from importlib.metadata import entry_points
+print(json.dumps({
+    "flows": {e.name: e.value for e in entry_points(group="teller.flows")},
+    "bots": {e.name: e.value for e in entry_points(group="teller.bots")},
+    "sandbox": [m for m in ("consoles", "sandbox", "flask") if importlib.util.find_spec(m)],
+}))
+"""
 
 
 def section() -> str:
@@ -33,38 +54,141 @@ def section() -> str:
     return readme[start : readme.index("\n## ", start + len(SECTION))]
 
 
-def commands(text: str) -> list[list[str]]:
-    """The `teller ...` command lines of the section, each without its comment."""
-    lines = re.findall(r"^teller [^\n]+", text, re.M)
-    return [shlex.split(line.split("#")[0])[1:] for line in lines]
+def commands(text: str, start: str) -> list[list[str]]:
+    """The section's command lines that begin with ``start``, each without its comment."""
+    lines = re.findall(rf"^{re.escape(start)}[^\n]*", text, re.M)
+    return [shlex.split(line.split("#")[0]) for line in lines]
 
 
-def test_the_walk_through_pays_a_batch_by_the_map_alone(tmp_path: Path, coreplus: Server) -> None:
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Teller's engine wheel, built from this checkout, and the lock's pins for its needs."""
+    out = tmp_path_factory.mktemp("engine")
+    built = subprocess.run(
+        [UV, "build", "--wheel", "--quiet", "--out-dir", out, ROOT], capture_output=True, text=True
+    )
+    assert built.returncode == 0, built.stderr
+    pins = out / "pins.txt"
+    exported = subprocess.run(
+        [UV, "export", "--frozen", "--no-emit-workspace", "--no-hashes", "--quiet", "-o", pins],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert exported.returncode == 0, exported.stderr
+    (wheel,) = out.glob("teller-*.whl")
+    return wheel, pins
+
+
+def test_the_engine_wheel_holds_no_content_and_no_sandbox(engine: tuple[Path, Path]) -> None:
+    wheel, _ = engine
+    with zipfile.ZipFile(wheel) as files:
+        names = files.namelist()
+        metadata = files.read(next(n for n in names if n.endswith(".dist-info/METADATA")))
+    assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} == {
+        "teller"
+    }
+    assert "teller/project/template/Makefile" in names  # what `teller init` writes travels
+    needs = [line for line in metadata.decode().splitlines() if line.startswith("Requires-Dist")]
+    assert not [
+        n for n in needs if re.search(r"flask|teller-sandbox", n, re.I) and "extra" not in n
+    ]
+    entry = next(n for n in names if n.endswith("entry_points.txt"))
+    with zipfile.ZipFile(wheel) as files:
+        assert "teller.flows" not in files.read(entry).decode()  # the engine registers no flow
+
+
+def test_the_walk_through_pays_a_batch_from_the_banks_own_project(
+    tmp_path: Path, coreplus: Server, engine: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     text = section()
+    wheel, pins = engine
+    (init_args,) = commands(text, "teller init")
+    made = subprocess.run(
+        [sys.executable, "-m", "teller", *init_args[1:]],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert made.returncode == 0, made.stderr
+    project = tmp_path / init_args[2]
     files = guide_files(text)
-    assert set(files) == {"selectors/mybank.yaml", "policies/payroll-mybank.toml", "teller.toml"}
-    project = tmp_path / "bank"
+    assert set(files) == {"selectors/mybank.yaml", "policies/payroll.toml", "teller.toml"}
     for path, body in files.items():
-        (project / path).parent.mkdir(parents=True, exist_ok=True)
+        if path == "teller.toml":  # the stand-in console's address, as a newcomer edits it
+            body = body.replace("http://127.0.0.1:8605", coreplus.base_url)
         (project / path).write_text(body, encoding="utf-8")
+    assert coreplus.totp_seed is not None
+    for name, value in {
+        **KEYS,
+        "MYBANK_PASSWORD": coreplus.password,
+        "MYBANK_TOTP_SEED": coreplus.totp_seed,
+    }.items():
+        monkeypatch.setenv(name, value)
+
+    # make test: .venv with the engine wheel and the project, then the project's own tests
+    steps = [c for c in commands(text, "make ") + commands(text, ".venv/bin/teller ")]
+    assert steps[0] == ["make", "test"]
+    install = f"{UV} pip install --quiet --python .venv/bin/python -c {pins}"
+    tested = subprocess.run(
+        ["make", "test", f"TELLER={wheel}", f"INSTALL={install}"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert tested.returncode == 0, tested.stdout[-3000:] + tested.stderr[-3000:]
+    assert "4 passed" in tested.stdout
+    probe = subprocess.run(
+        [project / ".venv/bin/python", "-c", PROBE], cwd=tmp_path, capture_output=True, text=True
+    )
+    found = json.loads(probe.stdout)
+    assert found == {
+        "flows": {"payroll": "flows.payroll:PayrollFlow"},
+        "bots": {"mybank": "teller.consolemap:MapBot"},
+        "sandbox": [],
+    }, probe.stderr
+
+    # the sample batch, from Teller's checkout: its accounts opened on the sandbox console
+    sandbox = tmp_path / "sandbox"
+    sandbox.mkdir()
+    (sandbox / "teller.toml").write_text(
+        coreplus.settings_toml()
+        + '\n[flows.payroll-coreplus]\nflow = "payroll"\nconsole = "coreplus"\n',
+        encoding="utf-8",
+    )
+    (sample,) = commands(text, "teller sample")
+    book = project / "pay.xlsx"
+    args = [str(book) if a == "pay.xlsx" else a for a in sample[1:]]
+    sampled = subprocess.run(
+        [sys.executable, "-m", "teller", *args, "--project", sandbox],
+        capture_output=True,
+        text=True,
+    )
+    assert sampled.returncode == 0, sampled.stdout + sampled.stderr
+
+    # an operator of the project's store runs the batch with the project's own teller
     team = Team(project, {"clerk": ("operator",)})
     team.login("clerk")
-    assert coreplus.totp_seed is not None
-    # the guide's secret references, and its console's address, for the stand-in
-    team.env.update(
-        MYBANK_PASSWORD=coreplus.password,
-        MYBANK_TOTP_SEED=coreplus.totp_seed,
-        TELLER_CONSOLES__MYBANK__BASE_URL=coreplus.base_url,
-    )
-    book = project / "pay.xlsx"
     said = []
-    for args in commands(text):
-        said.append(team.teller(*[str(book) if a == "pay.xlsx" else a for a in args]).stdout)
-    assert len(said) == 3 and "nothing was paid" in said[1]
+    for step in steps:
+        if step[:2] == ["make", "test"] or "users" in step:
+            continue  # done above; the people: by Team, through the same commands
+        ran = subprocess.run(
+            [project / step[0], *step[1:]],
+            cwd=project,
+            env=team.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+        said.append(ran.stdout)
+    assert len(said) == 2 and "nothing was paid" in said[0]
 
     store = open_store(load_settings(project))
     (run,) = store.runs()
-    assert (run.flow, run.console) == ("payroll-mybank", "mybank")
+    assert (run.flow, run.console) == ("payroll", "mybank")
     done = {i.key: i for i in store.items(run.id) if i.state == "done"}
     assert len(done) == 20
     ledger = coreplus.rows("SELECT reference, payee_account, amount, txn_no FROM transfers")
@@ -77,6 +201,19 @@ def test_the_walk_through_pays_a_batch_by_the_map_alone(tmp_path: Path, coreplus
     }
     assert any(str(k).startswith("Matched") and v == 20 for k, v in summary.items()), summary
     store.close()
+
+    # make demo: the example batch checked, as the signed-in operator
+    demo = subprocess.run(
+        ["make", "demo", f"TELLER={wheel}", f"INSTALL={install}"],
+        cwd=project,
+        env=team.env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert demo.returncode == 0, demo.stdout[-3000:] + demo.stderr[-3000:]
+    assert "3 items, valid. Gate: 2 would pass on their own." in demo.stdout
+    assert "E00003" in demo.stdout  # above the auto-approval limit: held for a person
 
 
 def test_the_walk_through_map_is_the_shipped_coreplus_map() -> None:

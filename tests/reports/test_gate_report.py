@@ -11,8 +11,8 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-import reports.reconciliation
-from reports.reconciliation import (
+import teller.payroll.report
+from teller.payroll.report import (
     FiredRuleView,
     LineOutcome,
     ReconciliationFigures,
@@ -168,7 +168,7 @@ def _table(ws: Worksheet) -> list[dict[str, object]]:
 
 
 def test_the_public_names() -> None:
-    assert reports.reconciliation.__all__ == [
+    assert teller.payroll.report.__all__ == [
         "AuditLine",
         "FiredRuleView",
         "LineOutcome",

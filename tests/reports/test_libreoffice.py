@@ -18,7 +18,7 @@ import pytest
 from openpyxl import load_workbook
 
 from reports.loss_handling import TicketOutcome, write_loss_report
-from reports.reconciliation import (
+from teller.payroll.report import (
     AuditLine,
     FiredRuleView,
     LineOutcome,

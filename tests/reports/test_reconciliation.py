@@ -14,7 +14,9 @@ import pytest
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports.reconciliation import (
+from teller.excel import file_sha256
+from teller.integrity import ChainHead, public_key, read_manifest
+from teller.payroll.report import (
     AuditLine,
     LineOutcome,
     ReconciliationFigures,
@@ -24,8 +26,6 @@ from reports.reconciliation import (
     reconcile,
     write_reconciliation,
 )
-from teller.excel import file_sha256
-from teller.integrity import ChainHead, public_key, read_manifest
 
 DEBIT = "6222 0000 1111 2222"  # printed with spaces, as consoles do
 BATCH = "PAY-2024-01"

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook, load_workbook
 
-import reports.reconciliation
-from reports.reconciliation import AuditLine, LineOutcome, RunInfo, StatementLine
-from reports.reconciliation import write_reconciliation as write_report
+import teller.payroll.report
+from teller.payroll.report import AuditLine, LineOutcome, RunInfo, StatementLine
+from teller.payroll.report import write_reconciliation as write_report
 
 LINES = 100_000
 BATCH = "PAY-2025-06"
@@ -75,14 +75,14 @@ def test_a_large_run_is_streamed_and_complete(
     tmp_path: Path, run: RunInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     modes: list[bool] = []
-    real = reports.reconciliation.new_workbook
+    real = teller.payroll.report.new_workbook
 
     def spy(*, write_only: bool = False) -> Workbook:
         modes.append(write_only)
         return real(write_only=write_only)
 
     # A spy, not a fake: the report is written for real, the test only notes how.
-    monkeypatch.setattr(reports.reconciliation, "new_workbook", spy)
+    monkeypatch.setattr(teller.payroll.report, "new_workbook", spy)
     lines = _lines()
     statement = list(_statement(lines))
     # One audit entry per ten lines keeps the test's time on the lines, which are the point.

@@ -190,7 +190,7 @@ def test_demo_starts_its_consoles_pays_and_freezes(project: Path) -> None:
     # about a minute and a half on a quiet 2-core machine; far longer on a loaded one
     done = teller(project, "demo", "--lines", "40", "--tickets", "12", timeout=600)
     assert "teller approvals approve --run" in done.stdout and "report:" in done.stdout
-    assert "handled 12 tickets" in done.stdout
+    assert "account-loss: handled 12 items" in done.stdout
     ledger = sqlite3.connect(project / "var" / "corebank.db")
     references = [r for (r,) in ledger.execute("SELECT reference FROM transfers")]
     ledger.close()

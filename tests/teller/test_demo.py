@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from sandbox import demo as _demo
 from teller import ConfigError
-from teller.cli import _demo
 from teller.settings import load_settings
 
 

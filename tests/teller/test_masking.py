@@ -16,12 +16,12 @@ import pytest
 from loguru import logger
 from playwright.async_api import async_playwright
 
-from flows._payroll_files import Problems
 from teller import InputError, mask_account, mask_text
 from teller._masking import mask_bytes
 from teller.browser import launch, new_context, save_evidence
 from teller.evidence import scrub_zip
 from teller.logs import configure, register_secret
+from teller.payroll._files import Problems
 
 ID_X = "11010519491231002X"
 ACCOUNT = "6222021234567890123"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from teller import mask_text
-from teller.excel import Column, Field
+from teller.excel._tables import Column, Field
 from teller.integrity import ChainHead
 
 __all__ = ["AUDIT_COLUMNS", "AUDIT_SHEET", "AuditLine", "audit_rows", "head_fields"]

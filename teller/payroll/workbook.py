@@ -24,7 +24,10 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from flows._payroll_cells import (
+from teller import mask_account
+from teller._errors import InputError
+from teller.consolemap import FieldRule
+from teller.payroll._cells import (
     ACCOUNT_FIELDS,
     BATCH_FIELDS,
     BATCH_SHEET,
@@ -49,10 +52,7 @@ from flows._payroll_cells import (
     show_cell,
     to_money,
 )
-from flows._payroll_files import Problems, pick_sheet, read_bytes, read_sheets
-from teller import mask_account
-from teller._errors import InputError
-from teller.consolemap import FieldRule
+from teller.payroll._files import Problems, pick_sheet, read_bytes, read_sheets
 from teller.settings import InputLimits
 
 __all__ = ["PayrollBatch", "PayrollLine", "load_payroll"]
@@ -360,7 +360,9 @@ def _check_console(
             mask_account(debit),
         )
     batch_id, rule = batch.values.get("batch_id"), rules.get("reference")
-    for row, employee in table.employees if batch_id is not None and rule is not None else ():
+    if batch_id is None or rule is None:
+        return
+    for row, employee in table.employees:
         reference = f"{batch_id}:{employee}"
         if not (broken := rule.broken(reference)):
             continue

@@ -1,4 +1,9 @@
-"""``teller demo``: the sandbox consoles, a payroll batch and an account-loss sweep, end to end."""
+"""``teller demo``: each flow with a sandbox demo, end to end on the sandbox consoles.
+
+A flow has a demo when it can make its own sample work (:class:`Sampled`: a batch file whose
+accounts it opens on the console; :class:`Seeded`: work it files in a console's queue). The
+demo knows no flow by name: it runs every flow registered under ``teller.flows`` that can.
+"""
 
 from __future__ import annotations
 
@@ -12,11 +17,12 @@ from pathlib import Path
 import httpx
 import typer
 
+from sandbox.people import CHECKER, demo_clerk, sandbox_credentials
+from sandbox.samples import Sampled, Seeded, demo_flows
 from teller._errors import ConfigError
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
-from teller.cli._demo_people import CHECKER, demo_clerk, sandbox_credentials
 from teller.cli._execute import execute
-from teller.flow import load_flow
+from teller.flow import Flow
 from teller.intake import take
 from teller.people import Person
 from teller.runs import submit
@@ -71,32 +77,27 @@ def sandbox_console(settings: Settings, name: str = "corebank") -> Iterator[str]
 
 
 def demo(
-    lines: int = typer.Option(200, help="Payroll lines in the sample batch."),
-    tickets: int = typer.Option(50, help="Loss tickets in the account-loss queue."),
+    lines: int = typer.Option(200, help="Lines in each sample batch."),
+    tickets: int = typer.Option(50, help="Items filed in each console queue (loss tickets)."),
     contexts: int | None = typer.Option(None, help="Concurrent browser contexts."),
     only: str | None = typer.Option(
         None,
         "--flow",
-        help="Only this flow: payroll, account-loss, or a payroll configured on another "
-        "console (payroll-coreplus).",
+        help="Only this flow, registered or configured in teller.toml (payroll-coreplus).",
     ),
     project: Path | None = ProjectOption,
 ) -> None:
-    """Run both flows on the sandbox consoles: a payroll batch, then an account-loss sweep."""
+    """Run each flow that has a sandbox demo, on the sandbox consoles: batches, then queues."""
     with clear_errors():
         settings, store = open_project(project)
         settings.refuse_in_production("teller demo")
-        payroll = only or "payroll"
-        if (
-            only not in (None, "account-loss")
-            and not load_flow(only, settings=settings).moves_money
-        ):
-            raise ConfigError("command line", f"--flow: no demo of {only!r}")
+        flows = demo_flows(settings, only)
         clerk = demo_clerk(settings, store)
-        if only != "account-loss":
-            _payroll(settings, store, payroll, lines, contexts, clerk)
-        if only in (None, "account-loss"):
-            _account_loss(settings, store, tickets, contexts, clerk)
+        for flow in flows:
+            if isinstance(flow, Sampled):
+                _batch(settings, store, flow, lines, contexts, clerk)
+            elif isinstance(flow, Seeded):
+                _queue(settings, store, flow, tickets, contexts, clerk)
         _people(settings)
 
 
@@ -112,11 +113,11 @@ def _people(settings: Settings) -> None:
     )
 
 
-def _payroll(
-    settings: Settings, store: Store, name: str, lines: int, contexts: int | None, clerk: Person
+def _batch(
+    settings: Settings, store: Store, flow: Flow, lines: int, contexts: int | None, clerk: Person
 ) -> None:
-    flow = load_flow(name, settings=settings)
-    where = str(flow.console)
+    assert isinstance(flow, Sampled)
+    name, where = flow.name, str(flow.console)
     stamp = now()
     workbook = settings.var / "demo" / f"{name}-{stamp:%Y%m%d-%H%M%S}.xlsx"
     workbook.parent.mkdir(parents=True, exist_ok=True)
@@ -151,10 +152,10 @@ def _payroll(
     )
 
 
-def _account_loss(
-    settings: Settings, store: Store, tickets: int, contexts: int | None, clerk: Person
+def _queue(
+    settings: Settings, store: Store, flow: Flow, tickets: int, contexts: int | None, clerk: Person
 ) -> None:
-    flow = load_flow("account-loss", settings=settings)
+    assert isinstance(flow, Seeded)
     with ExitStack() as stack:
         urls = {name: stack.enter_context(sandbox_console(settings, name)) for name in flow.sandbox}
         console.print("sandbox consoles: " + ", ".join(f"{n} {u}" for n, u in urls.items()))
@@ -162,16 +163,17 @@ def _account_loss(
         started = time.monotonic()
         taken = take(settings, store, flow)
         if taken is None:
-            raise ConfigError("teller.toml", "the servicedesk sandbox shows no new ticket")
+            raise ConfigError("teller.toml", f"{flow.name}: its sandbox queue shows no new work")
         batch = flow.load(taken)
         run_id = submit(settings, store, flow, batch, submitted_by=clerk.username)
         execute(settings, store, flow, run_id, contexts, by=clerk)
         elapsed = time.monotonic() - started
     console.print(
-        f"handled {tickets} tickets in {elapsed:.1f}s ({tickets * 60 / elapsed:.0f} tickets/min)"
+        f"{flow.name}: handled {tickets} items in {elapsed:.1f}s "
+        f"({tickets * 60 / elapsed:.0f} items/min)"
     )
     console.print(
-        "Where each case stands, and the unfreeze request that waits for an approver:\n"
+        "Where each item stands, and what waits for an approver:\n"
         f"  teller runs show {run_id}\n"
         f"  teller approvals list --run {run_id}"
     )

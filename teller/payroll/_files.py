@@ -12,10 +12,10 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flows._payroll_cells import BATCH_SHEET, PAYROLL_SHEET, Rows, fold
-from flows._payroll_parse import Caps, OverCap, read_xls, read_xlsx
 from teller._errors import InputError, InputProblem
 from teller._masking import mask_text
+from teller.payroll._cells import BATCH_SHEET, PAYROLL_SHEET, Rows, fold
+from teller.payroll._parse import Caps, OverCap, read_xls, read_xlsx
 from teller.settings import InputLimits
 
 _ZIP_MAGIC = b"PK\x03\x04"

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from reports._recon_lines import evidence_link
-from reports._reconcile import LineMatch, Reconciliation, Unexpected, same_account
 from teller import mask_account, mask_text
 from teller.excel import Column
+from teller.payroll._recon_lines import evidence_link
+from teller.payroll._reconcile import LineMatch, Reconciliation, Unexpected, same_account
 
 __all__ = [
     "MISMATCH_COLUMNS",

@@ -1,6 +1,6 @@
 """Parsing payroll workbook bytes (never a path) under row, cell and time caps.
 
-``flows._payroll_files`` hands over the bytes it read and hashed; nothing here opens the
+``teller.payroll._files`` hands over the bytes it read and hashed; nothing here opens the
 file again, so a file swapped after it was read cannot change what is paid. The caps are
 checked as rows come: the rows and cells of a sheet, and a deadline (the parse time cap).
 What openpyxl reads before the first row (the shared strings) is bounded by the unpacked
@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Iterable
 from typing import Any
 
-from flows._payroll_cells import Rows, fold
+from teller.payroll._cells import Rows, fold
 
 __all__ = ["OverCap", "read_xls", "read_xlsx"]
 

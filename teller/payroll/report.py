@@ -5,8 +5,8 @@ was nothing else paid? ("Summary", "Lines", "Exceptions", then "Mismatches", "Mi
 console" and "Unexpected in console" with both sides' values.) For every line the approval
 gate stopped: which rules fired, what the gate suggested, who decided, when and why ("Held
 and rejected"). And who did what to which item, in a hash chain ("Audit").
-Matching lives in ``reports._reconcile``; each ``reports._recon_*`` module and
-``reports._gate_sheet`` lays out its sheets with ``teller.excel``.
+Matching lives in ``teller.payroll._reconcile``; each ``_recon_*`` module and
+``teller.payroll._gate_sheet`` lays out its sheets with ``teller.excel``.
 Full account numbers never reach the workbook: accounts are masked to their last four digits
 and free text (names, errors, the gate's details and suggestions, approvers' reasons) has long
 numbers masked too.
@@ -17,9 +17,26 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path, PurePath
 
-from reports._gate_sheet import append_rule_table, write_held_sheet
-from reports._recon_audit import AUDIT_COLUMNS, AUDIT_SHEET, AuditLine, audit_rows, head_fields
-from reports._recon_console import (
+from teller import mask_account
+from teller.excel import (
+    AUDIT_COLUMNS,
+    AUDIT_SHEET,
+    LARGE_TABLE_ROWS,
+    AuditLine,
+    Chart,
+    Column,
+    Field,
+    Table,
+    audit_rows,
+    head_fields,
+    new_workbook,
+    save,
+    write_key_values,
+    write_table,
+)
+from teller.integrity import ChainHead
+from teller.payroll._gate_sheet import append_rule_table, write_held_sheet
+from teller.payroll._recon_console import (
     MISMATCH_COLUMNS,
     MISMATCH_SHEET,
     MISSING_COLUMNS,
@@ -30,8 +47,8 @@ from reports._recon_console import (
     missing_rows,
     unexpected_rows,
 )
-from reports._recon_lines import EXCEPTION_COLUMNS, LINE_COLUMNS, exception_rows, line_row
-from reports._reconcile import (
+from teller.payroll._recon_lines import EXCEPTION_COLUMNS, LINE_COLUMNS, exception_rows, line_row
+from teller.payroll._reconcile import (
     FiredRuleView,
     LineOutcome,
     Reconciliation,
@@ -43,19 +60,6 @@ from reports._reconcile import (
     figures_of,
     reconcile,
 )
-from teller import mask_account
-from teller.excel import (
-    LARGE_TABLE_ROWS,
-    Chart,
-    Column,
-    Field,
-    Table,
-    new_workbook,
-    save,
-    write_key_values,
-    write_table,
-)
-from teller.integrity import ChainHead
 
 __all__ = [
     "AuditLine",

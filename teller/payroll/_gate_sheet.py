@@ -14,13 +14,13 @@ from openpyxl.cell.cell import Cell
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from reports._reconcile import LineOutcome
 from teller import mask_account, mask_text
 from teller.excel import Column, Kind, set_value, write_table
 
 # teller.excel writes one table per summary sheet and does not export its style names; the
 # rule table goes under the outcome chart, so it needs them to look like the table above.
 from teller.excel._styles import HEADER, LABEL
+from teller.payroll._reconcile import LineOutcome
 
 __all__ = ["HELD_COLUMNS", "HELD_SHEET", "RULE_COLUMNS", "append_rule_table", "write_held_sheet"]
 

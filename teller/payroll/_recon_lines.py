@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
-from reports._reconcile import LineMatch, LineOutcome, Reconciliation, Unexpected
 from teller import mask_account, mask_text
 from teller.excel import Column, Link
+from teller.payroll._reconcile import LineMatch, LineOutcome, Reconciliation, Unexpected
 
 __all__ = [
     "EXCEPTION_COLUMNS",

@@ -1,0 +1,1 @@
+"""Teller's sandbox: the demo and sample commands (see pyproject.toml here)."""

@@ -1,0 +1,1 @@
+"""Our consoles' robots: a ``teller.consolemap.MapBot`` subclass for a step a map cannot say."""

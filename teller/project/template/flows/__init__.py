@@ -1,0 +1,1 @@
+"""Our flows: one module per business process, registered in pyproject.toml."""

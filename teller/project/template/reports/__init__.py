@@ -1,0 +1,1 @@
+"""Our own reports (Teller's payroll writes its reconciliation workbook itself)."""
