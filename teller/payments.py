@@ -1,6 +1,6 @@
 """The payment protocol: what a console that moves money offers a flow that pays.
 
-A paying flow (``flows/payroll.py``) talks to nothing else, so the console it pays into is
+A paying flow (``teller.payroll``) talks to nothing else, so the console it pays into is
 configuration (``[flows.payroll] console = "..."`` in teller.toml) and any console can be
 one, through its console map (``selectors/<console>.yaml`` with a ``payments:`` section,
 :mod:`teller.consolemap`), and a ``MapBot`` subclass for what a map cannot say.
