@@ -12,6 +12,7 @@ import hashlib
 import time
 from dataclasses import asdict
 from datetime import date, tzinfo
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -52,6 +53,10 @@ from teller.payments import Code, Order, Posted
 
 __all__ = ["MapBot"]
 
+# a map is validated once per repository as loaded, not per bot: a changed file is read
+# again as a new repository (teller.flow.console_map), so it is validated again
+_validated = lru_cache(maxsize=64)(payments_of)
+
 
 class MapBot(SpaPage):
     """One session on a payment console, in one browser page, as its map says."""
@@ -67,7 +72,7 @@ class MapBot(SpaPage):
     ) -> None:
         super().__init__(page, base_url=base_url, locators=locators, timeout=timeout)
         self.console = locators.console  # type: ignore[misc]
-        self.map = payments = payments or payments_of(locators)
+        self.map = payments = payments or _validated(locators)
         transfer = payments.transfer
         self.after_submit = AfterSubmit(  # type: ignore[misc]
             result=transfer.receipt,

@@ -14,43 +14,24 @@ from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-import pyotp
 import pytest
-from playwright.async_api import async_playwright
 
 from teller import ConsoleError, InDoubt, PaymentRefused, ReferenceAlreadyUsed
-from teller.browser import launch, new_context
 from teller.consolemap import MapBot
-from teller.locators import LocatorRepository
 from teller.payments import Order, Posted
 from tests._console_server import Server
+from tests.bots._drive import drive_bot
 from tests.consoles.test_coreplus import ACCOUNTS, PAYEE, PAYROLL, SPARE
 
 pytestmark = pytest.mark.e2e
 
-MAP = Path(__file__).resolve().parents[2] / "selectors" / "coreplus.yaml"
 T = TypeVar("T")
 
 
 def drive(
     server: Server, scenario: Callable[[MapBot], Awaitable[T]], *, code: str | None = None
 ) -> T:
-    async def main() -> T:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                page = await (await new_context(browser)).new_page()
-                bot = MapBot(
-                    page, base_url=server.base_url, locators=LocatorRepository.load(MAP), timeout=10
-                )
-                assert server.totp_seed is not None
-                one_time = code or pyotp.TOTP(server.totp_seed).now()
-                await bot.login(server.user, server.password, lambda: one_time)
-                return await scenario(bot)
-            finally:
-                await browser.close()
-
-    return asyncio.run(main())
+    return drive_bot(MapBot, server, scenario, code=code)
 
 
 def order(reference: str, **changes: Any) -> Order:

@@ -8,7 +8,6 @@ console's own SQLite ledger (``payments``), never what the bot says it did.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
@@ -19,15 +18,14 @@ import httpx
 import pytest
 import yaml
 from loguru import logger
-from playwright.async_api import async_playwright
 
 from teller import ConsoleError, InDoubt, PaymentRefused, ReferenceAlreadyUsed, SessionExpired
 from teller._errors import SelectorNotFound
-from teller.browser import launch, new_context
 from teller.consolemap import MapBot
 from teller.locators import LocatorRepository
 from teller.payments import Order, Posted
 from tests._console_server import Server
+from tests.bots._drive import drive_bot
 
 pytestmark = pytest.mark.e2e
 
@@ -66,25 +64,7 @@ def drive(
     timeout: float = 10,
 ) -> T:
     """Run ``scenario`` with a MapBot on spapay's map, in a fresh Chromium page."""
-
-    async def main() -> T:
-        async with async_playwright() as playwright:
-            browser = await launch(playwright)
-            try:
-                page = await (await new_context(browser)).new_page()
-                bot = MapBot(
-                    page,
-                    base_url=server.base_url,
-                    locators=locators or LocatorRepository.load(MAP),
-                    timeout=timeout,
-                )
-                if login:
-                    await bot.login(server.user, server.password)
-                return await scenario(bot)
-            finally:
-                await browser.close()
-
-    return asyncio.run(main())
+    return drive_bot(MapBot, server, scenario, login=login, locators=locators, timeout=timeout)
 
 
 def order(reference: str, **changes: Any) -> Order:
