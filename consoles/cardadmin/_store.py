@@ -13,11 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from consoles._shared._sqlite import SqliteFile
 
 __all__ = [
     "CARD_STATUSES",
@@ -101,24 +102,10 @@ class Action:
         return KINDS[self.kind][1]
 
 
-class Store:
+class Store(SqliteFile):
     """All access to the console's SQLite file goes through here."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        finally:
-            db.close()
+    schema = _SCHEMA
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:

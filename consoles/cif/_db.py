@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from consoles._shared._sqlite import SqliteFile
 
 __all__ = ["AccountRow", "CardRow", "CustomerRow", "Database", "SeedError", "now"]
 
@@ -76,23 +76,10 @@ class CardRow:
     status: str
 
 
-class Database:
+class Database(SqliteFile):
     """The console's SQLite file; one short-lived connection per call, safe across threads."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        finally:
-            db.close()
+    schema = _SCHEMA
 
     # -- reading -----------------------------------------------------------------
 

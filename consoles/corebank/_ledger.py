@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 from werkzeug.security import check_password_hash, generate_password_hash
+
+from consoles._shared._sqlite import SqliteFile
 
 __all__ = ["Ledger", "PostedTransfer", "Refusal", "parse_amount"]
 
@@ -104,29 +104,16 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(_CENT))
 
 
-class Ledger:
+class Ledger(SqliteFile):
     """All access to the console's SQLite file goes through here."""
+
+    schema = _SCHEMA
 
     def __init__(self, path: Path, *, refuse_reused_references: bool = True) -> None:
         # Off, the console posts a reference it has seen, as some real consoles do: tests
         # then show that Teller alone keeps a line from being paid twice.
         self.refuse_reused_references = refuse_reused_references
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per operation: cheap with SQLite and safe across threads.
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            db.execute("PRAGMA synchronous=NORMAL")
-            yield db
-        finally:
-            db.close()
+        super().__init__(path)
 
     # -- users -------------------------------------------------------------
 

@@ -10,8 +10,6 @@ account nor post one customer reference twice.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,6 +18,7 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from consoles._shared._sqlite import SqliteFile
 from consoles.coreplus._clock import LOCAL, day_bounds, utc_text
 from consoles.coreplus._rules import CENT, Refusal
 
@@ -144,29 +143,16 @@ class Entry:
     purpose: str
 
 
-class Ledger:
+class Ledger(SqliteFile):
     """All access to the console's SQLite file goes through here."""
+
+    schema = _SCHEMA
 
     def __init__(self, path: Path, *, refuse_reused_references: bool = True) -> None:
         # Off, a customer reference already used is posted again, as consoles without
         # that guard do: Teller alone must then keep a line from being paid twice.
         self.refuse_reused_references = refuse_reused_references
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per operation: cheap with SQLite and safe across threads.
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            db.execute("PRAGMA synchronous=NORMAL")
-            yield db
-        finally:
-            db.close()
+        super().__init__(path)
 
     # -- users -------------------------------------------------------------
 

@@ -10,9 +10,10 @@ import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from consoles._shared._sqlite import SqliteFile
 
 __all__ = [
     "CHANNELS",
@@ -94,26 +95,11 @@ class Refusal(Exception):
         super().__init__(message)
 
 
-class Desk:
+class Desk(SqliteFile):
     """All access to the console's SQLite file goes through here."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        # One short-lived connection per operation: cheap with SQLite and safe across threads.
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        finally:
-            db.close()
+    schema = _SCHEMA
+    rows_by_name = True
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:

@@ -21,6 +21,8 @@ from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from consoles._shared._sqlite import SqliteFile
+
 __all__ = ["FIELDS", "Ledger", "Refusal"]
 
 _SCHEMA = """
@@ -93,27 +95,16 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(_CENT))
 
 
-class Ledger:
+class Ledger(SqliteFile):
     """All access to the console's SQLite file goes through here."""
+
+    schema = _SCHEMA
 
     def __init__(self, path: Path, *, refuse_reused_references: bool = True) -> None:
         # Off, a reference already used is saved and posted again, as consoles without
         # that guard do: Teller alone must then keep a line from being paid twice.
         self.refuse_reused_references = refuse_reused_references
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        finally:
-            db.close()
+        super().__init__(path)
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
