@@ -153,6 +153,24 @@ class AuditSettings(BaseModel):
     syslog: bool = False
 
 
+class DeskSettings(BaseModel):
+    """The Desk, Teller's web console (``teller desk serve``).
+
+    A session ends after ``idle_minutes`` without a request, and after ``longest_hours``
+    whatever. Its cookie is Secure: the Desk is reached over HTTPS (behind the bank's
+    reverse proxy), or on this machine (browsers count http://127.0.0.1 as secure).
+    ``signins_per_minute``: sign-in attempts one address may make in a minute.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    host: str = "127.0.0.1"
+    port: int = Field(default=8700, ge=1, le=65535)
+    idle_minutes: float = Field(default=15.0, gt=0, le=8 * 60)
+    longest_hours: float = Field(default=10.0, gt=0, le=24)
+    signins_per_minute: int = Field(default=10, ge=1, le=1000)
+    language: Literal["zh_Hans_CN", "en"] = "zh_Hans_CN"
+
+
 KEY_MIN_LENGTH = 16  # characters: a key shorter than this is a password, not a key
 
 
@@ -184,6 +202,7 @@ class Settings(BaseSettings):
     keys: KeySettings = KeySettings()
     input: InputLimits = InputLimits()
     audit: AuditSettings = AuditSettings()
+    desk: DeskSettings = DeskSettings()
     _file: Path | None = PrivateAttr(None)  # the teller.toml read, if another than project's
 
     @classmethod

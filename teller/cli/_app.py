@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from teller._errors import ConfigError, InputError
-from teller.cli import _approvals, _audit, _items, _schedule, _users
+from teller.cli import _approvals, _audit, _desk, _items, _schedule, _users
 from teller.cli._common import ProjectOption, clear_errors, console, open_project
 from teller.cli._execute import execute
 from teller.cli._show import items_table, run_summary, runs_table, stages_table
@@ -36,6 +36,7 @@ app.add_typer(_schedule.scheduler_app, name="scheduler")
 app.add_typer(_audit.audit_app, name="audit")
 app.add_typer(_audit.report_app, name="report")
 app.add_typer(_users.app, name="users")
+app.add_typer(_desk.app, name="desk")
 app.command("login")(_users.login)
 app.command("logout")(_users.logout)
 app.command("whoami")(_users.whoami)

@@ -183,6 +183,15 @@ class People(Accounts):
             raise NotSignedIn("the password was reset since")
         return self._person(user, found.id, os_user)
 
+    def keep_alive(self, person: Person, *, idle: timedelta, longest: timedelta) -> None:
+        """Move a live session's end to ``idle`` from now, never past ``longest`` from its
+        start: a session left alone for ``idle`` ends (the Desk's idle timeout)."""
+        with self.store.transaction() as session:
+            found = session.get(LoginSession, person.session)
+            if found is None or found.ended_at is not None:
+                raise NotSignedIn("no such session")
+            found.expires_at = min(now() + idle, found.created_at + longest)
+
     def logout(self, token: str) -> str | None:
         """End a session; the user it was for, if it was live."""
         with self.store.transaction() as session:

@@ -1,0 +1,73 @@
+"""What the Approvals page shows: the held lines, grouped by the rule that held them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from teller._masking import mask_account, mask_text
+from teller.store import Item
+
+__all__ = ["HeldLine", "RuleGroup", "by_rule", "total"]
+
+
+@dataclass(frozen=True)
+class HeldLine:
+    """One held line as an approver reads it: no full account number anywhere."""
+
+    id: int
+    run_id: str
+    seq: int
+    reference: str
+    label: str
+    account: str
+    amount: Decimal | None
+    details: tuple[str, ...]
+    suggestion: str
+    approvals: int
+    needed: int
+
+    @classmethod
+    def of(cls, item: Item) -> HeldLine:
+        payload = item.payload or {}
+        account = str(payload.get("account_no") or payload.get("account") or "")
+        held = [r for r in item.rules if r.get("action") in ("hold", "reject")]
+        return cls(
+            id=item.id,
+            run_id=item.run_id,
+            seq=item.seq,
+            reference=mask_text(item.key),
+            label=mask_text(item.label or ""),
+            account=mask_account(account) if account else "",
+            amount=item.amount,
+            details=tuple(mask_text(str(r.get("detail", ""))) for r in held),
+            suggestion=mask_text(item.suggestion or ""),
+            approvals=sum(1 for a in item.approvals if "user" in a and not a.get("rejected")),
+            needed=max(1, item.approvers_needed),
+        )
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    rule: str
+    lines: tuple[HeldLine, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return total(self.lines)
+
+
+def total(lines: Sequence[HeldLine]) -> Decimal:
+    return sum((line.amount or Decimal(0) for line in lines), Decimal(0))
+
+
+def by_rule(items: Sequence[Item]) -> list[RuleGroup]:
+    """Each rule that held a line, with its lines (a line held by two rules is in both)."""
+    groups: dict[str, list[HeldLine]] = {}
+    for item in items:
+        line = HeldLine.of(item)
+        rules = [str(r["rule"]) for r in item.rules if r.get("action") in ("hold", "reject")]
+        for rule in dict.fromkeys(rules or ["(none)"]):
+            groups.setdefault(rule, []).append(line)
+    return [RuleGroup(rule, tuple(lines)) for rule, lines in sorted(groups.items())]
