@@ -1,8 +1,8 @@
 """The Desk's two languages: Simplified Chinese by default, English by choice.
 
-Messages are English in the templates and code, translated from the message catalogue
-``locale/<language>.po`` (read with Babel, compiled in memory at start); money and
-times are formatted for the language's locale by Babel.
+Messages are English in the templates and code, translated from the message catalogues
+``locale/<language>/*.po`` (one per page or part, read with Babel and compiled in memory
+at start); money and times are formatted for the language's locale by Babel.
 """
 
 from __future__ import annotations
@@ -62,12 +62,16 @@ class Language:
 def language(code: str) -> Language:
     """The language ``code`` (one of :data:`LANGUAGES`)."""
     Locale.parse(code)  # a code Babel does not know fails here, at start
-    catalogue = LOCALE / f"{code}.po"
-    if not catalogue.is_file():
-        return Language(code, NullTranslations())  # English: the messages as written
-    with catalogue.open("rb") as source:
-        read = read_po(source, locale=code)
-    compiled = io.BytesIO()
-    write_mo(compiled, read)
-    compiled.seek(0)
-    return Language(code, Translations(compiled))
+    translations: NullTranslations = NullTranslations()  # English: the messages as written
+    for catalogue in sorted((LOCALE / code).glob("*.po")):
+        with catalogue.open("rb") as source:
+            read = read_po(source, locale=code)
+        compiled = io.BytesIO()
+        write_mo(compiled, read)
+        compiled.seek(0)
+        part = Translations(compiled)
+        if isinstance(translations, Translations):
+            translations.merge(part)
+        else:
+            translations = part
+    return Language(code, translations)

@@ -1,0 +1,39 @@
+"""Home: today's runs and their items by state, and what waits for approval."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from teller.desk._core import Reader, desk_of
+from teller.desk._i18n import ZONE
+from teller.store import Store
+
+router = APIRouter()
+
+
+@router.get("/")
+def home(request: Request, person: Reader) -> Response:
+    desk = desk_of(request)
+    today = datetime.now(ZONE).date()
+    runs = [
+        r
+        for r in desk.store.runs(limit=200)
+        if r.created_at.replace(tzinfo=UTC).astimezone(ZONE).date() == today
+    ]
+    states = {r.id: _states(desk.store, r.id) for r in runs}
+    held = desk.store.items(states=["needs_approval"])
+    waiting = sum((i.amount or Decimal(0) for i in held), Decimal(0))
+    return desk.page(
+        request, "home.html", person, runs=runs, states=states, held=held, waiting=waiting
+    )
+
+
+def _states(store: Store, run_id: str) -> dict[str, int]:
+    counted: dict[str, int] = {}
+    for item in store.items(run_id):
+        counted[item.state] = counted.get(item.state, 0) + 1
+    return counted
