@@ -88,7 +88,11 @@ def test_the_engine_wheel_holds_no_content_and_no_sandbox(engine: tuple[Path, Pa
     assert {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")} == {
         "teller"
     }
-    assert "teller/project/template/Makefile" in names  # what `teller init` writes travels
+    # what `teller init` writes, and the Desk's pages, travel with the engine
+    assert "teller/project/template/Makefile" in names
+    assert {"teller/desk/templates/base.html", "teller/desk/static/desk.css"} <= set(names)
+    assert any(n.startswith("teller/desk/static/vendor/htmx-") for n in names)
+    assert "teller/desk/locale/zh_Hans_CN/desk.po" in names
     needs = [line for line in metadata.decode().splitlines() if line.startswith("Requires-Dist")]
     assert not [
         n for n in needs if re.search(r"flask|teller-sandbox", n, re.I) and "extra" not in n
