@@ -349,6 +349,17 @@ class AccessDenied(TellerError):
     """Who is asking may not do this: not signed in, a refused login, a missing role."""
 
 
+class RecordChanged(AccessDenied):
+    """A user or session row whose seal does not verify: written or changed outside Teller."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        super().__init__(
+            f"{what} was changed outside Teller (its seal does not verify): it may not act; "
+            "an admin looks into it (the audit trail says when it was refused)"
+        )
+
+
 class NotSignedIn(AccessDenied):
     """No valid session: never signed in, signed out, expired, or another OS user's."""
 

@@ -188,3 +188,28 @@ def reset_password(username: str = Name, project: Path | None = ProjectOption) -
         settings, store = open_project(project)
         admin = signed_in(settings, store, "reset passwords", "admin")
         _told(People(store).reset_password(admin, username))
+
+
+@app.command("seal")
+def seal(project: Path | None = ProjectOption) -> None:
+    """Once, after upgrading a store from before sealed accounts: seal every account as it
+    stands (look at `teller users list` first). Needs the audit key; refused once done."""
+    with clear_errors():
+        _, store = open_project(project)
+        sealed = People(store).seal_unsealed()
+        console.print(f"sealed {len(sealed)} account(s): {', '.join(sealed) or 'none'}")
+
+
+@app.command("reseal")
+def reseal(
+    username: str = Name,
+    reason: str = typer.Option(..., "--reason", help="What was looked at (kept in the trail)."),
+    project: Path | None = ProjectOption,
+) -> None:
+    """Accept an account refused as changed outside Teller, as it stands, after looking at
+    it (another admin than its holder)."""
+    with clear_errors():
+        settings, store = open_project(project)
+        admin = signed_in(settings, store, "reseal accounts", "admin")
+        row = People(store).reseal(admin, username, reason=reason)
+        console.print(f"{row.username}: resealed with roles {', '.join(sorted(row.roles))}")

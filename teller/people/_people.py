@@ -20,7 +20,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from teller._errors import AccessDenied, RoleRequired, UsernameRefused
+from teller._errors import AccessDenied, RecordChanged, RoleRequired, UsernameRefused
 from teller.people._credentials import (
     hash_password,
     new_seed,
@@ -29,7 +29,8 @@ from teller.people._credentials import (
     temporary_password,
 )
 from teller.people._names import canonical, same_person, skeleton
-from teller.store import AuditEntry, LoginSession, Store, User, append_audit, now
+from teller.people._seal import user_mac, user_sound
+from teller.store import AuditEntry, AuditRecord, LoginSession, Store, User, append_audit, now
 
 __all__ = [
     "ADMIN_ONLY",
@@ -103,6 +104,9 @@ def roles_problem(roles: Iterable[str]) -> str | None:
     return None
 
 
+SEALED = "accounts sealed"  # the audit record of a store whose accounts carry seals
+
+
 def record(session: Session, actor: str, what: str, detail: str) -> None:
     """One audit record of a change to people or sessions, in the caller's transaction."""
     append_audit(session, [AuditEntry(now(), actor, what, "", "", detail)])
@@ -115,12 +119,28 @@ class Accounts:
         self.store = store
 
     def user(self, username: str) -> User | None:
+        """The account of ``username``, if there is one; RecordChanged if its row does not
+        verify (changed outside Teller: the refusal is recorded)."""
         try:
             name = canonical(username)
         except UsernameRefused:
             return None
         with self.store.transaction() as session:
-            return session.scalar(select(User).where(User.username == name))
+            found = session.scalar(select(User).where(User.username == name))
+        if found is not None and not user_sound(self.store, found):
+            with self.store.transaction() as session:
+                record(session, name, "account record refused", "its seal does not verify")
+            raise RecordChanged(f"the account {name}")
+        return found
+
+    def _seal(self, session: Session, user_id: int) -> None:
+        """Seal the account's row as it now stands, in the caller's transaction (after a
+        change made through Teller, to a row that verified before it)."""
+        session.flush()
+        row = session.execute(
+            select(User).where(User.id == user_id).execution_options(populate_existing=True)
+        ).scalar_one()
+        row.mac = user_mac(self.store, row)
 
     def users(self) -> list[User]:
         with self.store.transaction() as session:
@@ -142,10 +162,14 @@ class Accounts:
             if problem:
                 raise AccessDenied(f"password refused: {problem}")
             seed = new_seed()
-            self._insert(session, name, ["admin"], full_name, by="bootstrap", password=password)
-            session.execute(
-                update(User).where(User.username == name).values(must_change=False, totp_seed=seed)
+            made = self._insert(
+                session, name, ["admin"], full_name, by="bootstrap", password=password
             )
+            record(session, "bootstrap", SEALED, "every account is sealed from the first")
+            session.execute(
+                update(User).where(User.id == made).values(must_change=False, totp_seed=seed)
+            )
+            self._seal(session, made)
         return Enrolment(name, seed=seed)
 
     def add(
@@ -160,7 +184,8 @@ class Accounts:
         name = canonical(username)
         password = temporary_password()
         with self.store.transaction() as session:
-            self._insert(session, name, chosen, full_name, by=by.username, password=password)
+            made = self._insert(session, name, chosen, full_name, by=by.username, password=password)
+            self._seal(session, made)
             record(session, by.username, "user added", f"{name}: roles {', '.join(chosen)}")
         return Enrolment(name, password=password)
 
@@ -173,30 +198,31 @@ class Accounts:
         *,
         by: str,
         password: str,
-    ) -> None:
+    ) -> int:
+        """The new user's id."""
         looks = skeleton(name)
         clash = session.scalar(select(User.username).where(User.skeleton == looks))
         if clash is not None:
             why = "exists already" if clash == name else f"could pass for the existing {clash!r}"
             raise UsernameRefused(name, why)
         stamp = now()
+        made = User(
+            username=name,
+            skeleton=looks,
+            full_name=full_name,
+            roles=roles,
+            password_hash=hash_password(password),
+            must_change=True,
+            password_set_at=stamp,
+            created_at=stamp,
+            created_by=by,
+        )
         try:
             with session.begin_nested():
-                session.add(
-                    User(
-                        username=name,
-                        skeleton=looks,
-                        full_name=full_name,
-                        roles=roles,
-                        password_hash=hash_password(password),
-                        must_change=True,
-                        password_set_at=stamp,
-                        created_at=stamp,
-                        created_by=by,
-                    )
-                )
+                session.add(made)
         except IntegrityError:
             raise UsernameRefused(name, "exists already") from None
+        return made.id
 
     def set_roles(self, by: Person, username: str, roles: Iterable[str]) -> list[str]:
         by.require("change roles", "admin")
@@ -211,6 +237,7 @@ class Accounts:
             if "admin" in user.roles and "admin" not in chosen and self._admins(session) <= 1:
                 raise AccessDenied("the last admin keeps the admin role")
             session.execute(update(User).where(User.id == user.id).values(roles=chosen))
+            self._seal(session, user.id)
             was = ", ".join(user.roles)
             record(
                 session,
@@ -230,6 +257,7 @@ class Accounts:
             raise AccessDenied("an admin may not disable themselves")
         with self.store.transaction() as session:
             session.execute(update(User).where(User.id == user.id).values(disabled=True))
+            self._seal(session, user.id)
             self._end_sessions(session, user.id)
             record(session, by.username, "user disabled", f"{user.username}: {reason.strip()}")
 
@@ -240,6 +268,7 @@ class Accounts:
             session.execute(
                 update(User).where(User.id == user.id).values(disabled=False, failures=0)
             )
+            self._seal(session, user.id)
             record(session, by.username, "user enabled", f"{user.username}: {reason.strip()}")
 
     def reset_password(self, by: Person, username: str) -> Enrolment:
@@ -262,9 +291,48 @@ class Accounts:
                     password_set_at=now(),
                 )
             )
+            self._seal(session, user.id)
             self._end_sessions(session, user.id)
             record(session, by.username, "password reset", f"{user.username}: must enrol again")
         return Enrolment(user.username, password=password)
+
+    def seal_unsealed(self) -> list[str]:
+        """Once, on a store from before accounts were sealed: seal every account row that
+        has no seal yet, as it stands; the names sealed. Refused on a store whose accounts
+        were sealed already (an empty seal there was blanked outside Teller)."""
+        with self.store.transaction() as session:
+            done = session.scalar(select(AuditRecord.seq).where(AuditRecord.what == SEALED))
+            if done is not None:
+                raise AccessDenied(
+                    f"the accounts were sealed already (audit record {done}): an account "
+                    "refused now was changed outside Teller; an admin looks at it and "
+                    "reseals it (`teller users reseal`)"
+                )
+            rows = list(session.scalars(select(User).where(User.mac == "")))
+            for row in rows:
+                row.mac = user_mac(self.store, row)
+            named = [f"{r.username} ({', '.join(sorted(r.roles))})" for r in rows]
+            record(session, "teller", SEALED, "; ".join(named) or "no account yet")
+        return [r.username for r in rows]
+
+    def reseal(self, by: Person, username: str, *, reason: str) -> User:
+        """An admin accepts an account row that does not verify, as it stands, after
+        looking at it: recorded with its roles and state, and the reason."""
+        by.require("reseal accounts", "admin")
+        if not reason.strip():
+            raise AccessDenied("say why the account is resealed (--reason)")
+        name = canonical(username)
+        with self.store.transaction() as session:
+            row = session.scalar(select(User).where(User.username == name))
+            if row is None:
+                raise AccessDenied(f"no user {username!r}")
+            if row.id == by.id:
+                raise AccessDenied("an admin may not reseal their own account; another admin does")
+            row.mac = user_mac(self.store, row)
+            state = "disabled" if row.disabled else "enabled"
+            detail = f"{name}: roles {', '.join(sorted(row.roles))}, {state}; {reason.strip()}"
+            record(session, by.username, "account resealed", detail)
+        return row
 
     def _existing(self, username: str) -> User:
         user = self.user(username)

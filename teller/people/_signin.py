@@ -12,13 +12,13 @@ code and a locked or disabled account get one and the same answer. Every login, 
 
 from __future__ import annotations
 
-import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from teller._errors import AccessDenied, LoginRefused, NotSignedIn, UsernameRefused
+from teller._errors import AccessDenied, LoginRefused, NotSignedIn, RecordChanged, UsernameRefused
 from teller.people._credentials import (
     check_password,
     code_step,
@@ -29,16 +29,13 @@ from teller.people._credentials import (
 )
 from teller.people._names import canonical
 from teller.people._people import SECOND_FACTOR, Accounts, Enrolment, Person, record
+from teller.people._seal import session_mac, token_digest, user_sound
 from teller.store import LoginSession, User, now
 
 __all__ = ["LOCK_AFTER", "LOCK_FOR", "People"]
 
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class People(Accounts):
@@ -51,7 +48,10 @@ class People(Accounts):
         except UsernameRefused as refused:
             self._refused(None, username, f"name refused: {refused.why}")
             raise LoginRefused(username) from None
-        user = self.user(name)
+        try:
+            user = self.user(name)
+        except RecordChanged:  # recorded by user(); the answer is the same as for any refusal
+            raise LoginRefused(name) from None
         right = check_password(user.password_hash if user else None, password)
         if user is None:
             self._refused(None, name, "no such user")
@@ -103,6 +103,7 @@ class People(Accounts):
                     password_set_at=now(),
                 )
             )
+            self._seal(session, user.id)
             where = f" (OS user {os_user} on {host})" if os_user else ""
             record(session, user.username, "enrolled", f"own password and second factor{where}")
         return Enrolment(user.username, seed=seed)
@@ -136,13 +137,14 @@ class People(Accounts):
         token = secrets.token_urlsafe(32)
         opened = LoginSession(
             id=secrets.token_hex(6),
-            token_hash=_digest(token),
+            token_hash=token_digest(self.store, token),
             user_id=user.id,
             os_user=os_user,
             host=host,
             created_at=now(),
             expires_at=now() + timedelta(minutes=minutes),
         )
+        opened.mac = session_mac(self.store, opened)
         with self.store.transaction() as session:
             values: dict[str, object] = {"failures": 0, "locked_until": None}
             if step is not None:
@@ -157,6 +159,8 @@ class People(Accounts):
             )
             if taken.rowcount != 1:  # type: ignore[attr-defined]
                 raise LoginRefused(user.username)
+            if "password_hash" in values:
+                self._seal(session, user.id)
             session.add(opened)
             detail = f"session {opened.id} for OS user {os_user} on {host}, {minutes:g} minutes"
             record(session, user.username, "login", detail)
@@ -166,11 +170,22 @@ class People(Accounts):
         """Who a session token acts for, now; NotSignedIn if it may not act."""
         with self.store.transaction() as session:
             found = session.scalar(
-                select(LoginSession).where(LoginSession.token_hash == _digest(token))
+                select(LoginSession).where(
+                    LoginSession.token_hash == token_digest(self.store, token)
+                )
             )
             if found is None:
                 raise NotSignedIn("no such session")
             user = session.get(User, found.user_id)
+        what = ""
+        if not hmac.compare_digest(found.mac, session_mac(self.store, found)):
+            what = f"session {found.id}"
+        elif user is not None and not user_sound(self.store, user):
+            what = f"the account {user.username}"
+        if what:
+            with self.store.transaction() as session:
+                record(session, "teller", "session refused", f"{what}: its seal does not verify")
+            raise RecordChanged(what)
         if found.ended_at is not None:
             raise NotSignedIn(f"session {found.id} ended")
         if found.expires_at <= now():
@@ -196,7 +211,9 @@ class People(Accounts):
         """End a session; the user it was for, if it was live."""
         with self.store.transaction() as session:
             found = session.scalar(
-                select(LoginSession).where(LoginSession.token_hash == _digest(token))
+                select(LoginSession).where(
+                    LoginSession.token_hash == token_digest(self.store, token)
+                )
             )
             if found is None or found.ended_at is not None:
                 return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import secrets
 import time
@@ -25,6 +26,7 @@ from teller._errors import (
     ItemNotFound,
     LostLease,
     RunNotFound,
+    TrailUnkeyed,
     TransitionRefused,
 )
 from teller.integrity import ChainHead
@@ -47,6 +49,12 @@ if TYPE_CHECKING:
     from teller.settings import Settings
 
 __all__ = ["Lease", "NewItem", "Store", "content_hash", "now", "open_store"]
+
+
+def _field(value: object) -> str:
+    if isinstance(value, datetime):  # as the store keeps it: naive UTC, to the microsecond
+        return value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    return str(value)
 
 
 def now() -> datetime:
@@ -144,13 +152,23 @@ class Store:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         _create_tables(self.engine)
         add_missing_columns(self.engine)
-        info = {} if audit_key is None else {CHAIN_KEY: ChainKey(audit_key)}
+        self._chain = None if audit_key is None else ChainKey(audit_key)
+        info = {} if self._chain is None else {CHAIN_KEY: self._chain}
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
         with self._session() as session:
             ensure_head(session)
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def record_mac(self, kind: str, *fields: object) -> str:
+        """HMAC-SHA256 of a record of the engine's own tables (a user, a session) under a key
+        derived from the audit key: a row written without the key never verifies."""
+        if self._chain is None:
+            raise TrailUnkeyed(f"seal a {kind} record")
+        key = hmac.new(self._chain(), b"teller records", hashlib.sha256).digest()
+        message = "\x1f".join([kind, *(_field(f) for f in fields)])
+        return hmac.new(key, message.encode("utf-8"), hashlib.sha256).hexdigest()
 
     @contextmanager
     def _session(self) -> Iterator[Session]:

@@ -183,6 +183,10 @@ class User(Base):
     password_set_at: Mapped[datetime]
     created_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(64))
+    # HMAC of who the account is and may do (name, roles, credentials, state) under a key
+    # derived from the audit key (teller.people._seal): a row written or changed outside
+    # Teller, or with its MAC blanked, never signs in
+    mac: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class LoginSession(Base):
@@ -197,3 +201,6 @@ class LoginSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    # HMAC of whose session it is (id, token hash, user, OS user, host, start): a row
+    # inserted or moved to another user outside Teller never acts
+    mac: Mapped[str] = mapped_column(String(64), default="", server_default="")
