@@ -20,9 +20,10 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Form, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
+from starlette.datastructures import UploadFile
 
 from teller._errors import BatchAlreadyLoaded, ConfigError, InputError, RunNotFound, TellerError
 from teller._masking import mask_account, mask_text
