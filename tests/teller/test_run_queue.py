@@ -2,19 +2,26 @@
 
 Two stores (two connection pools, as two processes have) on one database race over the
 same queued runs, on SQLite and on PostgreSQL; every run is taken once, by one of them.
+A queued run is carried out for its maker only while they are an enabled operator.
 """
 
 from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
+from flows.payroll import PayrollFlow
 from teller import StateError
+from teller.flow import load_flow
 from teller.people import Person
-from teller.schedule import QUEUED, queue_run
-from teller.store import NewItem, Store
+from teller.runs import submit
+from teller.schedule import QUEUED, queue_run, take_queued
+from teller.settings import load_settings
+from teller.store import NewItem, Store, open_store
+from tests._people import Team
 from tests.conftest import AUDIT_KEY
 
 CLERK = Person(id=1, username="clerk", roles=frozenset({"operator"}), session="s1")
@@ -71,3 +78,24 @@ def test_only_a_run_just_loaded_is_queued(store: Store) -> None:
     with pytest.raises(StateError, match="not just loaded"):
         queue_run(store, run_id, by=CLERK)  # queued already
     assert [e.target for e in store.events(run_id)].count("queued") == 1
+
+
+def test_a_queued_run_whose_maker_was_disabled_is_taken_and_not_run(project: Path) -> None:
+    team = Team(project, {"clerk": ("operator",)})
+    settings = load_settings(project)
+    book = PayrollFlow().sample(project / "pay.xlsx", lines=3, console_url=None, seed=2).path
+    flow = load_flow("payroll", settings=settings)
+    store = open_store(settings)
+    try:
+        run_id = submit(settings, store, flow, flow.load(book), submitted_by="clerk")
+        queue_run(store, run_id, by=CLERK)
+        team.invoke(["users", "disable", "clerk", "--reason", "left the bank"])  # as admin
+        assert take_queued(str(project)) == [run_id]
+        assert take_queued(str(project)) == []  # taken once
+        assert store.run(run_id).status == "refused"
+        [said] = [e for e in store.events(run_id) if e.target == "not run"]
+        assert "no longer an enabled user" in (said.reason or "")
+        assert "started" not in {e.target for e in store.events(run_id)}
+        assert {i.state for i in store.items(run_id)} <= {"auto_approved", "needs_approval"}
+    finally:
+        store.close()
