@@ -128,7 +128,8 @@ def _check(
     upload = _store_upload(desk.settings, data, filename)
     try:
         batch = flow.load(uploads(desk.settings) / upload)
-    except InputError as bad:
+    except InputError as bad:  # nothing to submit: the rejected file is not kept
+        (uploads(desk.settings) / upload).unlink(missing_ok=True)
         return {"flow": flow_name, "problems": bad.problems}
     except TellerError as bad:
         raise Refused(mask_text(str(bad)), 400) from None

@@ -165,7 +165,7 @@ def test_a_workbook_with_errors_shows_each_by_sheet_row_and_column(
     assert set(rows) == BAD_AT
     assert "62220212345678901X" not in answer.text
     assert 'action="/submit/queue"' not in answer.text
-    assert runs(project) == []
+    assert runs(project) == [] and uploaded(project) == []
 
 
 def test_an_upload_over_the_projects_cap_is_refused_before_it_is_read(
