@@ -24,6 +24,7 @@ from teller.schedule._model import (
     load_schedule,
     load_schedules,
 )
+from teller.schedule._queue import QUEUED, queue_run, take_queued
 from teller.schedule._scheduler import Project, catch_up, fire_job, run_now, serve
 from teller.schedule._timing import (
     MisfireDecision,
@@ -44,6 +45,7 @@ __all__ = [
     "Misfire",
     "MisfireDecision",
     "Project",
+    "QUEUED",
     "Schedule",
     "Work",
     "catch_up",
@@ -59,9 +61,11 @@ __all__ = [
     "load_schedules",
     "misfire_decision",
     "next_fire_times",
+    "queue_run",
     "run_input",
     "run_now",
     "serve",
     "take_files",
+    "take_queued",
     "trigger_for",
 ]

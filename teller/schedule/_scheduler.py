@@ -25,6 +25,7 @@ from teller.schedule._calendar import Calendar, load_calendar
 from teller.schedule._fire import ACTIVE, FireResult, Work, fire, run_input
 from teller.schedule._firings import claim_firing, last_firing
 from teller.schedule._model import Schedule, load_schedules
+from teller.schedule._queue import EVERY_SECONDS, take_queued
 from teller.schedule._timing import fire_times_between, last_trigger_time, trigger_for
 from teller.settings import Settings, load_settings
 from teller.store import Store, open_store
@@ -174,6 +175,16 @@ def serve(project: Project, *, stop: threading.Event | None = None) -> None:
             jobstore="local",
             id=f"catch-up:{schedule.name}",
         )
+    # runs queued at the Desk (teller.schedule._queue), one at a time in this process
+    scheduler.add_job(
+        take_queued,
+        "interval",
+        seconds=EVERY_SECONDS,
+        args=[folder],
+        jobstore="local",
+        id="queue",
+        max_instances=1,
+    )
     _on_signals(stop)
     scheduler.start()
     for job in scheduler.get_jobs(jobstore="default"):

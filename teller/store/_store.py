@@ -276,9 +276,22 @@ class Store:
             raise RunNotFound(run_id)
         return run
 
-    def runs(self, *, limit: int = 50) -> list[Run]:
+    def runs(self, *, limit: int = 50, status: str | None = None) -> list[Run]:
+        """The latest runs (of one ``status``, if given), newest first."""
+        query = select(Run).order_by(Run.created_at.desc()).limit(limit)
+        if status is not None:
+            query = query.where(Run.status == status)
         with self._session() as session:
-            return list(session.scalars(select(Run).order_by(Run.created_at.desc()).limit(limit)))
+            return list(session.scalars(query))
+
+    def move_run(self, run_id: str, *, source: str, target: str) -> bool:
+        """Set a run's status to ``target`` if it is ``source``: one conditional UPDATE, so
+        of two processes moving one run (taking a queued run) exactly one succeeds."""
+        with self._session() as session:
+            moved = session.execute(
+                update(Run).where(Run.id == run_id, Run.status == source).values(status=target)
+            )
+            return moved.rowcount == 1  # type: ignore[attr-defined]
 
     def update_run(self, run_id: str, **fields: Any) -> None:
         with self._session() as session:
