@@ -232,4 +232,4 @@ def progress(request: Request, person: Reader, run_id: str) -> Response:
     for item in desk.store.items(run_id):
         states[item.state] = states.get(item.state, 0) + 1
     going = run.status in ("loaded", "queued", "taken", "running")
-    return desk.page(request, "run.html", person, run=run, states=states, going=going)
+    return desk.page(request, "submitted.html", person, run=run, states=states, going=going)
