@@ -19,6 +19,7 @@ from teller.flow import console_entry, load_flow
 from teller.intake import take
 from teller.project import init_project
 from teller.runs import gate_for, gate_lines, submit
+from teller.schedule._queue import QUEUED, TAKEN
 
 app = typer.Typer(
     help="Teller: RPA for bank back-office work.",
@@ -144,6 +145,8 @@ def resume(
         operator = signed_in(settings, store, "resume runs", "operator")
         run = store.run(run_id)
         flow = load_flow(run.flow, settings=settings, run=run)
+        if store.move_run(run_id, source=QUEUED, target=TAKEN):  # off the Desk's queue
+            store.note(run_id, actor=operator.username, what="taken", reason="teller resume")
         execute(settings, store, flow, run_id, contexts, by=operator)
 
 
