@@ -19,6 +19,7 @@ __all__ = [
     "LoginSession",
     "Money",
     "Run",
+    "SchedulePause",
     "User",
 ]
 
@@ -197,3 +198,14 @@ class LoginSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class SchedulePause(Base):
+    """A schedule paused by an admin: its firings are skipped (and recorded as paused) by
+    the scheduler process until the row is removed (``teller.schedule._pause``)."""
+
+    __tablename__ = "schedule_pauses"
+    schedule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused_by: Mapped[str] = mapped_column(String(64))
+    paused_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
