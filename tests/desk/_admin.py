@@ -47,7 +47,10 @@ def admin_project(project: Path) -> Held:
 
 
 def client_of(project: Path) -> TestClient:
-    return TestClient(create_app(load_settings(project)), base_url="https://testserver")
+    """The Desk of ``project`` through Starlette's test client, in English."""
+    client = TestClient(create_app(load_settings(project)), base_url="https://testserver")
+    client.cookies.set("teller-language", "en")
+    return client
 
 
 def sign_in(client: httpx.Client | TestClient, held: Held, name: str) -> str:
