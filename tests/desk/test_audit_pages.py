@@ -151,3 +151,21 @@ def test_a_page_of_the_trail_is_read_without_the_rest(store: Store) -> None:
     assert store.audit_page(what="%") == []  # a part of the text, not a pattern
     later = datetime.now(UTC).replace(tzinfo=None) + timedelta(hours=1)
     assert store.audit_page(since=later) == [] and len(store.audit_page(until=later)) >= 7
+
+
+def test_the_pages_read_in_chinese(client: TestClient, held: Held) -> None:
+    (held.project / "schedules").mkdir()
+    sign_in(client, held, "auditor")
+    client.cookies.set("teller-language", "zh_Hans_CN")
+    headings = {
+        "/audit": "审计轨迹",
+        "/audit/verify": "审计轨迹核验",
+        "/audit/reports": "运行报告",
+        "/schedules": "排程",
+        "/users": "用户",
+    }
+    for page, heading in headings.items():
+        answer = client.get(page)
+        assert answer.status_code == 200, page
+        assert f"<h1>{heading}</h1>" in answer.text, (page, answer.text[:1500])
+    assert "已通过核验" in client.get("/audit/verify").text
