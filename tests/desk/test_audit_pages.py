@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from teller.desk._i18n import ZONE
-from teller.integrity import write_manifest
+from teller.integrity import anchor, write_manifest
 from teller.settings import load_settings
 from teller.store import AuditEntry, Store, now, open_store
 from tests.desk._admin import client_of, sign_in
@@ -169,3 +169,33 @@ def test_the_pages_read_in_chinese(client: TestClient, held: Held) -> None:
         assert answer.status_code == 200, page
         assert f"<h1>{heading}</h1>" in answer.text, (page, answer.text[:1500])
     assert "已通过核验" in client.get("/audit/verify").text
+
+
+def test_the_verification_checks_the_anchor_file(held: Held) -> None:
+    with (held.project / "teller.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[audit]\nanchors = "var/anchors.jsonl"\n')
+    settings = load_settings(held.project)
+    assert settings.anchor_file is not None
+    store = _store(held)
+    try:
+        anchor(settings.key("audit"), store.audit_head(check=True), settings.anchor_file)
+    finally:
+        store.close()
+    with client_of(held.project) as client:
+        sign_in(client, held, "auditor")
+        page = client.get("/audit/verify").text
+        assert "Verified" in page and "anchors.jsonl" in page
+        assert re.search(r"anchors, reports\)</dt><dd>1</dd>", page), page[-2000:]
+        # a line made up without the key is not trusted
+        line = settings.anchor_file.read_text(encoding="utf-8").strip()
+        forged = re.sub(
+            r'"mac": ?"([0-9a-f])',
+            lambda m: m.group(0)[:-1] + ("0" if m.group(1) != "0" else "1"),
+            line,
+            count=1,
+        )
+        assert forged != line
+        with settings.anchor_file.open("a", encoding="utf-8") as file:
+            file.write(forged + "\n")
+        page = client.get("/audit/verify").text
+        assert "Not verified" in page and "Not trusted" in page and "anchors.jsonl:2" in page
