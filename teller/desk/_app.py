@@ -9,14 +9,22 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from teller._errors import RoleRequired
-from teller.desk import _approvals, _home, _signin, _submit
+from teller.desk import _approvals, _audit, _home, _schedules, _signin, _submit, _users
 from teller.desk._core import HERE, Desk, Refused, SignInNeeded
 from teller.desk._guard import SECURITY_HEADERS
 from teller.settings import Settings
 
 __all__ = ["create_app"]
 
-ROUTERS = (_signin.router, _home.router, _approvals.router, _submit.router)
+ROUTERS = (
+    _signin.router,
+    _home.router,
+    _approvals.router,
+    _submit.router,
+    _audit.router,
+    _schedules.router,
+    _users.router,
+)
 
 
 class Headers(BaseHTTPMiddleware):

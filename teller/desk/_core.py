@@ -35,7 +35,14 @@ __all__ = ["Desk", "Reader", "Refused", "SignInNeeded", "changing", "desk_of"]
 HERE = Path(__file__).parent
 
 # the pages in the header's navigation: (path, message), in order
-NAV = [("/", "Home"), ("/approvals", "Approvals"), ("/submit", "Submit")]
+NAV = [
+    ("/", "Home"),
+    ("/submit", "Submit"),
+    ("/approvals", "Approvals"),
+    ("/audit", "Audit"),
+    ("/schedules", "Schedules"),
+    ("/users", "Users"),
+]
 
 
 class SignInNeeded(Exception):

@@ -23,6 +23,7 @@ from teller.runs import submit
 from teller.schedule._calendar import Calendar
 from teller.schedule._firings import claim_firing, finish_firing, overlapping
 from teller.schedule._model import DropFolder, Schedule
+from teller.schedule._pause import paused
 from teller.schedule._timing import misfire_decision
 from teller.settings import Settings
 from teller.store import Store
@@ -133,6 +134,8 @@ def fire(
 ) -> FireResult:
     """Handle one firing of a schedule; every outcome lands in the firings table and the log."""
     name = schedule.name
+    if held := paused(store, name):  # an admin paused it (the Desk's Schedules page)
+        return _record(store, name, scheduled_at, "skipped_paused", held, "info")
     if schedule.calendar == "banking":
         closed = calendar.closed(scheduled_at.astimezone(schedule.zone).date())
         if closed:

@@ -52,7 +52,8 @@ firings = Table(
     Column("fire_time", DateTime, nullable=False),  # UTC, naive: equal on every backend
     Column("claimed_by", String(120), nullable=False),
     Column("claimed_at", DateTime, nullable=False),
-    # running | done | failed | nothing | skipped_closed | skipped_misfire | skipped_overlap | missed
+    # running | done | failed | nothing | skipped_closed | skipped_misfire | skipped_overlap |
+    # skipped_paused | missed
     Column("status", String(24), nullable=False),
     Column("detail", Text, nullable=False, default=""),
     Column("run_ids", JSON, nullable=False, default=list),

@@ -6,7 +6,15 @@ from teller.store._audit import AuditEntry, AuditProblem, TrailVerdict
 from teller.store._audit import append as append_audit
 from teller.store._states import FINAL, TODO, TRANSITIONS, State, allowed
 from teller.store._store import Lease, NewItem, Store, content_hash, now, open_store
-from teller.store._tables import AuditRecord, Event, Item, LoginSession, Run, User
+from teller.store._tables import (
+    AuditRecord,
+    Event,
+    Item,
+    LoginSession,
+    Run,
+    SchedulePause,
+    User,
+)
 
 __all__ = [
     "AuditEntry",
@@ -23,6 +31,7 @@ __all__ = [
     "LoginSession",
     "NewItem",
     "Run",
+    "SchedulePause",
     "State",
     "Store",
     "TrailVerdict",

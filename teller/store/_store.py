@@ -318,6 +318,37 @@ class Store:
         with self._session() as session:
             return list(session.scalars(query))
 
+    def audit_page(
+        self,
+        *,
+        actor: str = "",
+        what: str = "",
+        run_id: str = "",
+        since: datetime | None = None,
+        until: datetime | None = None,
+        before: int | None = None,
+        limit: int = 50,
+    ) -> list[AuditRecord]:
+        """One page of the trail, without reading the rest: at most ``limit`` records,
+        newest first, older than record ``before``, matching every filter given (``what``:
+        a part of it; ``since`` and ``until``: UTC, naive, ``until`` excluded)."""
+        query = select(AuditRecord).order_by(AuditRecord.seq.desc()).limit(limit)
+        if actor:
+            query = query.where(AuditRecord.actor == actor)
+        if what:
+            query = query.where(AuditRecord.what.contains(what, autoescape=True))
+        if run_id:
+            query = query.where(AuditRecord.run_id == run_id)
+        # ``at`` is ISO 8601 text of UTC to the microsecond: it sorts as the time does
+        if since is not None:
+            query = query.where(AuditRecord.at >= since.isoformat(timespec="microseconds"))
+        if until is not None:
+            query = query.where(AuditRecord.at < until.isoformat(timespec="microseconds"))
+        if before is not None:
+            query = query.where(AuditRecord.seq < before)
+        with self._session() as session:
+            return list(session.scalars(query))
+
     def verify_audit(self) -> tuple[int, AuditProblem | None]:
         """Walk the audit chain: records found sound, and where it first breaks, if it does."""
         with self._session() as session:

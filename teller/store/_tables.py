@@ -19,6 +19,7 @@ __all__ = [
     "LoginSession",
     "Money",
     "Run",
+    "SchedulePause",
     "User",
 ]
 
@@ -204,3 +205,14 @@ class LoginSession(Base):
     # HMAC of whose session it is (id, token hash, user, OS user, host, start): a row
     # inserted or moved to another user outside Teller never acts
     mac: Mapped[str] = mapped_column(String(64), default="", server_default="")
+
+
+class SchedulePause(Base):
+    """A schedule paused by an admin: its firings are skipped (and recorded as paused) by
+    the scheduler process until the row is removed (``teller.schedule._pause``)."""
+
+    __tablename__ = "schedule_pauses"
+    schedule: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paused_by: Mapped[str] = mapped_column(String(64))
+    paused_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
