@@ -66,11 +66,14 @@ def write_only(request: pytest.FixtureRequest) -> bool:
 
 def test_exported_names() -> None:
     assert teller.excel.__all__ == [
+        "AUDIT_COLUMNS",
+        "AUDIT_SHEET",
         "DATETIME_FORMAT",
         "DATE_FORMAT",
         "LARGE_TABLE_ROWS",
         "MONEY_FORMAT",
         "PERCENT_FORMAT",
+        "AuditLine",
         "Chart",
         "Column",
         "Field",
@@ -78,8 +81,10 @@ def test_exported_names() -> None:
         "Link",
         "Table",
         "add_chart",
+        "audit_rows",
         "csv_cell",
         "file_sha256",
+        "head_fields",
         "is_formula_like",
         "money",
         "new_workbook",
