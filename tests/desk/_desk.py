@@ -7,6 +7,7 @@ the gate holds lines before anything is paid).
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import threading
@@ -115,3 +116,12 @@ def serving(project: Path) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+async def shot(page: object, name: str) -> None:
+    """A screenshot of the page for the README (docs/desk/NAME.png), when the browser tests
+    run with TELLER_DESK_SCREENSHOTS=docs/desk; otherwise nothing."""
+    folder = os.environ.get("TELLER_DESK_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]

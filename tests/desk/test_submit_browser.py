@@ -28,7 +28,7 @@ from teller.settings import load_settings
 from teller.store import open_store
 from tests._console_server import Server
 from tests._people import Team
-from tests.desk._desk import PEOPLE, serving
+from tests.desk._desk import PEOPLE, serving, shot
 from tests.desk._workbooks import BAD_AT, bad_book, good_book
 from tests.desk.test_desk_browser import axe_problems
 
@@ -84,6 +84,7 @@ def test_an_operator_submits_at_the_desk_and_the_scheduler_pays(
                 }
                 await expect(page.locator("form.queue")).to_have_count(0)
                 problems["problems"] = await axe_problems(page)
+                await shot(page, "problems")
 
                 # a good one: the gate's decision on every line, then submit
                 await page.set_input_files("#workbook", str(good))
@@ -97,6 +98,7 @@ def test_an_operator_submits_at_the_desk_and_the_scheduler_pays(
                     ]
                 )
                 problems["decisions"] = await axe_problems(page)
+                await shot(page, "decisions")
                 await page.click("form.queue button[type=submit]")
                 await expect(page.locator("h1")).to_contain_text(re.compile(r"R\d{8}-\d{6}-"))
                 problems["run"] = await axe_problems(page)
