@@ -9,14 +9,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from teller._errors import RoleRequired
-from teller.desk import _approvals, _home, _signin
+from teller.desk import _approvals, _home, _run, _signin
 from teller.desk._core import HERE, Desk, Refused, SignInNeeded
 from teller.desk._guard import SECURITY_HEADERS
 from teller.settings import Settings
 
 __all__ = ["create_app"]
 
-ROUTERS = (_signin.router, _home.router, _approvals.router)
+ROUTERS = (_signin.router, _home.router, _approvals.router, _run.router)
 
 
 class Headers(BaseHTTPMiddleware):

@@ -35,7 +35,7 @@ __all__ = ["Desk", "Reader", "Refused", "SignInNeeded", "changing", "desk_of"]
 HERE = Path(__file__).parent
 
 # the pages in the header's navigation: (path, message), in order
-NAV = [("/", "Home"), ("/approvals", "Approvals")]
+NAV = [("/", "Home"), ("/approvals", "Approvals"), ("/runs", "Runs")]
 
 
 class SignInNeeded(Exception):
