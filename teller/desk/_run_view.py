@@ -109,10 +109,9 @@ def evidence_files(run_folder: Path, item: Item) -> list[str]:
     folder = Path(item.evidence).resolve()
     if not folder.is_relative_to(base) or not folder.is_dir():
         return []
-    return sorted(
-        str(f.relative_to(base))
-        for f in folder.iterdir()
-        if f.is_file() and f.suffix.lower() in EVIDENCE_KINDS
+    named = (str(f.relative_to(base)) for f in folder.iterdir())
+    return sorted(  # only what the evidence route serves: no link out of the folder
+        n for n in named if Path(n).suffix.lower() in EVIDENCE_KINDS and inside(base, n)
     )
 
 

@@ -84,7 +84,10 @@ def big_run(project: Path, *, count: int = 120, finished: bool = True) -> BigRun
         (folder / "page0.top.html").write_text("<p>console page, account ****3445</p>")
         with zipfile.ZipFile(folder / "trace.zip", "w") as trace:
             trace.writestr("trace.trace", "{}")
-        (settings.run_folder(run_id) / "secret.txt").write_text("not evidence")
+        # files beside the evidence folder, of kinds it serves: never served
+        (settings.run_folder(run_id) / "outside.png").write_bytes(png() + b"not evidence")
+        (project / "outside.html").write_text("not evidence")
+        (folder / "link.html").symlink_to(project / "outside.html")
         move_along(store, ids[11], "auto_approved", "in_flight")
         store.move(ids[11], "in_doubt", actor="runner", reason="timeout", evidence=str(folder))
         store.move(ids[11], "needs_review", actor="runner", reason=f"inquiry failed {ACCOUNT}")

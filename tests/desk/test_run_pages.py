@@ -133,6 +133,7 @@ def test_evidence_is_served_from_inside_the_runs_folder_only(
     item = client.get(f"/runs/{run}/items/{setup.run.review}").text
     assert f'<img src="/runs/{run}/evidence/{folder}/page0.png"' in item
     assert f'href="/runs/{run}/evidence/{folder}/trace.zip" download' in item
+    assert "link.html" not in item
     shot = client.get(f"/runs/{run}/evidence/{folder}/page0.png")
     assert shot.status_code == 200 and shot.headers["content-type"] == "image/png"
     assert shot.content.startswith(b"\x89PNG")
@@ -143,12 +144,15 @@ def test_evidence_is_served_from_inside_the_runs_folder_only(
         assert got.headers["content-type"] == "application/octet-stream"
     project = setup.held.project
     for bad in (
-        "../secret.txt",
-        f"{folder}/../../secret.txt",
-        "..%2fsecret.txt",
-        "%2e%2e/%2e%2e/%2e%2e/teller.toml",
-        f"%2F{project}/teller.toml",
-        str(project / "teller.toml"),
+        "../outside.png",
+        f"{folder}/../../outside.png",
+        "..%2foutside.png",
+        f"{folder}%2f..%2f..%2foutside.png",
+        "%2e%2e/%2e%2e/%2e%2e/outside.html",
+        "..%2f..%2f..%2foutside.html",
+        f"%2F{project}/outside.html",
+        str(project / "outside.html"),
+        f"{folder}/link.html",  # a link out of the folder
         f"{folder}/missing.png",
         f"{folder}",
     ):
