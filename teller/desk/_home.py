@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -24,8 +23,7 @@ def home(request: Request, person: Reader) -> Response:
         if r.created_at.replace(tzinfo=UTC).astimezone(ZONE).date() == today
     ]
     states = desk.store.count_states([r.id for r in runs])  # one GROUP BY, no item loaded
-    held = desk.store.items(states=["needs_approval"])
-    waiting = sum((i.amount or Decimal(0) for i in held), Decimal(0))
+    held, waiting = desk.store.state_total("needs_approval")  # the amounts, not the items
     return desk.page(
         request, "home.html", person, runs=runs, states=states, held=held, waiting=waiting
     )

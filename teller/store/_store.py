@@ -361,6 +361,14 @@ class Store:
                 counted.setdefault(run_id, {})[state] = int(count)
         return counted
 
+    def state_total(self, state: str) -> tuple[int, Decimal]:
+        """How many items are in ``state`` and their amounts' sum, reading the amounts
+        alone (exact Decimal, summed here: SQLite's SUM of text would be a float)."""
+        query = select(_ITEMS.c.amount).where(_ITEMS.c.state == state)
+        with self.engine.connect() as connection:
+            amounts = list(connection.scalars(query))
+        return len(amounts), sum((a for a in amounts if a is not None), Decimal(0))
+
     def item(self, item_id: int) -> Item:
         with self._session() as session:
             item = session.get(Item, item_id)
