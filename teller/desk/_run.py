@@ -83,14 +83,17 @@ def run_page(
     run = _run(request, run_id)
     if state and state not in STATES:
         raise Refused(f"state: one of {', '.join(STATES)}, not {state!r}", 400)
+    counts = desk.store.count_states([run_id]).get(run_id, {})
+    text = q.strip()
+    known = None if text else counts.get(state, 0) if state else sum(counts.values())
     items, matching = desk.store.item_page(
         run_id,
         states=[state] if state else None,
-        text=q.strip(),
+        text=text,
         limit=PAGE,
         offset=(page - 1) * PAGE,
+        matching=known,  # the counts by state say it already, unless searched
     )
-    counts = desk.store.count_states([run_id]).get(run_id, {})
     report = check_report(run.report_path, desk.settings.key("audit")) if run.report_path else None
     return desk.page(
         request,

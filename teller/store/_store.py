@@ -330,10 +330,12 @@ class Store:
         text: str = "",
         limit: int = 50,
         offset: int = 0,
+        matching: int | None = None,
     ) -> tuple[list[Item], int]:
         """One page of a run's items in order, of ``states`` and with ``text`` in their
         reference or label, and how many items match in all: never every item at once
-        (indexes ``items_run_seq``, ``items_run_state_seq``)."""
+        (indexes ``items_run_seq``, ``items_run_state_seq``). ``matching``: that number
+        if the caller knows it already (from :meth:`count_states`), not counted again."""
         where: list[Any] = [Item.run_id == run_id]
         if states is not None:
             where.append(Item.state.in_(list(states)))
@@ -344,7 +346,8 @@ class Store:
             )
         query = select(Item).where(*where).order_by(Item.seq).limit(limit).offset(offset)
         with self._session() as session:
-            matching = session.scalar(select(func.count()).select_from(Item).where(*where))
+            if matching is None:
+                matching = session.scalar(select(func.count()).select_from(Item).where(*where))
             return list(session.scalars(query)), int(matching or 0)
 
     def count_states(self, run_ids: Iterable[str] | None = None) -> dict[str, dict[str, int]]:

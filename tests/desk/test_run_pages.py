@@ -36,6 +36,7 @@ def setup(project: Path) -> Setup:
 @pytest.fixture
 def client(setup: Setup) -> Iterator[TestClient]:
     with client_of(setup.held.project) as made:
+        made.cookies.set("teller-language", "en")  # the messages as the tests read them
         yield made
 
 
@@ -100,6 +101,13 @@ def test_no_page_shows_a_full_account_number(client: TestClient, setup: Setup) -
     ]
     assert all(ACCOUNT not in page for page in pages)
     assert "****3445" in pages[2]
+
+
+def test_the_run_page_speaks_chinese_by_default(setup: Setup) -> None:
+    with client_of(setup.held.project) as client:
+        sign_in(client, setup.held.team, "clerk")
+        page = client.get(f"/runs/{setup.run.run_id}").text
+    assert "已完成 <strong>10</strong>" in page and "共 120 笔；第 1 页，共 3 页" in page
 
 
 def test_the_runs_list_pages_and_links_each_run(client: TestClient, setup: Setup) -> None:
