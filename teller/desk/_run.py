@@ -219,4 +219,6 @@ async def live(request: Request, _person: Reader, run_id: str) -> Response:
                 return
             await asyncio.sleep(LIVE_EVERY)
 
-    return StreamingResponse(stream(), media_type="text/event-stream")
+    # X-Accel-Buffering: a reverse proxy (nginx, README) passes each event on at once
+    headers = {"X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
