@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from teller import settle
 from teller._errors import (
     ApprovalRefused,
+    ConfigError,
     ItemNotFound,
     NotSignedIn,
     RunNotFound,
@@ -28,6 +29,7 @@ from teller.desk._guard import OS_USER, SESSION_COOKIE
 from teller.desk._run_view import (
     EVIDENCE_KINDS,
     ItemLine,
+    ReportCheck,
     check_report,
     evidence_files,
     inside,
@@ -59,6 +61,15 @@ def _item(request: Request, run_id: str, item_id: int) -> Item:
     if item is None or item.run_id != run_id:
         raise Refused(f"run {run_id} has no item {item_id}", 404)
     return item
+
+
+def _report_check(request: Request, report_path: str) -> ReportCheck:
+    try:
+        key = desk_of(request).settings.key("audit")
+    except ConfigError as missing:  # the page still opens, saying why it cannot tell
+        name = Path(report_path).name
+        return ReportCheck(name, manifest_path(Path(name)).name, False, (str(missing),))
+    return check_report(report_path, key)
 
 
 @router.get("/runs")
@@ -94,7 +105,7 @@ def run_page(
         offset=(page - 1) * PAGE,
         matching=known,  # the counts by state say it already, unless searched
     )
-    report = check_report(run.report_path, desk.settings.key("audit")) if run.report_path else None
+    report = _report_check(request, run.report_path) if run.report_path else None
     return desk.page(
         request,
         "run.html",
