@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from teller._errors import RoleRequired
-from teller.desk import _approvals, _audit, _home, _schedules, _signin, _submit, _users
+from teller.desk import _approvals, _audit, _home, _run, _schedules, _signin, _submit, _users
 from teller.desk._core import HERE, Desk, Refused, SignInNeeded
 from teller.desk._guard import SECURITY_HEADERS
 from teller.settings import Settings
@@ -21,6 +21,7 @@ ROUTERS = (
     _home.router,
     _approvals.router,
     _submit.router,
+    _run.router,
     _audit.router,
     _schedules.router,
     _users.router,

@@ -39,6 +39,7 @@ NAV = [
     ("/", "Home"),
     ("/submit", "Submit"),
     ("/approvals", "Approvals"),
+    ("/runs", "Runs"),
     ("/audit", "Audit"),
     ("/schedules", "Schedules"),
     ("/users", "Users"),

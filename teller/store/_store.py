@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -15,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import create_engine, event, insert, or_, select, update
+from sqlalchemy import create_engine, event, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -276,13 +277,14 @@ class Store:
             raise RunNotFound(run_id)
         return run
 
-    def runs(self, *, limit: int = 50, status: str | None = None) -> list[Run]:
-        """The latest runs (of one ``status``, if given), newest first."""
-        query = select(Run).order_by(Run.created_at.desc()).limit(limit)
+    def runs(self, *, limit: int = 50, offset: int = 0, status: str | None = None) -> list[Run]:
+        """The most recent runs first (of one ``status``, if given): ``limit`` of them, after
+        the first ``offset``."""
+        query = select(Run).order_by(Run.created_at.desc(), Run.id.desc())
         if status is not None:
             query = query.where(Run.status == status)
         with self._session() as session:
-            return list(session.scalars(query))
+            return list(session.scalars(query.limit(limit).offset(offset)))
 
     def move_run(self, run_id: str, *, source: str, target: str) -> bool:
         """Set a run's status to ``target`` if it is ``source``: one conditional UPDATE, so
@@ -380,6 +382,56 @@ class Store:
             query = query.where(Item.state.in_(list(states)))
         with self._session() as session:
             return list(session.scalars(query))
+
+    def item_page(
+        self,
+        run_id: str,
+        *,
+        states: Iterable[str] | None = None,
+        text: str = "",
+        limit: int = 50,
+        offset: int = 0,
+        matching: int | None = None,
+    ) -> tuple[list[Item], int]:
+        """One page of a run's items in order, of ``states`` and with ``text`` in their
+        reference or label, and how many items match in all: never every item at once
+        (indexes ``items_run_seq``, ``items_run_state_seq``). ``matching``: that number
+        if the caller knows it already (from :meth:`count_states`), not counted again."""
+        where: list[Any] = [Item.run_id == run_id]
+        if states is not None:
+            where.append(Item.state.in_(list(states)))
+        if text:
+            pattern = "%" + _LIKE_SPECIAL.sub(r"\\\g<0>", text) + "%"  # the text as typed
+            where.append(
+                or_(Item.key.ilike(pattern, escape="\\"), Item.label.ilike(pattern, escape="\\"))
+            )
+        query = select(Item).where(*where).order_by(Item.seq).limit(limit).offset(offset)
+        with self._session() as session:
+            if matching is None:
+                matching = session.scalar(select(func.count()).select_from(Item).where(*where))
+            return list(session.scalars(query)), int(matching or 0)
+
+    def count_states(self, run_ids: Iterable[str] | None = None) -> dict[str, dict[str, int]]:
+        """How many items each run has in each state (one GROUP BY; every run without
+        ``run_ids``): what the Desk shows and streams, without loading an item."""
+        query = select(_ITEMS.c.run_id, _ITEMS.c.state, func.count()).group_by(
+            _ITEMS.c.run_id, _ITEMS.c.state
+        )
+        if run_ids is not None:
+            query = query.where(_ITEMS.c.run_id.in_(list(run_ids)))
+        counted: dict[str, dict[str, int]] = {}
+        with self.engine.connect() as connection:
+            for run_id, state, count in connection.execute(query):
+                counted.setdefault(run_id, {})[state] = int(count)
+        return counted
+
+    def state_total(self, state: str) -> tuple[int, Decimal]:
+        """How many items are in ``state`` and their amounts' sum, reading the amounts
+        alone (exact Decimal, summed here: SQLite's SUM of text would be a float)."""
+        query = select(_ITEMS.c.amount).where(_ITEMS.c.state == state)
+        with self.engine.connect() as connection:
+            amounts = list(connection.scalars(query))
+        return len(amounts), sum((a for a in amounts if a is not None), Decimal(0))
 
     def item(self, item_id: int) -> Item:
         with self._session() as session:
@@ -632,6 +684,7 @@ class Store:
 _ITEMS = Base.metadata.tables["items"]
 _EVENTS = Base.metadata.tables["events"]
 _RUNS = Base.metadata.tables["runs"]
+_LIKE_SPECIAL = re.compile(r"[\\%_]")
 _UNAUDITED = frozenset({"rules", "lease_owner", "lease_until", "fence"})
 _MEANWHILE = "is refused: another decision on the item was recorded meanwhile; look again"
 

@@ -106,8 +106,13 @@ class Item(Base):
     # whose lease was taken over cannot move the item (its UPDATE names the old token)
     fence: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime]
-    # the check before each payment asks for the items paid since a moment (teller.clearance)
-    __table_args__ = (Index("items_state_updated", "state", "updated_at"),)
+    # the check before each payment asks for the items paid since a moment (teller.clearance);
+    # the Desk pages a run's items in order, all or of one state, and counts them by state
+    __table_args__ = (
+        Index("items_state_updated", "state", "updated_at"),
+        Index("items_run_seq", "run_id", "seq"),
+        Index("items_run_state_seq", "run_id", "state", "seq"),
+    )
 
 
 class Event(Base):
