@@ -14,6 +14,7 @@ from teller.desk._core import Reader, Refused, changing, desk_of
 from teller.desk._held import HeldLine, by_rule, total
 from teller.people import Person
 from teller.runs import approve, reject
+from teller.schedule._queue import queue_again
 
 router = APIRouter()
 
@@ -66,6 +67,7 @@ def decide(
     _decision(request, person, action, csrf)
     desk = desk_of(request)
     results: list[tuple[int, str]] = []
+    approved: set[str] = set()
     for item_id in dict.fromkeys(item or []):
         try:
             if action == "approve":
@@ -73,6 +75,12 @@ def decide(
             else:
                 moved = reject(desk.store, item_id, by=person, key=desk.key, reason=reason)
             results.append((item_id, moved.state))
+            if moved.state == "approved":
+                approved.add(moved.run_id)
         except (ApprovalRefused, AccessDenied) as refused:
             results.append((item_id, f"refused: {refused}"))
+    # the Desk pays nothing itself: a stopped run with lines now approved goes back to the
+    # scheduler's queue (a run still going pays them itself)
+    for run_id in sorted(approved):
+        queue_again(desk.store, run_id, by=person, why="lines approved at the Desk")
     return desk.page(request, "decided.html", person, action=action, results=results)

@@ -27,9 +27,17 @@ from teller.schedule._fire import ACTIVE
 from teller.settings import Settings, load_settings
 from teller.store import Run, Store, open_store
 
-__all__ = ["EVERY_SECONDS", "QUEUED", "TAKEN", "carry_out", "queue_run", "take_queued"]
+__all__ = [
+    "EVERY_SECONDS",
+    "QUEUED",
+    "TAKEN",
+    "carry_out",
+    "queue_again",
+    "queue_run",
+    "take_queued",
+]
 
-QUEUED, TAKEN = "queued", "taken"
+QUEUED, TAKEN, WAITING = "queued", "taken", "waiting"
 EVERY_SECONDS = 3  # how often the scheduler looks for queued runs
 
 
@@ -40,6 +48,15 @@ def queue_run(store: Store, run_id: str, *, by: Person) -> None:
     store.note(
         run_id, actor=by.username, what="queued", reason=f"at the Desk, session {by.session}"
     )
+
+
+def queue_again(store: Store, run_id: str, *, by: Person, why: str) -> bool:
+    """Queue a run that stopped with lines waiting (``waiting``) once some were decided, so
+    the scheduler carries it on (pays what is now approved); whether it was queued."""
+    if not store.move_run(run_id, source=WAITING, target=QUEUED):
+        return False  # running, queued already, or finished: nothing to carry on
+    store.note(run_id, actor=by.username, what="queued", reason=f"{why}, session {by.session}")
+    return True
 
 
 def take_queued(project_folder: str) -> list[str]:

@@ -118,7 +118,7 @@ def serving(project: Path) -> Iterator[str]:
         thread.join(timeout=10)
 
 
-async def shot(page: object, name: str) -> None:
+async def readme_shot(page: object, name: str) -> None:
     """A screenshot of the page for the README (docs/desk/NAME.png), when the browser tests
     run with TELLER_DESK_SCREENSHOTS=docs/desk; otherwise nothing."""
     folder = os.environ.get("TELLER_DESK_SCREENSHOTS")

@@ -104,6 +104,9 @@ def test_an_auditor_is_refused_on_every_state_changing_route_of_the_desk(
     before = snapshot(held.project)
     for route in routes:
         path = re.sub(r"\{name\}", "daily" if "schedules" in route else "clerk", route)
+        # every other path parameter: a real run and a real item of it
+        path = path.replace("{run_id}", held.run_id).replace("{item_id}", str(held.held[0]))
+        assert "{" not in path, f"a path parameter this test does not fill: {path}"
         data = {**MINE.get(path, {}), "action": "approve", "item": held.held, "csrf": csrf}
         answer = client.post(path, data=data, follow_redirects=False)
         assert answer.status_code == 403, (path, answer.status_code, answer.text[:300])

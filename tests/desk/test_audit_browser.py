@@ -26,7 +26,7 @@ from teller.settings import load_settings
 from teller.store import open_store
 from tests._console_server import Server
 from tests.desk._admin import admin_project
-from tests.desk._desk import Held, serving, shot
+from tests.desk._desk import Held, readme_shot, serving
 from tests.desk.test_desk_browser import axe_problems, sign_in
 
 pytestmark = pytest.mark.e2e
@@ -78,14 +78,14 @@ def test_an_auditor_downloads_a_verified_report_and_changes_nothing(
                 await page.click("nav.subnav >> text=Verification")
                 await expect(page.locator("p.verdict")).to_contain_text("Verified:")
                 problems["verify"] = await axe_problems(page)
-                await shot(page, "verify")
+                await readme_shot(page, "verify")
                 await page.click("nav.subnav >> text=Reports")
                 row = page.locator("table.reports tr", has_text=report.name)
                 await expect(row.locator("td.manifest")).to_contain_text(
                     "Verified: signed by the bank"
                 )
                 problems["reports"] = await axe_problems(page)
-                await shot(page, "reports")
+                await readme_shot(page, "reports")
                 async with page.expect_download() as info:
                     await row.locator(f"a >> text={report.name}").click()
                 download = await info.value
@@ -104,7 +104,7 @@ def test_an_auditor_downloads_a_verified_report_and_changes_nothing(
                 await page.click("nav >> text=Schedules")
                 await expect(page.locator("h2", has_text="nightly")).to_contain_text("paused")
                 problems["schedules"] = await axe_problems(page)
-                await shot(page, "schedules")
+                await readme_shot(page, "schedules")
                 await page.fill("#reason-daily", "quarter end")
                 await page.click("text=Pause daily")
                 await expect(page.locator("h2", has_text="daily").first).to_contain_text("paused")

@@ -19,7 +19,7 @@ from playwright.async_api import Page, async_playwright, expect
 from teller.browser import launch, new_context
 from teller.settings import load_settings
 from teller.store import open_store
-from tests.desk._desk import Held, held_lines, serving, shot
+from tests.desk._desk import Held, held_lines, readme_shot, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -84,14 +84,14 @@ def test_the_maker_is_refused_and_a_checker_approves_in_the_page(project: Path) 
                 await page.click("nav >> text=审批")
                 await expect(page.locator("h1")).to_have_text("审批")
                 problems["approvals"] = await axe_problems(page)
-                await shot(page, "approvals")
+                await readme_shot(page, "approvals")
                 first = page.locator("main section").first
                 for box in await first.locator("input[type=checkbox]").all():
                     await box.check()
                 await first.locator("button[value=approve]").first.click()
                 await expect(page.locator("h1")).to_contain_text(re.compile(r"批准 \d 笔，合计"))
                 problems["confirm"] = await axe_problems(page)
-                await shot(page, "confirm")
+                await readme_shot(page, "confirm")
                 await page.click("main form button[type=submit]")
                 await expect(page.locator("h1")).to_have_text("决定结果")
                 problems["decided"] = await axe_problems(page)
@@ -114,7 +114,7 @@ def test_the_maker_is_refused_and_a_checker_approves_in_the_page(project: Path) 
                 await page.click("header .languages >> text=English")
                 await expect(page.locator("h1")).to_have_text("Today")
                 problems["home (en)"] = await axe_problems(page)
-                await shot(page, "home-en")
+                await readme_shot(page, "home-en")
                 assert not blocked, blocked  # nothing the page needs is blocked by its CSP
             finally:
                 await browser.close()

@@ -14,7 +14,7 @@ from playwright.async_api import async_playwright, expect
 from teller.browser import LAUNCH_ARGS, find_chromium, new_context
 from teller.settings import load_settings
 from teller.store import open_store
-from tests.desk._desk import held_lines, serving, shot
+from tests.desk._desk import held_lines, readme_shot, serving
 from tests.desk._runs import big_run, move_along
 from tests.desk.test_desk_browser import axe_problems, sign_in
 
@@ -58,7 +58,7 @@ def test_the_run_page_follows_the_store_and_a_checker_settles(project: Path) -> 
                 done = page.locator("#live a[data-state=done] strong")
                 await expect(done).to_have_text("10")
                 problems["run"] = await axe_problems(page)
-                await shot(page, "run")
+                await readme_shot(page, "run")
                 await asyncio.to_thread(finish_two)
                 await expect(done).to_have_text("12", timeout=10_000)  # no reload
                 await expect(page.locator("p.verified")).to_be_visible()

@@ -3,7 +3,9 @@
 An operator uploads a workbook with two errors and sees each by sheet, row and column;
 then a good one, sees the gate's decision for every line, and submits. The Desk only
 queues the run; the scheduler process (another OS process) takes it and pays the lines
-the gate let through on the sandbox console. The console's own ledger and the store
+the gate let through on the sandbox console. A checker then signs in with a one-time
+code and approves the held line: the run goes back to the queue, and the scheduler pays
+it too. The console's own ledger and the store
 decide what happened, never the page; every page passes axe-core's serious and critical
 checks.
 """
@@ -28,7 +30,7 @@ from teller.settings import load_settings
 from teller.store import open_store
 from tests._console_server import Server
 from tests._people import Team
-from tests.desk._desk import PEOPLE, serving, shot
+from tests.desk._desk import PEOPLE, readme_shot, serving
 from tests.desk._workbooks import BAD_AT, bad_book, good_book
 from tests.desk.test_desk_browser import axe_problems
 
@@ -42,6 +44,14 @@ def _until(check: Callable[[], bool], seconds: float) -> bool:
             return True
         time.sleep(0.5)
     return False
+
+
+def _status(project: Path) -> str:
+    store = open_store(load_settings(project))
+    try:
+        return store.runs()[0].status if store.runs() else ""
+    finally:
+        store.close()
 
 
 def test_an_operator_submits_at_the_desk_and_the_scheduler_pays(
@@ -84,7 +94,7 @@ def test_an_operator_submits_at_the_desk_and_the_scheduler_pays(
                 }
                 await expect(page.locator("form.queue")).to_have_count(0)
                 problems["problems"] = await axe_problems(page)
-                await shot(page, "problems")
+                await readme_shot(page, "problems")
 
                 # a good one: the gate's decision on every line, then submit
                 await page.set_input_files("#workbook", str(good))
@@ -98,7 +108,7 @@ def test_an_operator_submits_at_the_desk_and_the_scheduler_pays(
                     ]
                 )
                 problems["decisions"] = await axe_problems(page)
-                await shot(page, "decisions")
+                await readme_shot(page, "decisions")
                 await page.click("form.queue button[type=submit]")
                 await expect(page.locator("h1")).to_contain_text(re.compile(r"R\d{8}-\d{6}-"))
                 problems["run"] = await axe_problems(page)
@@ -107,6 +117,18 @@ def test_an_operator_submits_at_the_desk_and_the_scheduler_pays(
                     "waiting", timeout=120_000
                 )
                 shown["states"] = await page.locator("#progress ul.states").inner_text()
+
+                # a checker approves the held line; the scheduler carries the run on
+                await page.click("header form.who button")
+                await page.fill("#username", "checker")
+                await page.fill("#password", team.passwords["checker"])
+                await page.fill("#code", team.code("checker"))
+                await page.click("form.signin button[type=submit]")
+                await expect(page).to_have_url(f"{url}/")
+                await page.goto(f"{url}/approvals")
+                await page.locator("form.whole-rule button").first.click()
+                await page.click("main form button[type=submit]")
+                await expect(page.locator("ul.results")).to_contain_text("approved")
             finally:
                 await browser.close()
 
@@ -120,6 +142,7 @@ def test_an_operator_submits_at_the_desk_and_the_scheduler_pays(
         try:
             with serving(project) as url:
                 asyncio.run(main(url))
+            assert _until(lambda: _status(project) == "finished", 120), log.read_text()[-3000:]
             scheduler.send_signal(signal.SIGTERM)
             assert scheduler.wait(timeout=60) == 0, log.read_text()
         finally:
@@ -133,20 +156,22 @@ def test_an_operator_submits_at_the_desk_and_the_scheduler_pays(
     store = open_store(load_settings(project))
     try:
         [run] = store.runs()
-        assert (run.submitted_by, run.status) == ("clerk", "waiting")
-        paid = {i.key for i in store.items(run.id, states=["done"])}
-        held = store.items(run.id, states=["needs_approval"])
+        assert (run.submitted_by, run.status) == ("clerk", "finished")
+        items = store.items(run.id)
         events = store.events(run.id)
         worked = [e for e in events if e.target == "worked"]
     finally:
         store.close()
-    # carried out once, by the scheduler process, for the operator who submitted it
-    assert [(e.actor, e.reason) for e in worked] == [
-        ("clerk", f"queued; taken by {socket.gethostname()}:{scheduler.pid}")
-    ]
-    assert [e.target for e in events].index("queued") < [e.target for e in events].index("started")
-    # the console's own ledger: one transfer per line the gate let through, none for the held
+    # carried out by the scheduler process for the operator who submitted it: once when
+    # queued at the Desk, once more when the checker's approval queued it again
+    taker = f"taken by {socket.gethostname()}:{scheduler.pid}"
+    assert [(e.actor, e.reason) for e in worked] == [("clerk", f"queued; {taker}")] * 2
+    queued = [e for e in events if e.target == "queued"]
+    assert [e.actor for e in queued] == ["clerk", "checker"]
+    # the console's own ledger: every line paid once, the held one after its approval
     ledger = dict(corebank.rows("SELECT reference, COUNT(*) FROM transfers GROUP BY reference"))
-    assert ledger == {key: 1 for key in paid} and len(paid) == 3 and len(held) == 1
-    assert held[0].key not in ledger
+    assert ledger == {i.key: 1 for i in items} and len(items) == 4
+    assert {i.state for i in items} == {"done"}
+    held = [i for i in items if i.approvals]
+    assert len(held) == 1 and held[0].decided_by == "checker"
     assert "queued run" in log.read_text()
