@@ -124,4 +124,6 @@ async def readme_shot(page: object, name: str) -> None:
     folder = os.environ.get("TELLER_DESK_SCREENSHOTS")
     if folder:
         Path(folder).mkdir(parents=True, exist_ok=True)
-        await page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+        # caret "initial": hiding it would inject a style, which the pages' CSP refuses
+        shoot = page.screenshot  # type: ignore[attr-defined]
+        await shoot(path=str(Path(folder) / f"{name}.png"), full_page=True, caret="initial")
