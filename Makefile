@@ -22,6 +22,10 @@ chromium: $(STAMP)
 	@$(PY) -m teller.browser --check >/dev/null 2>&1 || { \
 	  echo "no Chromium found: installing Debian's chromium and chromium-headless-shell"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-headless-shell >/dev/null; }
+	@# a Chinese font, as a bank's machines have: consoles lay out (and wrap) as they would
+	@fc-list :lang=zh family 2>/dev/null | grep -q . || { \
+	  echo "no Chinese font found: installing Debian's fonts-wqy-microhei"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; }
 
 # LibreOffice Calc, headless: the tests convert every report to PDF, as an auditor's
 # LibreOffice would open it.

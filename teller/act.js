@@ -8,7 +8,10 @@
 //   editable        enabled, a form field or contenteditable, not read-only
 //   stable          the same box in two animation frames in a row (not moving)
 //   receives events the element (or a descendant, or its <label>) is what a pointer at
-//                   the centre of its box hits: not covered by another layer
+//                   its click point hits: not covered by another layer. The click point
+//                   is Playwright's: the centre of the element's first client rect with
+//                   an area (a link wrapped over two lines is clicked on its first line;
+//                   the centre of its whole box may be beside both)
 //
 // (found, checks, act, arg) => {status: "found", result} | {status: "absent"}
 //   | {status: "ambiguous", count} | {status: "not_ready", check}
@@ -42,20 +45,22 @@ async (found, checks, act, arg) => {
       setTimeout(() => done(false), 250);
     });
   const same = (a, b) => a.x === b.x && a.y === b.y && a.width === b.width && a.height === b.height;
-  // the point the hit test asks about, the box's centre, is in the window (an edge in
-  // view is not enough: elementFromPoint answers nothing outside the window)
-  const inView = (box) => {
-    const x = box.left + box.width / 2;
-    const y = box.top + box.height / 2;
+  // where a pointer would press it: the centre of its first rect with an area
+  const point = (e) => {
+    const rect = [...e.getClientRects()].find((r) => r.width > 0.99 && r.height > 0.99)
+      || e.getBoundingClientRect();
+    return { x: rect.left + rect.width / 2, y: rect.top + rect.height / 2 };
+  };
+  // the point the hit test asks about is in the window (an edge in view is not enough:
+  // elementFromPoint answers nothing outside the window)
+  const inView = (e) => {
+    const { x, y } = point(e);
     return x >= 0 && y >= 0 && x < innerWidth && y < innerHeight;
   };
   const hits = (e) => {
-    const box = e.getBoundingClientRect();
+    const { x, y } = point(e);
     const root = e.getRootNode();
-    const at = (root.elementFromPoint ? root : document).elementFromPoint(
-      box.left + box.width / 2,
-      box.top + box.height / 2
-    );
+    const at = (root.elementFromPoint ? root : document).elementFromPoint(x, y);
     if (!at) return false;
     if (at === e || e.contains(at)) return true;
     const label = at.closest("label");
@@ -67,7 +72,7 @@ async (found, checks, act, arg) => {
   if (checks.includes("enabled") && !enabled(element)) return { status: "not_ready", check: "enabled" };
   if (checks.includes("editable") && !editable(element)) return { status: "not_ready", check: "editable" };
   const pointer = checks.includes("stable") || checks.includes("receives events");
-  if (pointer && !inView(element.getBoundingClientRect()))
+  if (pointer && !inView(element))
     element.scrollIntoView({ block: "center", inline: "center", behavior: "instant" });
   if (checks.includes("stable")) {
     // both boxes read in animation frames, as Playwright does: a transition just started

@@ -1,6 +1,8 @@
-"""Approvals: held lines grouped by rule; an approver approves or rejects one, a selection
-or a whole rule, after a page that states the count and the total. The engine decides
-(``teller.runs.approve`` / ``reject``: four-eyes, dual approval, seals)."""
+"""Approvals: held lines grouped by rule, a rule's lines 50 a page; an approver approves or
+rejects one, a selection or a whole rule (its lines chosen here, on the server, when the
+approver asks), after a page that states the count and the total of exactly the lines
+the decision will take. The engine decides (``teller.runs.approve`` / ``reject``:
+four-eyes, dual approval, seals)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from fastapi.responses import Response
 
 from teller._errors import AccessDenied, ApprovalRefused
 from teller.desk._core import Reader, Refused, changing, desk_of
-from teller.desk._held import HeldLine, by_rule, total
+from teller.desk._held import HeldLine, held_by_rule, total
 from teller.people import Person
 from teller.runs import approve, reject
 from teller.schedule._queue import queue_again
@@ -19,6 +21,7 @@ from teller.schedule._queue import queue_again
 router = APIRouter()
 
 Items = Annotated[list[int] | None, Form()]
+PAGE = 50  # held lines a page shows
 
 
 def _decision(request: Request, person: Person, action: str, csrf: str) -> None:
@@ -29,11 +32,25 @@ def _decision(request: Request, person: Person, action: str, csrf: str) -> None:
 
 
 @router.get("/approvals")
-def approvals(request: Request, person: Reader) -> Response:
+def approvals(request: Request, person: Reader, rule: str = "", page: int = 1) -> Response:
     desk = desk_of(request)
-    groups = by_rule(desk.store.items(states=["needs_approval"]))
-    can_decide = person.has("approver")
-    return desk.page(request, "approvals.html", person, groups=groups, can_decide=can_decide)
+    rules = held_by_rule(desk.store.held_rules())
+    chosen = next((r for r in rules if r.rule == rule), rules[0] if rules else None)
+    pages = max(1, -(-len(chosen.ids) // PAGE)) if chosen else 1
+    page = min(max(page, 1), pages)
+    shown = chosen.ids[(page - 1) * PAGE : page * PAGE] if chosen else ()
+    lines = [HeldLine.of(i) for i in desk.store.items_by_id(shown)]
+    return desk.page(
+        request,
+        "approvals.html",
+        person,
+        rules=rules,
+        chosen=chosen,
+        lines=lines,
+        page=page,
+        pages=pages,
+        can_decide=person.has("approver"),
+    )
 
 
 @router.post("/approvals/confirm")
@@ -42,16 +59,27 @@ def confirm(
     person: Reader,
     action: Annotated[str, Form()] = "",
     item: Items = None,
+    rule: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     _decision(request, person, action, csrf)
     desk = desk_of(request)
-    held = {i.id: i for i in desk.store.items(states=["needs_approval"])}
-    lines = [HeldLine.of(held[i]) for i in dict.fromkeys(item or []) if i in held]
+    if rule:  # every line the rule holds now, chosen here: the page listed only 50
+        held = next((r for r in held_by_rule(desk.store.held_rules()) if r.rule == rule), None)
+        wanted: list[int] = list(held.ids) if held else []
+    else:
+        wanted = list(dict.fromkeys(item or []))
+    lines = [HeldLine.of(i) for i in desk.store.items_by_id(wanted) if i.state == "needs_approval"]
     if not lines:
         raise Refused("no held line chosen (or none still held)", 400)
     return desk.page(
-        request, "confirm.html", person, action=action, lines=lines, total=total(lines)
+        request,
+        "confirm.html",
+        person,
+        action=action,
+        lines=lines,
+        shown=lines[:PAGE],
+        total=total(lines),
     )
 
 

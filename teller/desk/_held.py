@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from teller._masking import mask_account, mask_text
 from teller.store import Item
 
-__all__ = ["HeldLine", "RuleGroup", "by_rule", "total"]
+__all__ = ["HeldLine", "RuleHeld", "held_by_rule", "total"]
 
 
 @dataclass(frozen=True)
@@ -49,25 +50,28 @@ class HeldLine:
 
 
 @dataclass(frozen=True)
-class RuleGroup:
-    rule: str
-    lines: tuple[HeldLine, ...]
+class RuleHeld:
+    """The lines one rule holds now: their ids in run and line order, and their total."""
 
-    @property
-    def total(self) -> Decimal:
-        return total(self.lines)
+    rule: str
+    ids: tuple[int, ...]
+    total: Decimal
 
 
 def total(lines: Sequence[HeldLine]) -> Decimal:
     return sum((line.amount or Decimal(0) for line in lines), Decimal(0))
 
 
-def by_rule(items: Sequence[Item]) -> list[RuleGroup]:
-    """Each rule that held a line, with its lines (a line held by two rules is in both)."""
-    groups: dict[str, list[HeldLine]] = {}
-    for item in items:
-        line = HeldLine.of(item)
-        rules = [str(r["rule"]) for r in item.rules if r.get("action") in ("hold", "reject")]
-        for rule in dict.fromkeys(rules or ["(none)"]):
-            groups.setdefault(rule, []).append(line)
-    return [RuleGroup(rule, tuple(lines)) for rule, lines in sorted(groups.items())]
+def held_by_rule(
+    held: Sequence[tuple[int, Decimal | None, list[dict[str, Any]]]],
+) -> list[RuleHeld]:
+    """Each rule that holds a line, with its lines (a line held by two rules is in both):
+    from ``Store.held_rules``, so no page loads every held line."""
+    ids: dict[str, list[int]] = {}
+    sums: dict[str, Decimal] = {}
+    for item_id, amount, rules in held:
+        fired = [str(r["rule"]) for r in rules if r.get("action") in ("hold", "reject")]
+        for rule in dict.fromkeys(fired or ["(none)"]):
+            ids.setdefault(rule, []).append(item_id)
+            sums[rule] = sums.get(rule, Decimal(0)) + (amount or Decimal(0))
+    return [RuleHeld(rule, tuple(ids[rule]), sums[rule]) for rule in sorted(ids)]

@@ -425,6 +425,28 @@ class Store:
                 counted.setdefault(run_id, {})[state] = int(count)
         return counted
 
+    def held_rules(self) -> list[tuple[int, Decimal | None, list[dict[str, Any]]]]:
+        """Every item waiting for approval as (id, amount, rules that fired), in run and
+        line order: what the Approvals page groups, without the rest of each row."""
+        query = (
+            select(_ITEMS.c.id, _ITEMS.c.amount, _ITEMS.c.rules)
+            .where(_ITEMS.c.state == "needs_approval")
+            .order_by(_ITEMS.c.run_id, _ITEMS.c.seq)
+        )
+        with self.engine.connect() as connection:
+            return [
+                (row.id, row.amount, list(row.rules or [])) for row in connection.execute(query)
+            ]
+
+    def items_by_id(self, ids: Iterable[int]) -> list[Item]:
+        """The items of ``ids`` (those that exist), in run and line order."""
+        wanted = list(ids)
+        if not wanted:
+            return []
+        query = select(Item).where(Item.id.in_(wanted)).order_by(Item.run_id, Item.seq)
+        with self._session() as session:
+            return list(session.scalars(query))
+
     def state_total(self, state: str) -> tuple[int, Decimal]:
         """How many items are in ``state`` and their amounts' sum, reading the amounts
         alone (exact Decimal, summed here: SQLite's SUM of text would be a float)."""

@@ -141,3 +141,36 @@ def test_a_screen_fills_unless_its_file_says_simulate(tmp_path: Path) -> None:
     path.write_text(SELECTORS.format(screen="form", input="type"), encoding="utf-8")
     with pytest.raises(Exception, match="input"):
         LocatorRepository.load(path)
+
+
+# A link that starts late on one line and wraps onto the next: the centre of its whole box
+# lies beside both of its line boxes (on a bank's machine with CJK fonts, corebank's menu
+# link "交易查詢 Transaction Inquiry" wraps so in its 190-pixel frame).
+WRAPPED = """<div style="width: 160px; font: 16px/20px monospace">
+<span>xxxxxxxxxxx</span> <a id="pay" href="#" onclick="seen.push('pay'); return false"
+>pay it</a> <span>yyyyyyyyyyyy</span></div>
+<script>window.seen = [];</script>"""
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("mode", ["simulate", "fill"])
+def test_a_wrapped_link_is_clicked_where_playwright_would_click_it(
+    tmp_path: Path, mode: str
+) -> None:
+    async def scenario(bot: Demo, page: Page) -> tuple[int, bool, list[str]]:
+        lines = await page.evaluate("document.querySelector('#pay').getClientRects().length")
+        # the centre of its whole box hits something else than the link
+        beside = await page.evaluate(
+            """() => { const a = document.querySelector('#pay'), b = a.getBoundingClientRect();
+            const at = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+            return at !== a && !a.contains(at); }"""
+        )
+        await page.locator("#pay").click(trial=True, timeout=2000)  # Playwright: actionable
+        await bot._click(("form", "pay"))  # by key: Teller's own checks (simulate), or
+        # Playwright's click with Teller naming what fails (fill)
+        seen: list[str] = await page.evaluate("window.seen")
+        return lines, beside, seen
+
+    lines, beside, seen = on_page(repository(tmp_path, mode), WRAPPED, scenario)
+    assert lines == 2 and beside  # the case this test is about, whatever the fonts
+    assert seen == ["pay"]
