@@ -10,7 +10,15 @@ from typing import Any
 from teller._masking import mask_account, mask_text
 from teller.store import Item
 
-__all__ = ["HeldLine", "RuleHeld", "held_by_rule", "total"]
+__all__ = ["HeldLine", "RuleHeld", "held_by_rule", "shown_account", "total"]
+
+
+def shown_account(item: Item) -> str:
+    """The item's account as a page shows it: masked (payroll's ``account_no``, or a
+    flow's ``account``), or nothing."""
+    payload = item.payload or {}
+    account = str(payload.get("account_no") or payload.get("account") or "")
+    return mask_account(account) if account else ""
 
 
 @dataclass(frozen=True)
@@ -31,8 +39,6 @@ class HeldLine:
 
     @classmethod
     def of(cls, item: Item) -> HeldLine:
-        payload = item.payload or {}
-        account = str(payload.get("account_no") or payload.get("account") or "")
         held = [r for r in item.rules if r.get("action") in ("hold", "reject")]
         return cls(
             id=item.id,
@@ -40,7 +46,7 @@ class HeldLine:
             seq=item.seq,
             reference=mask_text(item.key),
             label=mask_text(item.label or ""),
-            account=mask_account(account) if account else "",
+            account=shown_account(item),
             amount=item.amount,
             details=tuple(mask_text(str(r.get("detail", ""))) for r in held),
             suggestion=mask_text(item.suggestion or ""),

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from teller._masking import mask_account, mask_text
+from teller._masking import mask_text
+from teller.desk._held import shown_account
 from teller.integrity import manifest_path, public_key, read_manifest
 from teller.store import Event, Item
 
@@ -43,14 +44,12 @@ class ItemLine:
 
     @classmethod
     def of(cls, item: Item) -> ItemLine:
-        payload = item.payload or {}
-        account = str(payload.get("account_no") or payload.get("account") or "")
         return cls(
             id=item.id,
             seq=item.seq,
             reference=mask_text(item.key),
             label=mask_text(item.label or ""),
-            account=mask_account(account) if account else "",
+            account=shown_account(item),
             amount=item.amount,
             state=item.state,
             attempts=item.attempts,
