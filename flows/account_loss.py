@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from playwright.async_api import BrowserContext
 
@@ -29,7 +29,8 @@ from reports.loss_handling import TicketOutcome, write_loss_report
 from teller.flow import Batch, Flow, FlowEnv
 from teller.gate import GateLine
 from teller.pages import PageObject
-from teller.store import Event, Item, NewItem, Run
+from teller.service import Case, ServiceLevel
+from teller.store import FINAL, Event, Item, NewItem, Run, Store, now
 
 __all__ = ["AccountLossFlow", "outcome", "write_daily_report"]
 
@@ -46,6 +47,8 @@ class AccountLossFlow(Flow):
     name = "account-loss"
     console = "cardadmin"  # its retry policy applies: that is where the effects are
     takes_intake = True
+    # a reported loss is frozen within this long of the report (the bank's promise)
+    freeze_within: ClassVar[timedelta] = timedelta(minutes=30)
 
     async def intake(self, context: BrowserContext, env: FlowEnv) -> Path | None:
         """Write the new tickets of the queue (oldest first) not yet in any run to a file."""
@@ -100,6 +103,25 @@ class AccountLossFlow(Flow):
             day=datetime.fromisoformat(payload["reported_at"]).date(),
             kind="unfreeze" if payload["kind"] == "unfreeze" else "freeze",
         )
+
+    def service_level(self, store: Store) -> ServiceLevel:
+        """The bank's promise to a customer who reports a loss: the card frozen within
+        ``freeze_within`` of the report, in the consoles' own times; loss tickets of the
+        last week's runs (an unfreeze waits for a person by design, and counts for none)."""
+        rows = store.items_of(self.name, since=now() - timedelta(days=7))
+        frozen: dict[int, datetime] = {}
+        for run_id in dict.fromkeys(run.id for _, run in rows):
+            for event in store.stages(run_id):
+                at = (event.data or {}).get("at")
+                if event.target == "frozen" and event.item_id is not None and at:
+                    frozen[event.item_id] = datetime.fromisoformat(at)
+        cases = [
+            Case(_reported(item), frozen.get(item.id), closed=item.state in FINAL)
+            for item, _ in rows
+            if item.payload.get("kind") == "loss"
+        ]
+        what, within = "report to freeze", self.freeze_within
+        return ServiceLevel.of(self.name, what, within, cases, console_time())
 
     sandbox = tuple(CONSOLES)
 

@@ -16,6 +16,7 @@ from playwright.async_api import BrowserContext
 from teller._errors import ConfigError
 from teller.gate import GateLine
 from teller.locators import LocatorRepository
+from teller.service import ServiceLevel
 from teller.settings import InputLimits, Settings
 from teller.store import AuditEntry, Item, NewItem, Run, Store, now
 
@@ -148,6 +149,11 @@ class Flow(ABC):
             name=str(payload.get("name", "")),
             day=date.fromisoformat(info["day"]) if "day" in info else date.today(),
         )
+
+    def service_level(self, store: Store) -> ServiceLevel | None:
+        """This flow's promise to its customers and how it is kept now (the Desk's Home
+        page shows it), or None for a flow that makes none."""
+        return None
 
     def secrets(self, env: FlowEnv) -> tuple[str, ...]:
         """Secret strings that must be masked in evidence (console passwords)."""

@@ -37,6 +37,7 @@ __all__ = [
     "policy_path",
     "recorded_policy",
     "reject",
+    "standing_approvals",
     "start_run",
     "submit",
 ]
@@ -266,18 +267,26 @@ def _decision(by: Person, item: Item, reason: str, **more: object) -> dict[str, 
     }
 
 
+def standing_approvals(item: Item) -> list[dict[str, Any]]:
+    """The approvals that count for the item as it is now: given by a person to this
+    content and this decision of the gate (an approval of an earlier content or a weaker
+    decision counts for nothing)."""
+    current, digest = _hash(item), item_digest(item)
+    return [
+        a
+        for a in item.approvals
+        if a.get("hash") == current and a.get("decision") == digest and "user" in a
+    ]
+
+
 def approve(store: Store, item_id: int, *, by: Person, key: bytes, reason: str = "") -> Item:
     """A person approves a held item; with enough approvers it is paid on resume.
 
     ``key`` is ``settings.key("seal")``: the approval is sealed with the record."""
     item, run = _held(store, item_id, by, approving=True)
     _sealed(item, run, key)
-    current, digest = _hash(item), item_digest(item)
-    approvals = [
-        a
-        for a in item.approvals
-        if a.get("hash") == current and a.get("decision") == digest and "user" in a
-    ]
+    current = _hash(item)
+    approvals = standing_approvals(item)
     if any(same_person(by.username, a["by"]) for a in approvals):
         raise ApprovalRefused(
             item_id, f"{by.username} approved it already; another approver is needed"

@@ -24,6 +24,7 @@ from sqlalchemy.pool import Pool
 from typer.testing import CliRunner
 
 from teller.cli._app import app
+from teller.people._credentials import DRIFT_STEPS
 
 PASSWORD = "long sandbox pass no. {}"
 STEP = 30
@@ -93,13 +94,21 @@ class Team:
         self.seeds[name] = _seed(enrolled)
 
     def code(self, name: str) -> str:
-        """A fresh one-time code: a code is taken once, so wait for the next step if needed."""
-        step = int(time.time()) // STEP
-        if self._steps.get(name, -1) >= step:
-            time.sleep(STEP - time.time() % STEP + 0.1)
-            step = int(time.time()) // STEP
-        self._steps[name] = step
-        return pyotp.TOTP(self.seeds[name]).at(step * STEP)
+        """A fresh one-time code. A code is taken once, and the store accepts the codes of
+        the step before and after the current one (clock drift): the earliest of those not
+        used yet (the step before only early in a step, so it is still good when checked),
+        else wait for the next step."""
+        while True:
+            moment = time.time()
+            now = int(moment) // STEP
+            good = [now, now + DRIFT_STEPS]
+            if moment % STEP < STEP / 2:
+                good.insert(0, now - DRIFT_STEPS)
+            fresh = [step for step in good if step > self._steps.get(name, -1)]
+            if fresh:
+                self._steps[name] = fresh[0]
+                return pyotp.TOTP(self.seeds[name]).at(fresh[0] * STEP)
+            time.sleep(STEP - moment % STEP + 0.1)
 
     def login(self, name: str) -> str:
         """Sign in as ``name`` (its session replaces the last one of this OS user)."""

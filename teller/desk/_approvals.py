@@ -2,7 +2,10 @@
 rejects one, a selection or a whole rule (its lines chosen here, on the server, when the
 approver asks), after a page that states the count and the total of exactly the lines
 the decision will take. The engine decides (``teller.runs.approve`` / ``reject``:
-four-eyes, dual approval, seals)."""
+four-eyes, dual approval, seals).
+
+Lines above the dual limit that one approver approved wait in a group of their own, the
+second approver's view: each with who approved first, when and why."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from fastapi.responses import Response
 
 from teller._errors import AccessDenied, ApprovalRefused
 from teller.desk._core import Reader, Refused, changing, desk_of
-from teller.desk._held import HeldLine, held_by_rule, total
+from teller.desk._held import SECOND, HeldLine, awaiting_second, group, held_by_rule, total
 from teller.people import Person
 from teller.runs import approve, reject
 from teller.schedule._queue import queue_again
@@ -34,8 +37,9 @@ def _decision(request: Request, person: Person, action: str, csrf: str) -> None:
 @router.get("/approvals")
 def approvals(request: Request, person: Reader, rule: str = "", page: int = 1) -> Response:
     desk = desk_of(request)
-    rules = held_by_rule(desk.store.held_rules())
-    chosen = next((r for r in rules if r.rule == rule), rules[0] if rules else None)
+    held = desk.store.held_rules()
+    rules, second = held_by_rule(held), awaiting_second(held)
+    chosen = group(held, rule) or (rules[0] if rules else None)
     pages = max(1, -(-len(chosen.ids) // PAGE)) if chosen else 1
     page = min(max(page, 1), pages)
     shown = chosen.ids[(page - 1) * PAGE : page * PAGE] if chosen else ()
@@ -45,7 +49,9 @@ def approvals(request: Request, person: Reader, rule: str = "", page: int = 1) -
         "approvals.html",
         person,
         rules=rules,
+        second=second,
         chosen=chosen,
+        is_second=chosen is not None and chosen.rule == SECOND,
         lines=lines,
         page=page,
         pages=pages,
@@ -65,11 +71,13 @@ def confirm(
     _decision(request, person, action, csrf)
     desk = desk_of(request)
     if rule:  # every line the rule holds now, chosen here: the page listed only 50
-        held = next((r for r in held_by_rule(desk.store.held_rules()) if r.rule == rule), None)
+        held = group(desk.store.held_rules(), rule)
         wanted: list[int] = list(held.ids) if held else []
     else:
         wanted = list(dict.fromkeys(item or []))
     lines = [HeldLine.of(i) for i in desk.store.items_by_id(wanted) if i.state == "needs_approval"]
+    if action == "approve":  # a line they approved already needs another approver
+        lines = [line for line in lines if not line.approved_first(person.username)]
     if not lines:
         raise Refused("no held line chosen (or none still held)", 400)
     return desk.page(

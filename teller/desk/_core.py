@@ -9,6 +9,8 @@ for: the pages call the engine's own functions, which decide (four-eyes, seals, 
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import cached_property
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -16,7 +18,7 @@ from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from teller._errors import NotSignedIn
+from teller._errors import ConfigError, NotSignedIn
 from teller.desk._guard import (
     LANGUAGE_COOKIE,
     OS_USER,
@@ -26,6 +28,7 @@ from teller.desk._guard import (
     same_token,
 )
 from teller.desk._i18n import LANGUAGES, Language, language
+from teller.flow import Flow, load_flow
 from teller.people import People, Person
 from teller.settings import Settings
 from teller.store import Store, open_store
@@ -34,15 +37,16 @@ __all__ = ["Desk", "Reader", "Refused", "SignInNeeded", "changing", "desk_of"]
 
 HERE = Path(__file__).parent
 
-# the pages in the header's navigation: (path, message), in order
+# the pages in the header's navigation: (path, message, the roles it is shown to; none:
+# everyone signed in), in order. The pages themselves check the roles of what they do.
 NAV = [
-    ("/", "Home"),
-    ("/submit", "Submit"),
-    ("/approvals", "Approvals"),
-    ("/runs", "Runs"),
-    ("/audit", "Audit"),
-    ("/schedules", "Schedules"),
-    ("/users", "Users"),
+    ("/", "Home", ()),
+    ("/submit", "Submit", ("operator",)),
+    ("/approvals", "Approvals", ()),
+    ("/runs", "Runs", ()),
+    ("/audit", "Audit", ()),
+    ("/schedules", "Schedules", ()),
+    ("/users", "Users", ("admin",)),
 ]
 
 
@@ -70,6 +74,18 @@ class Desk:
         self.templates = Jinja2Templates(directory=HERE / "templates")
         self.idle = timedelta(minutes=settings.desk.idle_minutes)
         self.longest = timedelta(hours=settings.desk.longest_hours)
+
+    @cached_property
+    def flows(self) -> dict[str, Flow]:
+        """The project's flows by name (configured or registered), loaded once."""
+        names = set(self.settings.flows) | {e.name for e in entry_points(group="teller.flows")}
+        found = {}
+        for name in sorted(names):
+            try:
+                found[name] = load_flow(name, settings=self.settings)
+            except ConfigError:
+                continue
+        return found
 
     def language(self, request: Request) -> Language:
         chosen = request.cookies.get(LANGUAGE_COOKIE, "")
@@ -99,7 +115,9 @@ class Desk:
             "person": person,
             "csrf": csrf_for(self.key, person.session) if person else "",
             "path": request.url.path,
-            "nav": NAV,
+            "nav": [
+                (h, label) for h, label, roles in NAV if not roles or person and person.has(*roles)
+            ],
             **more,
         }
         return self.templates.TemplateResponse(request, name, context, status_code=status)

@@ -1,10 +1,12 @@
 """Schedules: the project's schedules with their next firings on their calendar and their
-recent history (anyone signed in reads); an admin pauses and resumes one.
+recent history (anyone signed in reads); an operator asks for a firing now, an admin
+pauses and resumes one.
 
 A paused schedule's firings are skipped by the scheduler process, which records each as
 ``skipped_paused`` (``teller.schedule._pause``). The Desk never fires a schedule itself:
-firing one runs its flow, which drives a browser, and that is the scheduler's work
-(``teller schedule run`` at the robot machine).
+firing one runs its flow, which drives a browser, and that is the scheduler's work. "Run
+now" writes a requested firing that the scheduler takes within seconds
+(``teller.schedule._request``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from teller.schedule import (
     next_fire_times,
 )
 from teller.schedule._pause import pause, pauses, resume
+from teller.schedule._request import request_firing
 from teller.store import SchedulePause
 
 router = APIRouter()
@@ -63,7 +66,8 @@ def _source(schedule: Schedule) -> str:
     return str(schedule.input)
 
 
-def _shown(desk: Desk) -> list[Shown]:
+def shown_schedules(desk: Desk, *, history: int = HISTORY) -> list[Shown]:
+    """The project's schedules as a page shows them (ConfigError for a bad file)."""
     folder = desk.settings.project / "schedules"
     calendar = load_calendar(folder / "closures.toml")
     held = pauses(desk.store)
@@ -83,7 +87,7 @@ def _shown(desk: Desk) -> list[Shown]:
                 upcoming=upcoming,
                 problem=problem,
                 paused=held.get(s.name),
-                history=firing_history(desk.store, s.name, limit=HISTORY),
+                history=firing_history(desk.store, s.name, limit=history) if history else [],
             )
         )
     return shown
@@ -93,7 +97,7 @@ def _shown(desk: Desk) -> list[Shown]:
 def schedules(request: Request, person: Reader) -> Response:
     desk = desk_of(request)
     try:
-        shown, problem = _shown(desk), ""
+        shown, problem = shown_schedules(desk), ""
     except ConfigError as exc:  # a bad schedule file: say which and where, show none
         shown, problem = [], str(exc)
     return desk.page(
@@ -103,17 +107,35 @@ def schedules(request: Request, person: Reader) -> Response:
         shown=shown,
         problem=problem,
         can_pause=person.has("admin"),
+        can_run=person.has("operator"),
     )
 
 
-def _known(request: Request, person: Person, csrf: str, name: str, action: str) -> Desk:
-    """A pause or resume: same-site with the token, by an admin, of a known schedule."""
+def _known(
+    request: Request, person: Person, csrf: str, name: str, action: str, role: str = "admin"
+) -> tuple[Desk, Schedule]:
+    """A pause, resume or run now: same-site with the token, by an admin (an operator for
+    run now), of a known schedule."""
     changing(request, person, csrf)
-    person.require(action, "admin")
+    person.require(action, role)
     desk = desk_of(request)
-    if name not in {s.name for s in _schedules(desk)}:
+    found = next((s for s in _schedules(desk) if s.name == name), None)
+    if found is None:
         raise Refused(f"no schedule {name!r}", 404)
-    return desk
+    return desk, found
+
+
+@router.post("/schedules/{name}/run")
+def run_schedule(
+    request: Request, person: Reader, name: str, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Run now: a firing asked of the scheduler process, which carries it out."""
+    desk, schedule = _known(request, person, csrf, name, "run schedules now", "operator")
+    try:
+        request_firing(desk.store, schedule, by=person)
+    except AccessDenied as refused:
+        raise Refused(str(refused), 409) from None
+    return RedirectResponse(f"/schedules#s-{name}", status_code=303)
 
 
 @router.post("/schedules/{name}/pause")
@@ -124,7 +146,7 @@ def pause_schedule(
     reason: Annotated[str, Form(max_length=500)] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    desk = _known(request, person, csrf, name, "pause schedules")
+    desk, _ = _known(request, person, csrf, name, "pause schedules")
     try:
         pause(desk.store, name, by=person, reason=reason)
     except AccessDenied as refused:
@@ -136,6 +158,6 @@ def pause_schedule(
 def resume_schedule(
     request: Request, person: Reader, name: str, csrf: Annotated[str, Form()] = ""
 ) -> Response:
-    desk = _known(request, person, csrf, name, "resume schedules")
+    desk, _ = _known(request, person, csrf, name, "resume schedules")
     resume(desk.store, name, by=person)
     return RedirectResponse("/schedules", status_code=303)

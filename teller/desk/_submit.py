@@ -16,7 +16,6 @@ import os
 import re
 from dataclasses import dataclass
 from decimal import Decimal
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +24,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import UploadFile
 
-from teller._errors import BatchAlreadyLoaded, ConfigError, InputError, RunNotFound, TellerError
+from teller._errors import BatchAlreadyLoaded, InputError, RunNotFound, TellerError
 from teller._masking import mask_account, mask_text
 from teller.desk._core import Desk, Reader, Refused, changing, desk_of
 from teller.desk._guard import same_token
@@ -57,18 +56,9 @@ class Line:
     suggestion: str
 
 
-def file_flows(settings: Settings) -> list[str]:
+def file_flows(desk: Desk) -> list[str]:
     """The flows of this project that take an input file (not a console's queue)."""
-    names = set(settings.flows) | {e.name for e in entry_points(group="teller.flows")}
-    found = []
-    for name in sorted(names):
-        try:
-            flow = load_flow(name, settings=settings)
-        except ConfigError:
-            continue
-        if not flow.takes_intake:
-            found.append(name)
-    return found
+    return [name for name, flow in desk.flows.items() if not flow.takes_intake]
 
 
 def uploads(settings: Settings) -> Path:
@@ -97,7 +87,7 @@ def _store_upload(settings: Settings, data: bytes, filename: str | None) -> str:
 
 
 def _flow(desk: Desk, name: str) -> Flow:
-    if name not in file_flows(desk.settings):
+    if name not in file_flows(desk):
         raise Refused("choose one of the flows that take an input file", 400)
     return load_flow(name, settings=desk.settings)
 
@@ -155,7 +145,7 @@ def _page(
     request: Request, desk: Desk, person: Person, status: int = 200, **more: object
 ) -> Response:
     cap = desk.settings.input.max_file_mb
-    flows = file_flows(desk.settings)
+    flows = file_flows(desk)
     can_submit = person.has("operator")
     return desk.page(
         request, "submit.html", person, status, flows=flows, can_submit=can_submit, cap=cap, **more

@@ -28,7 +28,16 @@ from teller.schedule._timing import misfire_decision
 from teller.settings import Settings
 from teller.store import Store
 
-__all__ = ["FireResult", "Work", "fire", "os_owner", "owner", "run_input", "take_files"]
+__all__ = [
+    "FireResult",
+    "Work",
+    "fire",
+    "os_owner",
+    "owner",
+    "run_input",
+    "take_files",
+    "work_firing",
+]
 
 # Runs one input file end to end and gives its run id; given None, the flow's intake
 # fetches the input from its console first (None back: there was no new work).
@@ -149,19 +158,21 @@ def fire(
         return FireResult("taken_elsewhere")
     if decision.action == "run_late":
         logger.warning("schedule {} at {}: {}", name, scheduled_at, decision.reason)
-    earlier = overlapping(store, name, firing_id)
-    if earlier is not None and _alive(earlier.claimed_by):
-        detail = f"the firing of {earlier.fire_time:%Y-%m-%d %H:%M} UTC is still running"
-        logger.warning("schedule {} at {}: skipped, {}", name, scheduled_at, detail)
-        finish_firing(store, firing_id, status="skipped_overlap", detail=detail)
-        return FireResult("skipped_overlap", detail, firing_id=firing_id)
     late = f"{decision.reason}; " if decision.action == "run_late" else ""
-    return _work(store, schedule, firing_id, project, work, late=late)
+    return work_firing(store, schedule, firing_id, project, work, late=late)
 
 
-def _work(
+def work_firing(
     store: Store, schedule: Schedule, firing_id: int, project: Path, work: Work, *, late: str
 ) -> FireResult:
+    """Carry out a claimed firing: skipped if an earlier one of the schedule still runs,
+    else its input taken and each file (or the intake) run."""
+    earlier = overlapping(store, schedule.name, firing_id)
+    if earlier is not None and _alive(earlier.claimed_by):
+        detail = f"the firing of {earlier.fire_time:%Y-%m-%d %H:%M} UTC is still running"
+        logger.warning("schedule {} (firing {}): skipped, {}", schedule.name, firing_id, detail)
+        finish_firing(store, firing_id, status="skipped_overlap", detail=detail)
+        return FireResult("skipped_overlap", detail, firing_id=firing_id)
     target = schedule.input_path(project)
     files: list[Path | None]
     if target is None:

@@ -26,6 +26,7 @@ from teller.schedule._fire import ACTIVE, FireResult, Work, fire, run_input
 from teller.schedule._firings import claim_firing, last_firing
 from teller.schedule._model import Schedule, load_schedules
 from teller.schedule._queue import EVERY_SECONDS, take_queued
+from teller.schedule._request import take_requested
 from teller.schedule._timing import fire_times_between, last_trigger_time, trigger_for
 from teller.settings import Settings, load_settings
 from teller.store import Store, open_store
@@ -185,6 +186,16 @@ def serve(project: Project, *, stop: threading.Event | None = None) -> None:
         id="queue",
         max_instances=1,
     )
+    # firings asked for at the Desk ("run now", teller.schedule._request)
+    scheduler.add_job(
+        _requested_job,
+        "interval",
+        seconds=EVERY_SECONDS,
+        args=[folder],
+        jobstore="local",
+        id="requested",
+        max_instances=1,
+    )
     _on_signals(stop)
     scheduler.start()
     for job in scheduler.get_jobs(jobstore="default"):
@@ -214,6 +225,17 @@ def _catch_up_job(project_folder: str, name: str) -> None:
         )
     except Exception as exc:
         logger.exception("schedule {}: catch-up failed: {}", name, exc)
+    finally:
+        project.store.close()
+
+
+def _requested_job(project_folder: str) -> None:
+    project = Project(Path(project_folder))
+    try:
+        if take_requested(project.store, project.schedules, project.settings.project, project.work):
+            project.anchor()
+    except Exception as exc:  # a job must never die silently inside APScheduler
+        logger.exception("requested firings: {}", exc)
     finally:
         project.store.close()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from teller.store._audit import AuditEntry, AuditProblem, TrailVerdict
 from teller.store._audit import append as append_audit
 from teller.store._states import FINAL, TODO, TRANSITIONS, State, allowed
-from teller.store._store import Lease, NewItem, Store, content_hash, now, open_store
+from teller.store._store import Held, Lease, NewItem, Store, content_hash, now, open_store
 from teller.store._tables import (
     AuditRecord,
     Event,
@@ -26,6 +26,7 @@ __all__ = [
     "User",
     "append_audit",
     "Event",
+    "Held",
     "Item",
     "Lease",
     "LoginSession",

@@ -49,7 +49,7 @@ from teller.store._upgrade import add_missing_columns
 if TYPE_CHECKING:
     from teller.settings import Settings
 
-__all__ = ["Lease", "NewItem", "Store", "content_hash", "now", "open_store"]
+__all__ = ["Held", "Lease", "NewItem", "Store", "content_hash", "now", "open_store"]
 
 
 def _field(value: object) -> str:
@@ -84,6 +84,17 @@ class Lease:
 
     owner: str
     fence: int
+
+
+@dataclass(frozen=True)
+class Held:
+    """A held item as the Approvals page groups it: not the rest of its row."""
+
+    id: int
+    amount: Decimal | None
+    rules: list[dict[str, Any]]
+    needed: int  # approvers the gate asks for
+    approvals: list[dict[str, Any]]  # every decision recorded on it
 
 
 def content_hash(key: str, amount: Decimal | None, payload: dict[str, Any]) -> str:
@@ -425,17 +436,22 @@ class Store:
                 counted.setdefault(run_id, {})[state] = int(count)
         return counted
 
-    def held_rules(self) -> list[tuple[int, Decimal | None, list[dict[str, Any]]]]:
-        """Every item waiting for approval as (id, amount, rules that fired), in run and
-        line order: what the Approvals page groups, without the rest of each row."""
+    def held_rules(self) -> list[Held]:
+        """Every item waiting for approval (id, amount, rules that fired, approvers
+        needed, approvals recorded), in run and line order: what the Approvals page
+        groups, without the rest of each row."""
+        columns = (_ITEMS.c.id, _ITEMS.c.amount, _ITEMS.c.rules, _ITEMS.c.approvers_needed)
         query = (
-            select(_ITEMS.c.id, _ITEMS.c.amount, _ITEMS.c.rules)
+            select(*columns, _ITEMS.c.approvals)
             .where(_ITEMS.c.state == "needs_approval")
             .order_by(_ITEMS.c.run_id, _ITEMS.c.seq)
         )
         with self.engine.connect() as connection:
             return [
-                (row.id, row.amount, list(row.rules or [])) for row in connection.execute(query)
+                Held(
+                    r.id, r.amount, list(r.rules or []), r.approvers_needed or 0, r.approvals or []
+                )
+                for r in connection.execute(query)
             ]
 
     def items_by_id(self, ids: Iterable[int]) -> list[Item]:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from teller.desk import create_app
 from teller.people import People, Person
+from teller.schedule import firing_history
 from teller.schedule._pause import pause, pauses
 from teller.settings import load_settings
 from teller.store import open_store
@@ -75,7 +76,8 @@ def sign_in(client: httpx.Client | TestClient, held: Held, name: str) -> str:
 
 def snapshot(project: Path) -> tuple[object, ...]:
     """What a state-changing request of the Desk could change: people (roles, state,
-    password), paused schedules, items' states, and how long the audit trail is."""
+        password), paused schedules, items' states, the schedules' firings (asked for included),
+    and how long the audit trail is."""
     store = open_store(load_settings(project))
     try:
         users = sorted(
@@ -84,6 +86,9 @@ def snapshot(project: Path) -> tuple[object, ...]:
         )
         paused = sorted((p.schedule, p.paused_by, p.reason) for p in pauses(store).values())
         items = sorted((i.id, i.state, len(i.approvals)) for i in store.items())
-        return users, paused, items, len(store.audit_records())
+        fired = [
+            (f.id, f.status) for name in ("daily", "nightly") for f in firing_history(store, name)
+        ]
+        return users, paused, items, fired, len(store.audit_records())
     finally:
         store.close()

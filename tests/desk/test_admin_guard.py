@@ -19,7 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from teller.people import People
-from teller.schedule import fire, firing_history, load_calendar, load_schedule
+from teller.schedule import fire, firing_history, load_calendar, load_schedule, load_schedules
+from teller.schedule._request import take_requested
 from teller.settings import load_settings
 from teller.store import open_store
 from tests.desk._admin import admin_project, client_of, sign_in, snapshot
@@ -112,6 +113,9 @@ def test_an_auditor_is_refused_on_every_state_changing_route_of_the_desk(
         assert answer.status_code == 403, (path, answer.status_code, answer.text[:300])
     assert snapshot(held.project) == before
     assert client.get("/audit", follow_redirects=False).status_code == 200  # reads, still in
+    header = client.get("/").text  # and is not led to pages of work that is not theirs
+    assert 'href="/audit"' in header and 'href="/submit"' not in header
+    assert 'href="/users"' not in header
 
 
 def test_an_admin_pauses_a_schedule_the_scheduler_skips_it_and_resumes_it(
@@ -222,5 +226,50 @@ def test_an_admin_manages_users_through_people_and_its_rules(
             "password reset",
         ]
         assert temporary.group(1) not in str([r.detail for r in store.audit_records()])
+    finally:
+        store.close()
+
+
+def test_an_operator_asks_for_a_firing_now_and_the_scheduler_carries_it_out(
+    client: TestClient, held: Held
+) -> None:
+    """Run now: refused without a session, without this session's token, to a person who is
+    no operator, for a paused schedule and twice before the scheduler took the first; the
+    scheduler process takes the asked firing once and runs its work."""
+    with client_of(held.project) as checker:
+        checkers = sign_in(checker, held, "checker")
+        before = snapshot(held.project)
+        assert posted(checker, "/schedules/daily/run", checkers) == 403
+    assert posted(client, "/schedules/daily/run", "forged") == 401
+    assert snapshot(held.project) == before
+    csrf = sign_in(client, held, "clerk")
+    before = snapshot(held.project)
+    assert posted(client, "/schedules/daily/run", None) == 403
+    assert posted(client, "/schedules/nightly/run", csrf) == 409  # paused by the admin
+    assert snapshot(held.project) == before
+
+    assert posted(client, "/schedules/daily/run", csrf) == 303
+    assert posted(client, "/schedules/daily/run", csrf) == 409  # asked already, not taken yet
+    settings = load_settings(held.project)
+    store = open_store(settings)
+    try:
+        (asked,) = firing_history(store, "daily")
+        assert asked.status == "requested" and "clerk" in asked.detail
+        assert [(r.actor, r.what) for r in store.audit_records()][-1] == (
+            "clerk",
+            "firing requested",
+        )
+        ran: list[Path | None] = []
+
+        def work(path: Path | None) -> str:
+            ran.append(path)
+            return held.run_id
+
+        schedules = {s.name: s for s in load_schedules(held.project / "schedules")}
+        (result,) = take_requested(store, schedules, held.project, lambda _schedule: work)
+        assert take_requested(store, schedules, held.project, lambda _schedule: work) == []
+        assert ran == [held.project / "pay.xlsx"]  # the schedule's input, once
+        (done,) = firing_history(store, "daily")
+        assert (done.status, done.run_ids, result.firing_id) == ("done", [held.run_id], asked.id)
     finally:
         store.close()
