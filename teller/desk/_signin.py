@@ -19,11 +19,14 @@ from teller.desk._guard import (
     same_token,
 )
 from teller.desk._i18n import LANGUAGES
+from teller.people import Person
 
 router = APIRouter()
 
 
-def _form(request: Request, status: int = 200, refusal: str = "") -> Response:
+def _form(request: Request, status: int = 200, refusal: str = "", proof: str = "") -> Response:
+    """The sign-in form: its first step (name and password), or with ``proof`` its second
+    (the one-time code)."""
     desk = desk_of(request)
     binding = request.cookies.get(PRE_COOKIE) or new_binding()
     page = desk.page(
@@ -33,6 +36,7 @@ def _form(request: Request, status: int = 200, refusal: str = "") -> Response:
         status,
         signin_csrf=csrf_for(desk.key, f"signin:{binding}"),
         refusal=refusal,
+        proof=proof,
     )
     page.set_cookie(
         PRE_COOKIE, binding, httponly=True, secure=True, samesite="strict", path="/", max_age=3600
@@ -45,6 +49,20 @@ def signin_page(request: Request) -> Response:
     return _form(request)
 
 
+def _checked(request: Request, csrf: str) -> tuple[str, Response | None]:
+    """A sign-in request's binding (the sign-in cookie), or the refusal to answer with:
+    too many attempts from this address, or a form not of this browser."""
+    desk = desk_of(request)
+    _ = desk.language(request).gettext
+    address = request.client.host if request.client else "?"
+    if not desk.limit.allow(address):
+        return "", _form(request, 429, _("Too many sign-in attempts. Wait a minute."))
+    binding = request.cookies.get(PRE_COOKIE, "")
+    if not binding or not same_token(csrf, csrf_for(desk.key, f"signin:{binding}")):
+        return "", _form(request, 403, _("The form expired. Sign in again."))
+    return binding, None
+
+
 @router.post("/signin")
 def signin(
     request: Request,
@@ -53,28 +71,59 @@ def signin(
     code: Annotated[str, Form()] = "",
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
+    """The first step: name and password. An approver or admin is asked for a one-time
+    code next, unless it came with them (one form, as a password manager fills it)."""
     desk = desk_of(request)
-    _ = desk.language(request).gettext
+    binding, refused = _checked(request, csrf)
+    if refused:
+        return refused
     address = request.client.host if request.client else "?"
-    if not desk.limit.allow(address):
-        return _form(request, 429, _("Too many sign-in attempts. Wait a minute."))
-    binding = request.cookies.get(PRE_COOKIE, "")
-    if not binding or not same_token(csrf, csrf_for(desk.key, f"signin:{binding}")):
-        return _form(request, 403, _("The form expired. Sign in again."))
+    minutes = desk.longest.total_seconds() / 60
     try:
-        person, token = desk.people.login(
-            username,
-            password,
-            code,
-            os_user=OS_USER,
-            host=address,
-            minutes=desk.longest.total_seconds() / 60,
+        if not code.strip() and desk.people.needs_code(username):
+            proof = desk.people.first_step(username, password, binding=binding)
+            return _form(request, proof=proof)
+        opened = desk.people.login(
+            username, password, code, os_user=OS_USER, host=address, minutes=minutes
         )
-        desk.people.keep_alive(person, idle=desk.idle, longest=desk.longest)
-    except LoginRefused:
+    except (LoginRefused, AccessDenied) as refusal:
+        return _refused(request, refusal)
+    return _signed_in(request, *opened)
+
+
+@router.post("/signin/code")
+def signin_code(
+    request: Request,
+    proof: Annotated[str, Form()] = "",
+    code: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    """The second step: the one-time code, after the password step's proof."""
+    desk = desk_of(request)
+    binding, refused = _checked(request, csrf)
+    if refused:
+        return refused
+    address = request.client.host if request.client else "?"
+    minutes = desk.longest.total_seconds() / 60
+    try:
+        opened = desk.people.second_step(
+            proof, code, binding=binding, os_user=OS_USER, host=address, minutes=minutes
+        )
+    except (LoginRefused, AccessDenied) as refusal:
+        return _refused(request, refusal)
+    return _signed_in(request, *opened)
+
+
+def _refused(request: Request, refusal: Exception) -> Response:
+    _ = desk_of(request).language(request).gettext
+    if isinstance(refusal, LoginRefused):  # the same words for every cause
         return _form(request, 401, _("Sign-in refused: check name, password and code."))
-    except AccessDenied as denied:
-        return _form(request, 403, str(denied))
+    return _form(request, 403, str(refusal))
+
+
+def _signed_in(request: Request, person: Person, token: str) -> Response:
+    desk = desk_of(request)
+    desk.people.keep_alive(person, idle=desk.idle, longest=desk.longest)
     done = RedirectResponse("/", status_code=303)
     done.set_cookie(SESSION_COOKIE, token, httponly=True, secure=True, samesite="strict", path="/")
     done.delete_cookie(PRE_COOKIE, path="/", secure=True, httponly=True, samesite="strict")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from datetime import timedelta
 
 from sqlalchemy import select, update
@@ -32,10 +33,11 @@ from teller.people._people import SECOND_FACTOR, Accounts, Enrolment, Person, re
 from teller.people._seal import session_mac, token_digest, user_sound
 from teller.store import LoginSession, User, now
 
-__all__ = ["LOCK_AFTER", "LOCK_FOR", "People"]
+__all__ = ["LOCK_AFTER", "LOCK_FOR", "PROOF_FOR", "People"]
 
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
+PROOF_FOR = timedelta(minutes=5)  # between the password step and the code step
 
 
 class People(Accounts):
@@ -125,11 +127,64 @@ class People(Accounts):
     ) -> tuple[Person, str]:
         """Open a session: the person, and the token to keep (shown nowhere else)."""
         user = self._checked(username, password)
+        self._enrolled(user)
+        return self._open(user, code, password, os_user=os_user, host=host, minutes=minutes)
+
+    def first_step(self, username: str, password: str, *, binding: str) -> str:
+        """The first of two steps (the Desk's sign-in): the password checked as by
+        :meth:`login`, and a proof of it for :meth:`second_step`, good for ``PROOF_FOR``, for
+        the browser that holds ``binding``, while the account's password and last code
+        stay as they are (a code taken since ends it)."""
+        user = self._checked(username, password)
+        self._enrolled(user)
+        issued = int(time.time())
+        return f"{issued}:{self._proof(user, issued, binding)}:{user.username}"
+
+    def second_step(
+        self, proof: str, code: str, *, binding: str, os_user: str, host: str, minutes: float
+    ) -> tuple[Person, str]:
+        """The second step: the one-time code, after :meth:`first_step`'s proof."""
+        issued, _, rest = proof.partition(":")
+        mac, _, name = rest.partition(":")
+        try:
+            user = self.user(name)
+        except RecordChanged:
+            raise LoginRefused(name) from None
+        fresh = issued.isdigit() and 0 <= time.time() - int(issued) <= PROOF_FOR.total_seconds()
+        if user is None or not fresh:
+            raise LoginRefused(name)  # a proof out of date: sign in again
+        if not hmac.compare_digest(mac, self._proof(user, int(issued), binding)):
+            self._refused(user, name, "second step without a valid password step")
+            raise LoginRefused(name)
+        if user.disabled or (user.locked_until is not None and user.locked_until > now()):
+            self._refused(user, name, "account disabled or locked")
+            raise LoginRefused(name)
+        return self._open(user, code, None, os_user=os_user, host=host, minutes=minutes)
+
+    def _proof(self, user: User, issued: int, binding: str) -> str:
+        fields = (user.id, user.password_hash, user.totp_step, user.password_set_at, issued)
+        return self.store.record_mac("password step", *fields, binding)
+
+    @staticmethod
+    def _enrolled(user: User) -> None:
         if user.must_change:
             raise AccessDenied(
                 f"{user.username} must choose a password and enrol a second factor first: "
                 "`teller login --enrol`"
             )
+
+    def _open(
+        self,
+        user: User,
+        code: str,
+        password: str | None,
+        *,
+        os_user: str,
+        host: str,
+        minutes: float,
+    ) -> tuple[Person, str]:
+        """Check the code (approvers and admins) and open the session; with ``password``,
+        rehash it if the hasher's parameters changed."""
         step = code_step(user.totp_seed, code.strip(), after=user.totp_step)
         if step is None and SECOND_FACTOR.intersection(user.roles):
             self._refused(user, user.username, "wrong or reused one-time code", count=True)
@@ -149,7 +204,7 @@ class People(Accounts):
             values: dict[str, object] = {"failures": 0, "locked_until": None}
             if step is not None:
                 values["totp_step"] = step
-            if needs_rehash(user.password_hash):
+            if password is not None and needs_rehash(user.password_hash):
                 values["password_hash"] = hash_password(password)
             # a code is taken once: of two logins racing with one code, one updates the row
             taken = session.execute(

@@ -8,14 +8,17 @@ against the store: nothing moved.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
 from teller.desk import create_app
+from teller.desk._guard import PRE_COOKIE
 from teller.settings import load_settings
 from teller.store import open_store
 from tests.desk._desk import CHANGING, Held, csrf_of, held_lines, sign_in
@@ -220,3 +223,46 @@ def test_signing_out_ends_the_session_in_the_store(client: TestClient, held: Hel
             "/", headers={"Cookie": f"__Host-teller-desk={kept}"}, follow_redirects=False
         )
     assert answer.status_code == 303
+
+
+def test_an_approver_signs_in_in_two_steps_and_the_second_needs_the_first(
+    client: TestClient, held: Held
+) -> None:
+    """Password, then the one-time code: the code form carries a proof of the password step
+    that is good only for this browser, unchanged, and until a code is taken."""
+    form = client.get("/signin")
+    first = client.post(
+        "/signin",
+        data={
+            "username": "checker",
+            "password": held.team.passwords["checker"],
+            "csrf": csrf_of(form.text),
+        },
+        follow_redirects=False,
+    )
+    assert first.status_code == 200 and 'action="/signin/code"' in first.text
+    assert "teller-desk=" not in first.headers.get("set-cookie", "")  # no session yet
+    proof = re.search(r'name="proof" value="([^"]+)"', first.text)
+    assert proof and held.team.passwords["checker"] not in first.text
+    token = csrf_of(first.text)
+
+    def second(proof: str, code: str, via: TestClient = client) -> int:
+        data = {"proof": proof, "code": code, "csrf": token}
+        return via.post("/signin/code", data=data, follow_redirects=False).status_code
+
+    issued, mac, name = proof.group(1).split(":", 2)
+    forged = f"{issued}:{mac[:-1]}{'0' if mac[-1] != '0' else '1'}:{name}"
+    good = pyotp.TOTP(held.team.seeds["checker"]).now()  # refused before it is looked at
+    assert second(forged, good) == 401
+    assert second(f"{issued}:{mac}:clerk", good) == 401  # another's name
+    assert second(proof.group(1), "000000") == 401  # a wrong code
+    with client_of(held.project) as other:  # the proof and token in another browser
+        other.get("/signin")
+        assert second(proof.group(1), good, other) == 403
+    binding = client.cookies.get(PRE_COOKIE)
+    assert second(proof.group(1), held.team.code("checker")) == 303
+    assert client.get("/", follow_redirects=False).status_code == 200
+    # the same proof again, in the same browser: a code was taken since, so it is spent
+    client.cookies.clear()
+    client.cookies.set(PRE_COOKIE, binding)
+    assert second(proof.group(1), held.team.code("checker")) == 401
