@@ -9,10 +9,14 @@ a command as a real process, with the session of whoever signed in last.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ from typer.testing import CliRunner
 
 from teller.cli._app import app
 from teller.people._credentials import DRIFT_STEPS
+from teller.settings import KeySettings, load_settings
 
 PASSWORD = "long sandbox pass no. {}"
 STEP = 30
@@ -42,6 +47,10 @@ class Team:
         self.passwords: dict[str, str] = {}
         self._steps: dict[str, int] = {}
         self.current = ""
+        if not _from_template(self, users):
+            self._make(users)
+
+    def _make(self, users: dict[str, tuple[str, ...]]) -> None:
         said = self.invoke(["users", "bootstrap", "admin"], answer=_twice(PASSWORD.format(0)))
         self.passwords["admin"] = PASSWORD.format(0)
         self.seeds["admin"] = _seed(said)
@@ -136,6 +145,54 @@ class Team:
                 f"teller {' '.join(args)} -> {done.returncode}\n{done.stdout}\n{done.stderr}"
             )
         return done
+
+
+# Teams made once per test process and copied into each project that asks for the same
+# people (the store, its key, the admin's session), as long as the admin's session is
+# young: making one takes seconds of password hashing and commands, for every test.
+_TEMPLATES: dict[tuple[object, ...], tuple[float, Team]] = {}
+_YOUNG = 600.0  # seconds; sessions last 30 minutes (teller.toml's session_minutes)
+
+
+def _from_template(team: Team, users: dict[str, tuple[str, ...]]) -> bool:
+    """Fill ``team`` from a copy of an earlier team of the same people, if the project is
+    a fresh sandbox one whose store and keys live in ``var/``; whether it was."""
+    settings = load_settings(team.project)
+    plain = settings.database_url is None and settings.keys == KeySettings()
+    if not plain or settings.var.exists() or settings.mode != "sandbox":
+        return False
+    wanted = (tuple(users.items()), settings.session_minutes)
+    made = _TEMPLATES.get(wanted)
+    if made is None or time.monotonic() - made[0] > _YOUNG:
+        top = tempfile.mkdtemp(prefix="teller-team-")
+        atexit.register(shutil.rmtree, top, ignore_errors=True)
+        folder = Path(top) / "project"
+        folder.mkdir()
+        shutil.copy(team.project / "teller.toml", folder / "teller.toml")
+        _TEMPLATES[wanted] = made = (time.monotonic(), Team.__new__(Team))
+        _make_in(made[1], folder, users)
+    template = made[1]
+    shutil.copytree(template.project / "var", settings.var)
+    (session,) = (template.config / "teller" / "sessions").iterdir()
+    token = token_file_for(team.config, settings.store_url)
+    token.parent.mkdir(mode=0o700, parents=True)
+    shutil.copy(session, token)
+    team.seeds, team.passwords = dict(template.seeds), dict(template.passwords)
+    team._steps, team.current = dict(template._steps), template.current
+    return True
+
+
+def _make_in(team: Team, project: Path, users: dict[str, tuple[str, ...]]) -> None:
+    team.project, team.config = project, project / "home-config"
+    team.env = {**os.environ, "XDG_CONFIG_HOME": str(team.config), "COLUMNS": "220"}
+    team.env.pop("TELLER_USER", None)
+    team.seeds, team.passwords, team._steps, team.current = {}, {}, {}, ""
+    team._make(users)
+
+
+def token_file_for(config: Path, store_url: str) -> Path:
+    """Where the CLI keeps the session of ``store_url`` (teller/cli/_signin.py)."""
+    return config / "teller" / "sessions" / hashlib.sha256(store_url.encode()).hexdigest()[:16]
 
 
 def _twice(password: str) -> str:
