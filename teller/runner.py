@@ -125,9 +125,16 @@ class Runner:
         count = 1 if self.flow.sequential else max(1, min(self.contexts, len(todo)))
         workers = await asyncio.gather(*(self._open_worker(browser, env, n) for n in range(count)))
         queue: asyncio.Queue[int] = asyncio.Queue()
-        for item_id in todo:
-            queue.put_nowait(item_id)
-        await asyncio.gather(*(self._drain(w, env, queue) for w in workers))
+        given = set(todo)
+        while todo and not self._stopping.is_set():
+            for item_id in todo:
+                queue.put_nowait(item_id)
+            await asyncio.gather(*(self._drain(w, env, queue) for w in workers))
+            # lines a person approved while the run went on, after its list was made: paid
+            # now, in this run (each once), not left for a resume nobody asked for
+            approved = await self._db(self.store.items, env.run_id, states=["approved"])
+            todo = [i.id for i in approved if i.id not in given]
+            given.update(todo)
         report = await self.flow.finish(workers[0].session, self.store.run(env.run_id), env)
         left = [i for i in self.store.items(env.run_id) if i.state not in FINAL]
         self.store.update_run(
