@@ -65,6 +65,8 @@ def test_home_shows_the_loss_queues_promise_and_the_next_firings(project: Path) 
         sign_in(client, held, "clerk")
         home = client.get("/").text
 
+    assert re.search(r"<title>Home[^<]*</title>", home), home[:600]  # words, no markup
+    assert home.count('id="next"') == 1
     levels = home[home.index('id="levels"') :]
     row = re.search(r"<td>account-loss</td>(.*?)</tr>", levels, re.S)
     assert row, home[:3000]
