@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -49,18 +50,28 @@ def signin_page(request: Request) -> Response:
     return _form(request)
 
 
-def _checked(request: Request, csrf: str) -> tuple[str, Response | None]:
-    """A sign-in request's binding (the sign-in cookie), or the refusal to answer with:
-    too many attempts from this address, or a form not of this browser."""
+@dataclass(frozen=True)
+class _Attempt:
+    """A sign-in request let through: its browser's binding (the sign-in cookie), the
+    client's address, and how long a session it opens may last (minutes)."""
+
+    binding: str
+    address: str
+    minutes: float
+
+
+def _checked(request: Request, csrf: str) -> _Attempt | Response:
+    """The attempt, or the refusal to answer with: too many attempts from this address,
+    or a form not of this browser."""
     desk = desk_of(request)
     _ = desk.language(request).gettext
     address = request.client.host if request.client else "?"
     if not desk.limit.allow(address):
-        return "", _form(request, 429, _("Too many sign-in attempts. Wait a minute."))
+        return _form(request, 429, _("Too many sign-in attempts. Wait a minute."))
     binding = request.cookies.get(PRE_COOKIE, "")
     if not binding or not same_token(csrf, csrf_for(desk.key, f"signin:{binding}")):
-        return "", _form(request, 403, _("The form expired. Sign in again."))
-    return binding, None
+        return _form(request, 403, _("The form expired. Sign in again."))
+    return _Attempt(binding, address, desk.longest.total_seconds() / 60)
 
 
 @router.post("/signin")
@@ -73,18 +84,20 @@ def signin(
 ) -> Response:
     """The first step: name and password. An approver or admin is asked for a one-time
     code next, unless it came with them (one form, as a password manager fills it)."""
-    desk = desk_of(request)
-    binding, refused = _checked(request, csrf)
-    if refused:
-        return refused
-    address = request.client.host if request.client else "?"
-    minutes = desk.longest.total_seconds() / 60
+    desk, attempt = desk_of(request), _checked(request, csrf)
+    if isinstance(attempt, Response):
+        return attempt
     try:
         if not code.strip() and desk.people.needs_code(username):
-            proof = desk.people.first_step(username, password, binding=binding)
+            proof = desk.people.first_step(username, password, binding=attempt.binding)
             return _form(request, proof=proof)
         opened = desk.people.login(
-            username, password, code, os_user=OS_USER, host=address, minutes=minutes
+            username,
+            password,
+            code,
+            os_user=OS_USER,
+            host=attempt.address,
+            minutes=attempt.minutes,
         )
     except (LoginRefused, AccessDenied) as refusal:
         return _refused(request, refusal)
@@ -99,15 +112,17 @@ def signin_code(
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """The second step: the one-time code, after the password step's proof."""
-    desk = desk_of(request)
-    binding, refused = _checked(request, csrf)
-    if refused:
-        return refused
-    address = request.client.host if request.client else "?"
-    minutes = desk.longest.total_seconds() / 60
+    desk, attempt = desk_of(request), _checked(request, csrf)
+    if isinstance(attempt, Response):
+        return attempt
     try:
         opened = desk.people.second_step(
-            proof, code, binding=binding, os_user=OS_USER, host=address, minutes=minutes
+            proof,
+            code,
+            binding=attempt.binding,
+            os_user=OS_USER,
+            host=attempt.address,
+            minutes=attempt.minutes,
         )
     except (LoginRefused, AccessDenied) as refusal:
         return _refused(request, refusal)
