@@ -48,7 +48,8 @@ def request_firing(store: Store, schedule: Schedule, *, by: Person) -> int:
         detail = f"asked at the Desk by {by.username} (session {by.session})"
         row = {
             "schedule": schedule.name,
-            "fire_time": _utc(datetime.now(UTC)),
+            # to the second: two asks in one second meet the table's UNIQUE (schedule, time)
+            "fire_time": _utc(datetime.now(UTC).replace(microsecond=0)),
             "claimed_by": f"desk:{by.username}",
             "claimed_at": stamp,
             "status": REQUESTED,
