@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from loguru import logger
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from teller._errors import AccessDenied
 from teller.people import Person
@@ -41,15 +43,24 @@ def request_firing(store: Store, schedule: Schedule, *, by: Person) -> int:
     pending = select(firings.c.id).where(
         firings.c.schedule == schedule.name, firings.c.status == REQUESTED
     )
-    stamp = now()
+    stamp, already = now(), f"schedule {schedule.name} was asked for already: it runs soon"
+    try:
+        return _insert(store, schedule, by, stamp, pending, already)
+    except IntegrityError:  # asked at the same moment by another request
+        raise AccessDenied(already) from None
+
+
+def _insert(
+    store: Store, schedule: Schedule, by: Person, stamp: datetime, pending: Any, already: str
+) -> int:
     with store.transaction() as session:
         if session.execute(pending).first() is not None:
-            raise AccessDenied(f"schedule {schedule.name} was asked for already: it runs soon")
+            raise AccessDenied(already)
         detail = f"asked at the Desk by {by.username} (session {by.session})"
         row = {
             "schedule": schedule.name,
-            # to the second: two asks in one second meet the table's UNIQUE (schedule, time)
-            "fire_time": _utc(datetime.now(UTC).replace(microsecond=0)),
+            # to the microsecond: never the time of a firing the schedule's clock makes
+            "fire_time": _utc(datetime.now(UTC)),
             "claimed_by": f"desk:{by.username}",
             "claimed_at": stamp,
             "status": REQUESTED,
