@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from teller._masking import mask_account, mask_text
+from teller.people import same_person
 from teller.runs import standing_approvals
 from teller.store import Held, Item
 
@@ -77,7 +78,7 @@ class HeldLine:
     def approved_first(self, username: str) -> bool:
         """Whether ``username`` gave one of its standing approvals (another must give the
         next; the engine refuses them too)."""
-        return any(who == username for who, _, _ in self.approved_by)
+        return any(same_person(who, username) for who, _, _ in self.approved_by)
 
 
 @dataclass(frozen=True)
